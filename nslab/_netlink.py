@@ -1,0 +1,293 @@
+"""The only module that imports pyroute2.
+
+pyroute2 0.9's synchronous IPRoute fails inside a running asyncio loop (every
+Jupyter cell and widget callback; upstream issue #1342), so one worker thread
+owns every netlink socket and every call runs there. That thread also keeps one
+open socket per namespace (opening one costs ~6 ms through pyroute2's netns
+helper, a call on an open one well under 1 ms) and creates namespaces itself
+with unshare + bind mount, then returns to its own namespace with setns.
+
+Namespaces are addressed by *path*: None is the namespace the process runs in,
+"/run/netns/NAME" a named one, "/proc/PID/ns/net" a hidden one.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pyroute2 import IPRoute
+from pyroute2.netlink.exceptions import NetlinkError
+
+from .errors import PRIVILEGE_FIXES, AlreadyExists, KernelError, NotFound, PrivilegeError
+
+NETNS_DIR = "/run/netns"
+CLONE_NEWNET = 0x40000000
+MS_BIND, MS_REC, MS_SHARED = 0x1000, 0x4000, 1 << 20
+MNT_DETACH = 2
+
+_libc = ctypes.CDLL(None, use_errno=True)
+T = TypeVar("T")
+
+
+def netns_path(name: str) -> str:
+    return os.path.join(NETNS_DIR, name)
+
+
+def _check(ret: int, what: str) -> None:
+    if ret != 0:
+        code = ctypes.get_errno()
+        raise os_error(code, what)
+
+
+def os_error(code: int, what: str) -> Exception:
+    """Turn an errno into the matching nslab error."""
+    if code in (errno.EPERM, errno.EACCES):
+        return PrivilegeError(
+            f"The kernel refused to {what}: this process lacks the privileges "
+            f"(CAP_NET_ADMIN and CAP_SYS_ADMIN). To fix it, {PRIVILEGE_FIXES}."
+        )
+    if code == errno.EEXIST:
+        return AlreadyExists(f"Cannot {what}: it already exists.")
+    if code in (errno.ENODEV, errno.ENOENT, errno.ESRCH):
+        return NotFound(f"Cannot {what}: it does not exist.")
+    return KernelError(code, f"The kernel refused to {what}: {os.strerror(code)}.")
+
+
+@dataclass
+class _Socket:
+    inode: int
+    fd: int  # an open fd on the namespace, for IFLA_NET_NS_FD
+    ipr: IPRoute
+
+
+class Netlink:
+    """One thread, all netlink calls. Use `nl()` to get the process-wide one."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nslab-netlink")
+        self._thread: threading.Thread | None = None
+        self._sockets: dict[str | None, _Socket] = {}  # touched only by the worker
+        self._home_fd = -1
+        self._shared_done = False
+        self.run(self._init_worker)
+
+    # -- plumbing ---------------------------------------------------------------
+    def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run fn in the worker thread and return its result (or raise its error)."""
+        if threading.current_thread() is self._thread:
+            return fn(*args, **kwargs)
+        return self._pool.submit(fn, *args, **kwargs).result()
+
+    def _init_worker(self) -> None:
+        self._thread = threading.current_thread()
+        self._home_fd = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+
+    def _socket(self, path: str | None) -> _Socket:
+        """The cached socket into `path`, reopened if the namespace was replaced."""
+        try:
+            inode = os.stat(path).st_ino if path else os.fstat(self._home_fd).st_ino
+        except FileNotFoundError:
+            self._forget(path)
+            raise NotFound(f"Network namespace {path} does not exist.") from None
+        cached = self._sockets.get(path)
+        if cached and cached.inode == inode:
+            return cached
+        self._forget(path)
+        if path is None:
+            sock = _Socket(inode, self._home_fd, IPRoute())
+        else:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                _check(_libc.setns(fd, CLONE_NEWNET), f"enter namespace {path}")
+                try:
+                    sock = _Socket(inode, fd, IPRoute())
+                finally:
+                    _check(_libc.setns(self._home_fd, CLONE_NEWNET), "return to own namespace")
+            except BaseException:
+                os.close(fd)
+                raise
+        self._sockets[path] = sock
+        return sock
+
+    def _forget(self, path: str | None) -> None:
+        old = self._sockets.pop(path, None)
+        if old:
+            old.ipr.close()
+            if old.fd != self._home_fd:
+                os.close(old.fd)
+
+    def call(self, path: str | None, method: str, *args: Any, **kwargs: Any) -> Any:
+        """ipr.METHOD(*args, **kwargs) inside the namespace at `path`, in the worker."""
+        return self.run(self._call, path, method, args, kwargs)
+
+    def _call(self, path: str | None, method: str, args: tuple, kwargs: dict) -> Any:
+        sock = self._socket(path)
+        kwargs = {k: (self._socket(v).fd if k == "net_ns_fd" else v) for k, v in kwargs.items()}
+        if "peer" in kwargs and "net_ns_fd" in kwargs["peer"]:
+            peer = dict(kwargs["peer"])
+            peer["net_ns_fd"] = self._socket(peer["net_ns_fd"]).fd
+            kwargs["peer"] = peer
+        try:
+            return getattr(sock.ipr, method)(*args, **kwargs)
+        except NetlinkError as exc:
+            raise os_error(exc.code, f"{method} {args} in {path or 'host'}") from None
+
+    # -- namespaces ---------------------------------------------------------------
+    def create_netns(self, name: str) -> int:
+        """`ip netns add NAME`, done in-thread; returns the namespace's inode."""
+        return self.run(self._create_netns, name)
+
+    def _create_netns(self, name: str) -> int:
+        self._make_netns_dir()
+        path = netns_path(name)
+        try:
+            os.close(os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0o444))
+        except FileExistsError:
+            raise AlreadyExists(f"Namespace {name!r} already exists.") from None
+        except PermissionError:
+            raise os_error(errno.EPERM, f"create namespace {name!r}") from None
+        try:
+            _check(_libc.unshare(CLONE_NEWNET), f"create namespace {name!r}")
+            try:
+                src = b"/proc/thread-self/ns/net"
+                _check(
+                    _libc.mount(src, path.encode(), b"none", MS_BIND, None),
+                    f"mount namespace {name!r}",
+                )
+                inode = os.stat(path).st_ino
+                self._sockets[path] = _Socket(inode, os.open(path, os.O_RDONLY), IPRoute())
+            finally:
+                _check(_libc.setns(self._home_fd, CLONE_NEWNET), "return to own namespace")
+        except BaseException:
+            _libc.umount2(path.encode(), MNT_DETACH)
+            os.unlink(path)
+            raise
+        return inode
+
+    def _make_netns_dir(self) -> None:
+        """Like iproute2: /run/netns is a shared mount, so bind mounts propagate."""
+        if self._shared_done:
+            return
+        try:
+            os.makedirs(NETNS_DIR, mode=0o755, exist_ok=True)
+        except PermissionError:
+            raise os_error(errno.EPERM, f"create {NETNS_DIR}") from None
+        d = NETNS_DIR.encode()
+        if _libc.mount(b"", d, b"none", MS_SHARED | MS_REC, None) != 0:
+            if ctypes.get_errno() == errno.EINVAL:  # not a mount point yet
+                _check(_libc.mount(d, d, b"none", MS_BIND | MS_REC, None), f"bind {NETNS_DIR}")
+                _check(_libc.mount(b"", d, b"none", MS_SHARED | MS_REC, None), "share netns dir")
+            else:
+                _check(-1, f"prepare {NETNS_DIR}")
+        self._shared_done = True
+
+    def delete_netns(self, name: str) -> None:
+        """`ip netns delete NAME`: unmount and remove; the kernel frees it when unused."""
+        self.run(self._delete_netns, name)
+
+    def _delete_netns(self, name: str) -> None:
+        path = netns_path(name)
+        self._forget(path)
+        if _libc.umount2(path.encode(), MNT_DETACH) != 0:
+            code = ctypes.get_errno()
+            if code != errno.EINVAL:  # EINVAL: not mounted (a stale file)
+                raise os_error(code, f"delete namespace {name!r}")
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+
+    def forget(self, path: str | None) -> None:
+        """Close the cached socket into `path` (before its namespace goes away)."""
+        self.run(self._forget, path)
+
+    def inode(self, path: str | None) -> int:
+        return self.run(lambda: self._socket(path).inode)
+
+    # -- reading ------------------------------------------------------------------
+    def dump(self, path: str | None) -> dict[str, list[dict]]:
+        """Links, addresses and main-table IPv4/IPv6 routes of one namespace, as dicts."""
+        return self.run(self._dump, path)
+
+    def _dump(self, path: str | None) -> dict[str, list[dict]]:
+        ipr = self._socket(path).ipr
+        links = [_link_dict(m) for m in ipr.get_links()]
+        addrs = [_addr_dict(m) for m in ipr.get_addr()]
+        routes = [_route_dict(m) for m in ipr.get_routes(table=254)]
+        return {"links": links, "addrs": addrs, "routes": routes}
+
+    def dump_many(self, paths: list[str | None]) -> dict[str | None, dict[str, list[dict]]]:
+        """`dump` for several namespaces in one trip to the worker."""
+        return self.run(lambda: {p: self._dump(p) for p in paths})
+
+    def link_index(self, path: str | None, ifname: str) -> int | None:
+        found = self.call(path, "link_lookup", ifname=ifname)
+        return found[0] if found else None
+
+
+def _link_dict(msg: Any) -> dict:
+    info = msg.get_attr("IFLA_LINKINFO")
+    kind = info.get_attr("IFLA_INFO_KIND") if info else None
+    name = msg.get_attr("IFLA_IFNAME")
+    return {
+        "name": name,
+        "index": msg["index"],
+        "kind": kind or ("loopback" if msg["flags"] & 0x8 else "device"),
+        "up": bool(msg["flags"] & 0x1),
+        "operstate": msg.get_attr("IFLA_OPERSTATE") or "UNKNOWN",
+        "carrier": bool(msg.get_attr("IFLA_CARRIER")),
+        "mac": msg.get_attr("IFLA_ADDRESS") or "",
+        "mtu": msg.get_attr("IFLA_MTU") or 0,
+        "master": msg.get_attr("IFLA_MASTER"),
+        "link": msg.get_attr("IFLA_LINK"),
+        "link_netnsid": msg.get_attr("IFLA_LINK_NETNSID"),
+    }
+
+
+_SCOPES = {0: "global", 200: "site", 253: "link", 254: "host"}
+_ROUTE_SCOPES = {0: "universe", 200: "site", 253: "link", 254: "host"}
+_PROTOS = {2: "kernel", 3: "boot", 4: "static"}
+
+
+def _addr_dict(msg: Any) -> dict:
+    return {
+        "index": msg["index"],
+        "address": msg.get_attr("IFA_ADDRESS"),
+        "local": msg.get_attr("IFA_LOCAL"),
+        "prefixlen": msg["prefixlen"],
+        "family": 4 if msg["family"] == 2 else 6,
+        "scope": _SCOPES.get(msg["scope"], str(msg["scope"])),
+    }
+
+
+def _route_dict(msg: Any) -> dict:
+    dst = msg.get_attr("RTA_DST")
+    return {
+        "dst": f"{dst}/{msg['dst_len']}" if dst else "default",
+        "family": 4 if msg["family"] == 2 else 6,
+        "oif": msg.get_attr("RTA_OIF"),
+        "gateway": msg.get_attr("RTA_GATEWAY"),
+        "scope": _ROUTE_SCOPES.get(msg["scope"], str(msg["scope"])),
+        "protocol": _PROTOS.get(msg["proto"], str(msg["proto"])),
+        "type": msg["type"],
+    }
+
+
+_instance: Netlink | None = None
+_instance_lock = threading.Lock()
+
+
+def nl() -> Netlink:
+    """The process-wide Netlink worker, started on first use."""
+    global _instance
+    with _instance_lock:
+        if _instance is None:
+            _instance = Netlink()
+        return _instance

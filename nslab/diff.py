@@ -1,0 +1,435 @@
+"""What changed between two snapshots (pure): ``after - before`` -> Changes.
+
+    >>> changes = lab.snapshot() - before          # Snapshot.__sub__ calls diff()
+    >>> changes.describe()
+    ['veth-test1 moved from host to test1', ...]
+
+Links are matched by namespace and name. A link that leaves one namespace and
+appears in another with the same name and kind (and the same MAC, when both
+are known) is reported as *moved*, not as removed + added; a link whose name
+changed but whose kind and MAC did not is reported as *renamed*.
+
+`Changes` keeps every difference (`added`, `removed`, `changed`); `describe()`
+turns them into sentences and folds the obvious consequences into one line
+(the links of a new namespace, the addresses a move drops, IPv6 link-local
+addresses, which the kernel derives from random MACs).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .snapshot import Address, Link, NsKey, Route, Snapshot, ns_label
+
+__all__ = [
+    "AddrItem",
+    "Changes",
+    "LinkItem",
+    "Modified",
+    "Moved",
+    "NatItem",
+    "NsItem",
+    "RouteItem",
+    "diff",
+    "link_order",
+    "ns_order",
+    "route_text",
+]
+
+_ZERO_MAC = "00:00:00:00:00:00"
+
+
+# ---------------------------------------------------------------- helpers shared with draw.py
+
+
+def ns_order(key: NsKey) -> tuple[int, str]:
+    """Sort key for namespaces: host first, then named ones, then hidden ones."""
+    if key is None:
+        return (0, "")
+    return (2, key) if key.startswith("@") else (1, key)
+
+
+def link_order(link: Link) -> tuple[int, str]:
+    """Sort key for links: `lo` first, then by name."""
+    return (0 if link.kind == "loopback" else 1, link.name)
+
+
+def route_text(route: Route) -> str:
+    """A route the way `ip route` prints it: 'default via 172.17.0.1 dev eth0'."""
+    parts = [route.dst]
+    if route.gateway:
+        parts += ["via", route.gateway]
+    if route.dev:
+        parts += ["dev", route.dev]
+    if route.protocol == "kernel":
+        parts += ["proto", "kernel"]
+    if route.scope not in ("universe", "global"):
+        parts += ["scope", route.scope]
+    return " ".join(parts)
+
+
+def _ns_noun(key: NsKey) -> str:
+    """'namespace test1', 'container test1', 'hidden namespace of PID 7'."""
+    label = ns_label(key)
+    return f"namespace {label}" if key is not None and not key.startswith("@") else label
+
+
+# ---------------------------------------------------------------- items
+
+
+@dataclass(frozen=True)
+class NsItem:
+    """A namespace that appeared or disappeared."""
+
+    ns: NsKey
+    kind: str  # "named" or "hidden"
+
+
+@dataclass(frozen=True)
+class LinkItem:
+    """A link that appeared or disappeared (moves are `Moved`, not LinkItems)."""
+
+    ns: NsKey
+    ifname: str
+    kind: str
+    link: Link = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class AddrItem:
+    ns: NsKey
+    ifname: str
+    address: Address
+
+
+@dataclass(frozen=True)
+class RouteItem:
+    ns: NsKey
+    route: Route
+
+
+@dataclass(frozen=True)
+class NatItem:
+    ns: NsKey
+    rule: str  # in `nft` syntax
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A link that changed namespace and/or name (`ip link set X netns N` / `name Y`)."""
+
+    ifname: str
+    kind: str
+    src: NsKey
+    dst: NsKey
+    new_ifname: str  # == ifname unless it was renamed
+
+
+@dataclass(frozen=True)
+class Modified:
+    """One field of a link (ifname set) or of a namespace (ifname None) that changed."""
+
+    ns: NsKey
+    ifname: str | None
+    field: str  # "state", "admin", "master", "mtu", "mac" or "forwarding"
+    old: object
+    new: object
+
+
+Item = NsItem | LinkItem | AddrItem | RouteItem | NatItem
+
+
+@dataclass(frozen=True)
+class Changes:
+    """The difference between two snapshots; falsy when nothing changed."""
+
+    added: tuple[Item, ...] = ()
+    removed: tuple[Item, ...] = ()
+    changed: tuple[Moved | Modified, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
+
+    def describe(self) -> list[str]:
+        """The changes as plain English sentences, in a fixed order."""
+        return _describe(self)
+
+    def __str__(self) -> str:
+        lines = self.describe()
+        return "\n".join(f"- {line}" for line in lines) if lines else "No changes."
+
+    def _repr_pretty_(self, p, cycle: bool) -> None:  # IPython's text/plain
+        p.text(str(self))
+
+    def _repr_html_(self) -> str:
+        lines = self.describe()
+        if not lines:
+            return "<p>No changes.</p>"
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+        return f"<ul>{items}</ul>"
+
+
+# ---------------------------------------------------------------- diff
+
+_Ref = tuple[NsKey, str]  # (namespace key, link name)
+
+
+def _ref_order(ref: _Ref) -> tuple[tuple[int, str], str]:
+    return (ns_order(ref[0]), ref[1])
+
+
+def _item_order(item: Item) -> tuple:
+    kinds = (NsItem, LinkItem, AddrItem, RouteItem, NatItem)
+    rank = kinds.index(type(item))
+    if isinstance(item, NsItem):
+        rest: tuple = ()
+    elif isinstance(item, LinkItem):
+        rest = (link_order(item.link),)
+    elif isinstance(item, AddrItem):
+        rest = (item.ifname, item.address.family, item.address.cidr)
+    elif isinstance(item, RouteItem):
+        rest = (route_text(item.route),)
+    else:
+        rest = (item.rule,)
+    return (rank, ns_order(item.ns), rest)
+
+
+_FIELDS = ("state", "admin", "master", "mtu", "mac", "forwarding")
+
+
+def _change_order(c: Moved | Modified) -> tuple:
+    if isinstance(c, Moved):
+        return (0, ns_order(c.src), c.ifname, 0)
+    return (1, ns_order(c.ns), c.ifname or "", _FIELDS.index(c.field))
+
+
+def _readable(before: Snapshot, after: Snapshot) -> set[NsKey]:
+    """Namespaces whose links can be compared: read in every snapshot that has them."""
+    keys = set()
+    for key in {n.key for n in before.namespaces} | {n.key for n in after.namespaces}:
+        found = [n for n in (before.ns(key), after.ns(key)) if n is not None]
+        if all(n.links_read for n in found):
+            keys.add(key)
+    return keys
+
+
+def _links(snap: Snapshot, keys: set[NsKey]) -> dict[_Ref, Link]:
+    return {(n.key, lk.name): lk for n in snap.namespaces if n.key in keys for lk in n.links}
+
+
+def _real_mac(mac: str) -> bool:
+    return bool(mac) and mac != _ZERO_MAC
+
+
+def _pair_moves(
+    gone: list[_Ref], new: list[_Ref], b_links: dict[_Ref, Link], a_links: dict[_Ref, Link]
+) -> list[tuple[_Ref, _Ref]]:
+    """Pair vanished links with appeared ones: first same name+kind, then same MAC+kind."""
+    pairs: list[tuple[_Ref, _Ref]] = []
+    used: set[_Ref] = set()
+
+    def macs_agree(old: Link, cur: Link) -> bool:
+        return not (_real_mac(old.mac) and _real_mac(cur.mac)) or old.mac == cur.mac
+
+    def by_name(g: _Ref, n: _Ref) -> bool:
+        old, cur = b_links[g], a_links[n]
+        return g[0] != n[0] and g[1] == n[1] and old.kind == cur.kind and macs_agree(old, cur)
+
+    def by_mac(g: _Ref, n: _Ref) -> bool:
+        old, cur = b_links[g], a_links[n]
+        return old.kind == cur.kind and _real_mac(old.mac) and old.mac == cur.mac
+
+    for match in (by_name, by_mac):
+        for g in sorted(gone, key=_ref_order):
+            if g in used:
+                continue
+            for n in sorted(new, key=_ref_order):
+                if n not in used and match(g, n):
+                    pairs.append((g, n))
+                    used.update((g, n))
+                    break
+    return pairs
+
+
+def _link_fields(ns: NsKey, name: str, old: Link, cur: Link) -> list[Modified]:
+    out = []
+    if old.operstate != cur.operstate:
+        out.append(Modified(ns, name, "state", old.operstate, cur.operstate))
+    elif old.up != cur.up:
+        out.append(Modified(ns, name, "admin", old.up, cur.up))
+    for attr in ("master", "mtu", "mac"):
+        if getattr(old, attr) != getattr(cur, attr):
+            out.append(Modified(ns, name, attr, getattr(old, attr), getattr(cur, attr)))
+    return out
+
+
+def _set_diff(before: Iterable[Item], after: Iterable[Item]) -> tuple[set[Item], set[Item]]:
+    b, a = set(before), set(after)
+    return a - b, b - a
+
+
+def diff(before: Snapshot, after: Snapshot) -> Changes:
+    """Everything that differs between two snapshots (`after - before` calls this)."""
+    added: set[Item] = set()
+    removed: set[Item] = set()
+    changed: list[Moved | Modified] = []
+
+    b_ns = {n.key: n for n in before.namespaces}
+    a_ns = {n.key: n for n in after.namespaces}
+    added |= {NsItem(k, a_ns[k].kind) for k in a_ns.keys() - b_ns.keys()}
+    removed |= {NsItem(k, b_ns[k].kind) for k in b_ns.keys() - a_ns.keys()}
+
+    # links, with moves and renames
+    keys = _readable(before, after)
+    b_links, a_links = _links(before, keys), _links(after, keys)
+    gone = [r for r in b_links if r not in a_links]
+    new = [r for r in a_links if r not in b_links]
+    pairs = _pair_moves(gone, new, b_links, a_links)
+    paired = {r for pair in pairs for r in pair}
+    for g, n in pairs:
+        changed.append(Moved(g[1], a_links[n].kind, g[0], n[0], n[1]))
+        changed.extend(_link_fields(n[0], n[1], b_links[g], a_links[n]))
+    removed |= {LinkItem(*r, b_links[r].kind, b_links[r]) for r in gone if r not in paired}
+    added |= {LinkItem(*r, a_links[r].kind, a_links[r]) for r in new if r not in paired}
+    for ref in sorted(b_links.keys() & a_links.keys(), key=_ref_order):
+        changed.extend(_link_fields(*ref, b_links[ref], a_links[ref]))
+
+    # addresses, routes, NAT rules: plain set differences
+    def addrs(links: dict[_Ref, Link]) -> list[Item]:
+        return [AddrItem(*r, a) for r, lk in links.items() for a in lk.addresses]
+
+    def routes(snap: Snapshot) -> list[Item]:
+        return [RouteItem(n.key, r) for n in snap.namespaces if n.key in keys for r in n.routes]
+
+    def rules(snap: Snapshot) -> list[Item]:
+        return [NatItem(n.key, r) for n in snap.namespaces for r in n.nat_rules]
+
+    for b_items, a_items in (
+        (addrs(b_links), addrs(a_links)),
+        (routes(before), routes(after)),
+        (rules(before), rules(after)),
+    ):
+        plus, minus = _set_diff(b_items, a_items)
+        added |= plus
+        removed |= minus
+
+    for key in sorted(b_ns.keys() & a_ns.keys(), key=ns_order):
+        old, cur = b_ns[key].forwarding, a_ns[key].forwarding
+        if old is not None and cur is not None and old != cur:
+            changed.append(Modified(key, None, "forwarding", old, cur))
+
+    return Changes(
+        added=tuple(sorted(added, key=_item_order)),
+        removed=tuple(sorted(removed, key=_item_order)),
+        changed=tuple(sorted(changed, key=_change_order)),
+    )
+
+
+# ---------------------------------------------------------------- prose
+
+
+def _shown(address: Address) -> bool:
+    """Addresses worth a sentence: not IPv6 link-local (derived from a random MAC)."""
+    return address.scope != "link"
+
+
+def _link_summary(link: Link) -> str:
+    bits = [link.kind, link.operstate] + [a.cidr for a in sorted(link.addresses) if _shown(a)]
+    return ", ".join(bits)
+
+
+def _modified_text(m: Modified) -> str:
+    if m.ifname is None:  # a namespace setting
+        state = "on" if m.new else "off"
+        return f"IP forwarding turned {state} in {ns_label(m.ns)}"
+    where = f"{m.ifname} in {ns_label(m.ns)}"
+    if m.field == "state":
+        return f"{where}: state {m.old} -> {m.new}"
+    if m.field == "admin":
+        return f"{where}: admin flag {'up' if m.old else 'down'} -> {'up' if m.new else 'down'}"
+    if m.field == "master":
+        if m.old is None:
+            return f"{where}: attached to bridge {m.new}"
+        if m.new is None:
+            return f"{where}: detached from bridge {m.old}"
+        return f"{where}: moved from bridge {m.old} to bridge {m.new}"
+    label = "MAC" if m.field == "mac" else m.field
+    return f"{where}: {label} {m.old} -> {m.new}"
+
+
+def _describe(ch: Changes) -> list[str]:
+    new_ns = {i.ns for i in ch.added if isinstance(i, NsItem)}
+    gone_ns = {i.ns for i in ch.removed if isinstance(i, NsItem)}
+    new_links = {(i.ns, i.ifname) for i in ch.added if isinstance(i, LinkItem)}
+    gone_links = {(i.ns, i.ifname) for i in ch.removed if isinstance(i, LinkItem)}
+    moved_out = {(m.src, m.ifname) for m in ch.changed if isinstance(m, Moved)}
+
+    def links_of(items: tuple[Item, ...], key: NsKey, summary: bool) -> str:
+        found = [i for i in items if isinstance(i, LinkItem) and i.ns == key]
+        if summary:
+            return ", ".join(f"{i.ifname} ({i.link.operstate})" for i in found)
+        return ", ".join(i.ifname for i in found)
+
+    out: list[str] = []
+    for i in ch.added:
+        if isinstance(i, NsItem):
+            held = links_of(ch.added, i.ns, summary=True)
+            out.append(f"{_ns_noun(i.ns)} added" + (f" with {held}" if held else ""))
+    for i in ch.added:
+        if isinstance(i, LinkItem) and i.ns not in new_ns:
+            out.append(f"{i.ifname} added in {ns_label(i.ns)} ({_link_summary(i.link)})")
+    for m in ch.changed:
+        if not isinstance(m, Moved):
+            continue
+        if m.src == m.dst:
+            text = f"{m.ifname} in {ns_label(m.src)} renamed to {m.new_ifname}"
+        else:
+            text = f"{m.ifname} moved from {ns_label(m.src)} to {ns_label(m.dst)}"
+            if m.new_ifname != m.ifname:
+                text += f" and renamed {m.new_ifname}"
+        dropped = [
+            i.address.cidr
+            for i in ch.removed
+            if isinstance(i, AddrItem)
+            and (i.ns, i.ifname) == (m.src, m.ifname)
+            and _shown(i.address)
+        ]
+        if dropped and m.src != m.dst:
+            noun = "address" if len(dropped) == 1 else "addresses"
+            verb = "was" if len(dropped) == 1 else "were"
+            text += f" (its {noun} {', '.join(dropped)} {verb} dropped)"
+        out.append(text)
+    out += [_modified_text(m) for m in ch.changed if isinstance(m, Modified) and m.ifname]
+
+    for items, verb, prep, skip in (
+        (ch.added, "added", "to", new_links),
+        (ch.removed, "removed", "from", gone_links | moved_out),
+    ):
+        for i in items:
+            if (
+                isinstance(i, AddrItem)
+                and (i.ns, i.ifname) not in skip
+                and i.ns not in gone_ns
+                and _shown(i.address)
+            ):
+                out.append(f"{i.address.cidr} {verb} {prep} {i.ifname} in {ns_label(i.ns)}")
+    for items, verb in ((ch.added, "added"), (ch.removed, "removed")):
+        for i in items:
+            if isinstance(i, RouteItem) and i.ns not in gone_ns:
+                out.append(f"route {route_text(i.route)} {verb} in {ns_label(i.ns)}")
+    out += [_modified_text(m) for m in ch.changed if isinstance(m, Modified) and not m.ifname]
+    for items, verb in ((ch.added, "added"), (ch.removed, "removed")):
+        for i in items:
+            if isinstance(i, NatItem):
+                out.append(f"NAT rule {verb} in {ns_label(i.ns)}: {i.rule}")
+
+    for i in ch.removed:
+        if isinstance(i, LinkItem) and i.ns not in gone_ns:
+            out.append(f"{i.ifname} removed from {ns_label(i.ns)}")
+    for i in ch.removed:
+        if isinstance(i, NsItem):
+            held = links_of(ch.removed, i.ns, summary=False)
+            out.append(f"{_ns_noun(i.ns)} removed" + (f" with {held}" if held else ""))
+    return out

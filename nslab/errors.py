@@ -1,0 +1,85 @@
+"""One exception tree for nslab.
+
+Every message says what went wrong, names the object, and ends with the fix.
+Each class also subclasses the matching builtin, so ``except ValueError`` works
+for code that does not know nslab::
+
+    NslabError(Exception)
+     ├── InvalidName(NslabError, ValueError)       bad namespace/interface name
+     ├── InvalidAddress(NslabError, ValueError)    bad IP address or prefix
+     ├── AlreadyExists(NslabError, FileExistsError)
+     ├── NotFound(NslabError, LookupError)          with "did you mean ..."
+     ├── NotOwned(NslabError, PermissionError)      object not created by this lab
+     ├── PrivilegeError(NslabError, PermissionError)  missing root/capabilities
+     ├── LabInUse(NslabError, RuntimeError)         another live process owns the lab
+     ├── UnsafeTarget(NslabError, ValueError)       traffic would leave the lab
+     ├── StepOrderError(NslabError, RuntimeError)   a tutorial step is missing
+     └── KernelError(NslabError, OSError)           any other refusal by the kernel
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+PRIVILEGE_FIXES = (
+    "run as root (sudo), "
+    "or in Docker add `--cap-add NET_ADMIN --cap-add SYS_ADMIN` (plus NET_RAW for ping), "
+    "or use the rootless sandbox kernel ('Python 3 (nslab sandbox)', started by `nslab lab`)"
+)
+
+
+class NslabError(Exception):
+    """Base class of every error nslab raises on purpose."""
+
+
+class InvalidName(NslabError, ValueError):
+    """A namespace or interface name the kernel or `ip` would refuse."""
+
+
+class InvalidAddress(NslabError, ValueError):
+    """An address that is not a valid IP interface address with prefix."""
+
+
+class AlreadyExists(NslabError, FileExistsError):
+    """The object to create is already there."""
+
+
+class NotFound(NslabError, LookupError):
+    """The object named does not exist."""
+
+
+class NotOwned(NslabError, PermissionError):
+    """The object exists but this lab did not create it; pass force=True to act anyway."""
+
+
+class PrivilegeError(NslabError, PermissionError):
+    """The process lacks CAP_NET_ADMIN/CAP_SYS_ADMIN (or CAP_NET_RAW for ping)."""
+
+
+class LabInUse(NslabError, RuntimeError):
+    """Another live process owns a lab of the same name."""
+
+
+class UnsafeTarget(NslabError, ValueError):
+    """Traffic would go to an address outside the lab's own namespaces."""
+
+
+class StepOrderError(NslabError, RuntimeError):
+    """A tutorial step was run before the step it depends on."""
+
+
+class KernelError(NslabError, OSError):
+    """The kernel refused a request for a reason nslab did not anticipate."""
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    """' Did you mean 'x'?' for the closest candidate, or ' Known: a, b.' or ''."""
+    options = sorted(c for c in candidates if c)
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    if close:
+        return f" Did you mean {close[0]!r}?"
+    if options:
+        shown = ", ".join(repr(o) for o in options[:8])
+        return f" Known: {shown}{' ...' if len(options) > 8 else ''}."
+    return ""

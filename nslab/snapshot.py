@@ -1,0 +1,244 @@
+"""Kernel state as immutable dataclasses: what the kernel holds right now.
+
+A Snapshot is read from the kernel every time (`Lab.snapshot()`); nothing here
+keeps a model of the network in memory. Namespaces are identified by a *key*:
+
+- ``None``          the namespace the kernel itself runs in (the article's "host")
+- ``"test1"``       a named namespace, as `ip netns list` shows it
+- ``"@test1"``      an unnamed (hidden) namespace of an emulated container
+- ``"@pid1234"``    any other unnamed namespace, by one process inside it
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .journal import is_alive
+
+if TYPE_CHECKING:
+    from .diff import Changes
+    from .lab import Lab
+
+NsKey = str | None
+
+
+def ns_label(key: NsKey) -> str:
+    """How a namespace key reads in prose and drawings."""
+    if key is None:
+        return "host"
+    if key.startswith("@pid"):
+        return f"hidden namespace of PID {key[4:]}"
+    if key.startswith("@"):
+        return f"container {key[1:]}"
+    return key
+
+
+@dataclass(frozen=True, order=True)
+class Address:
+    cidr: str  # "192.168.1.1/24"
+    family: int  # 4 or 6
+    scope: str = "global"  # "global", "link" or "host"
+
+
+@dataclass(frozen=True)
+class Peer:
+    """The other end of a veth pair, resolved across namespaces."""
+
+    ns: NsKey  # key of the namespace that holds it (see module docstring)
+    ifname: str | None  # None when that namespace is not visible to us
+    index: int
+    visible: bool = True
+
+
+@dataclass(frozen=True)
+class Link:
+    name: str
+    index: int
+    kind: str  # "loopback", "veth", "bridge", "device", ...
+    up: bool  # the admin flag, what `ip link set ... up` sets
+    operstate: str  # "UP", "DOWN", "UNKNOWN" (lo), "LOWERLAYERDOWN", ...
+    carrier: bool
+    mac: str
+    mtu: int
+    master: str | None = None  # the bridge this link is a port of
+    peer: Peer | None = None  # veth only
+    addresses: tuple[Address, ...] = ()
+    owned: bool = False  # created by this lab (host links: the only ones drawn by default)
+
+
+@dataclass(frozen=True)
+class Route:
+    dst: str  # "default" or "192.168.1.0/24"
+    dev: str | None
+    gateway: str | None = None
+    scope: str = "universe"  # "link" for connected subnets
+    protocol: str = "static"  # "kernel" for the ones an address brings
+
+
+@dataclass(frozen=True)
+class Namespace:
+    key: NsKey
+    kind: str  # "host", "named" or "hidden"
+    inode: int
+    links: tuple[Link, ...] = ()
+    routes: tuple[Route, ...] = ()
+    pids: tuple[int, ...] = ()  # processes inside (hidden namespaces)
+    owned: bool = False  # created by this lab
+    forwarding: bool | None = None  # net.ipv4.ip_forward inside it, when read
+    nat_rules: tuple[str, ...] = ()  # nftables rules the lab added, in `nft` syntax
+    links_read: bool = True  # False for hidden namespaces we only list
+
+    @property
+    def label(self) -> str:
+        return ns_label(self.key)
+
+    def link(self, name: str) -> Link | None:
+        return next((lk for lk in self.links if lk.name == name), None)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    namespaces: tuple[Namespace, ...] = field(default_factory=tuple)
+
+    def ns(self, key: NsKey) -> Namespace | None:
+        return next((n for n in self.namespaces if n.key == key), None)
+
+    @property
+    def host(self) -> Namespace | None:
+        return self.ns(None)
+
+    def link(self, ns: NsKey, name: str) -> Link | None:
+        found = self.ns(ns)
+        return found.link(name) if found else None
+
+    def where(self, ifname: str) -> list[NsKey]:
+        """Keys of the namespaces that hold a link called `ifname`."""
+        return [n.key for n in self.namespaces if n.link(ifname)]
+
+    def named(self) -> list[str]:
+        """Names of the named namespaces, sorted (what `ip netns list` shows)."""
+        return sorted(n.key for n in self.namespaces if n.kind == "named" and n.key)
+
+    def __sub__(self, before: Snapshot) -> Changes:
+        from .diff import diff
+
+        return diff(before, self)
+
+
+# -- reading the kernel ---------------------------------------------------------------
+
+
+def hidden_namespaces(exclude: set[int]) -> dict[int, list[int]]:
+    """Unnamed network namespaces found through /proc: inode -> PIDs inside, sorted."""
+    found: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            target = os.readlink(f"/proc/{entry.name}/ns/net")  # "net:[4026531840]"
+        except OSError:
+            continue  # the process ended, or we may not look
+        inode = int(target[5:-1])
+        if inode not in exclude:
+            found.setdefault(inode, []).append(int(entry.name))
+    return {inode: sorted(pids) for inode, pids in found.items()}
+
+
+def read_snapshot(lab: Lab, *, read_hidden: bool = False) -> Snapshot:
+    """Read every namespace the kernel has, as `lab` sees it (ownership from its journal)."""
+    journal = lab._journal
+    owned_named = set(lab.owned_netns())
+    keys: dict[NsKey, tuple[str, str | None, int]] = {}  # key -> (kind, path, inode)
+    keys[None] = ("host", None, os.stat("/proc/self/ns/net").st_ino)
+    for name in lab.list_netns():
+        path = f"/run/netns/{name}"
+        try:
+            keys[name] = ("named", path, os.stat(path).st_ino)
+        except OSError:
+            continue  # deleted while we looked
+    containers = {}
+    for entry in journal.of_kind("process"):
+        if is_alive(entry["pid"], entry.get("start")):
+            containers[os.stat(f"/proc/{entry['pid']}/ns/net").st_ino] = entry["name"]
+    hidden = hidden_namespaces({inode for _, _, inode in keys.values()})
+    for inode, pids in hidden.items():
+        key = f"@{containers[inode]}" if inode in containers else f"@pid{pids[0]}"
+        keys[key] = ("hidden", f"/proc/{pids[0]}/ns/net", inode)
+    readable = [
+        k for k, (kind, _, inode) in keys.items()
+        if kind != "hidden" or inode in containers or read_hidden
+    ]
+    dumps = lab._nl.dump_many([keys[k][1] for k in readable])
+    raw = {k: dumps[keys[k][1]] for k in readable}
+    peers = _resolve_peers(raw)
+    namespaces = []
+    for key, (kind, _path, inode) in keys.items():
+        owned = key in owned_named or (kind == "hidden" and inode in containers)
+        if key not in raw:
+            pids = tuple(hidden.get(inode, ()))
+            namespaces.append(Namespace(key, kind, inode, pids=pids, links_read=False))
+            continue
+        namespaces.append(_namespace(key, kind, inode, raw[key], peers, owned, journal, hidden))
+    order = {"host": 0, "named": 1, "hidden": 2}
+    namespaces.sort(key=lambda n: (order[n.kind], n.key or ""))
+    return Snapshot(tuple(namespaces))
+
+
+def _namespace(key, kind, inode, dump, peers, owned, journal, hidden) -> Namespace:
+    by_index = {lk["index"]: lk for lk in dump["links"]}
+    addrs: dict[int, list[Address]] = {}
+    for a in dump["addrs"]:
+        cidr = f"{a['local'] or a['address']}/{a['prefixlen']}"
+        addrs.setdefault(a["index"], []).append(Address(cidr, a["family"], a["scope"]))
+    links = []
+    for lk in sorted(dump["links"], key=lambda d: d["name"]):
+        master = by_index.get(lk["master"], {}).get("name") if lk["master"] else None
+        journaled = journal.find("link", lk["name"], ns=key) is not None
+        links.append(Link(
+            name=lk["name"], index=lk["index"], kind=lk["kind"], up=lk["up"],
+            operstate=lk["operstate"], carrier=lk["carrier"], mac=lk["mac"], mtu=lk["mtu"],
+            master=master, peer=peers.get((key, lk["index"])),
+            addresses=tuple(sorted(addrs.get(lk["index"], []))), owned=owned or journaled,
+        ))
+    routes = tuple(
+        Route(
+            dst=r["dst"], dev=by_index.get(r["oif"], {}).get("name"), gateway=r["gateway"],
+            scope=r["scope"], protocol=r["protocol"],
+        )
+        for r in dump["routes"]
+        if r["family"] == 4 and r["type"] == 1  # IPv4 unicast, like `ip route`
+    )
+    pids = tuple(hidden.get(inode, ())) if kind == "hidden" else ()
+    return Namespace(key, kind, inode, tuple(links), routes, pids, owned)
+
+
+def _resolve_peers(raw: dict[NsKey, dict[str, list[dict]]]) -> dict[tuple[NsKey, int], Peer]:
+    """Match each veth end with its peer, also across namespaces.
+
+    A veth reports its peer's ifindex (IFLA_LINK) and, when the peer lives in another
+    namespace, a netnsid that only means something inside this namespace. The peer
+    is the veth in another namespace with that index whose own IFLA_LINK points back.
+    """
+    peers: dict[tuple[NsKey, int], Peer] = {}
+    for key, dump in raw.items():
+        for lk in dump["links"]:
+            if lk["kind"] != "veth" or not lk["link"]:
+                continue
+            if lk["link_netnsid"] is None:
+                match = [(key, m) for m in dump["links"] if m["index"] == lk["link"]]
+            else:
+                match = [
+                    (other, m)
+                    for other, d in raw.items() if other != key
+                    for m in d["links"]
+                    if m["index"] == lk["link"] and m["kind"] == "veth"
+                    and m["link"] == lk["index"] and m["link_netnsid"] is not None
+                ]
+            if match:
+                other, m = match[0]
+                peers[(key, lk["index"])] = Peer(other, m["name"], m["index"])
+            else:
+                peers[(key, lk["index"])] = Peer(None, None, lk["link"], visible=False)
+    return peers
