@@ -291,3 +291,22 @@ def nl() -> Netlink:
         if _instance is None:
             _instance = Netlink()
         return _instance
+
+
+def attach_netns(name: str, source: str) -> None:
+    """`ip netns attach NAME PID`: give the namespace at `source` a name (a bind mount)."""
+    nl().run(_attach, name, source)
+
+
+def _attach(name: str, source: str) -> None:
+    worker = nl()
+    worker._make_netns_dir()
+    path = netns_path(name)
+    try:
+        os.close(os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0o444))
+    except FileExistsError:
+        raise AlreadyExists(f"Namespace {name!r} already exists.") from None
+    if _libc.mount(source.encode(), path.encode(), b"none", MS_BIND, None) != 0:
+        code = ctypes.get_errno()
+        os.unlink(path)
+        raise os_error(code, f"name namespace {source} as {name!r}")

@@ -8,6 +8,7 @@ Nothing about the network is kept in memory: `snapshot()` reads the kernel.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import ipaddress
 import os
@@ -20,8 +21,10 @@ from typing import Any, TypeVar
 
 from . import names
 from ._netlink import NETNS_DIR, netns_path, nl
+from .containers import ContainerVerbs, _children
 from .errors import (
     AlreadyExists,
+    InvalidAddress,
     InvalidName,
     NotFound,
     NotOwned,
@@ -31,7 +34,9 @@ from .errors import (
 )
 from .journal import Entry, Journal, is_alive, process_start
 from .ping import PingResult, parse_ping
-from .snapshot import NsKey, Snapshot, ns_label
+from .snapshot import Namespace, NsKey, Snapshot, ns_label
+
+_EMPTY_NS = Namespace(None, "host", 0)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -103,14 +108,14 @@ def recorded(method: F) -> F:
     @functools.wraps(method)
     def wrapper(self: Lab, *args: Any, **kwargs: Any) -> Any:
         result = method(self, *args, **kwargs)
-        if not self._replaying:
+        if not (self._replaying or self._inner):
             self._history.append((method.__name__, args, kwargs))
         return result
 
     return wrapper  # type: ignore[return-value]
 
 
-class Lab:
+class Lab(ContainerVerbs):
     """A set of namespaces and links this process created, and the verbs to make them.
 
     `ns=None` everywhere means the namespace the kernel runs in (the article's host).
@@ -128,6 +133,21 @@ class Lab:
         self._history: list[tuple[str, tuple, dict]] = []
         self._checkpoints: dict[str, int] = {}
         self._replaying = False
+        self._inner = 0  # >0 while a verb runs other verbs as its parts
+
+    def _say(self, command: str) -> None:
+        """Append to the transcript, unless this is a part of a bigger verb."""
+        if not self._inner:
+            self.transcript.add(command)
+
+    @contextlib.contextmanager
+    def _parts(self) -> Iterator[None]:
+        """Run other verbs as parts of one: they record no history or transcript."""
+        self._inner += 1
+        try:
+            yield
+        finally:
+            self._inner -= 1
 
     def __repr__(self) -> str:
         nss = self.owned_netns()
@@ -155,7 +175,7 @@ class Lab:
             self._journal.remove(entry)
             raise
         self._journal.update(entry, inode=inode)
-        self.transcript.add(f"ip netns add {_q(name)}")
+        self._say(f"ip netns add {_q(name)}")
 
     def list_netns(self) -> list[str]:
         """ip netns list: every named namespace on the machine, sorted."""
@@ -183,7 +203,7 @@ class Lab:
             self._journal.remove(entry)
         for link in [e for e in self._journal.of_kind("link") if e.get("ns") == name]:
             self._journal.remove(link)
-        self.transcript.add(f"ip netns delete {_q(name)}")
+        self._say(f"ip netns delete {_q(name)}")
 
     # -- running commands -------------------------------------------------------------
     def exec(self, ns: NsKey, command: str | Sequence[str], *, timeout: float = 30) -> ExecResult:
@@ -281,7 +301,7 @@ class Lab:
     def _set_state(self, ns: NsKey, ifname: str, state: str, force: bool) -> None:
         index = self._link(ns, ifname, force=force, action=f"bring {state}")
         self._nl.call(self._path(ns), "link", "set", index=index, state=state)
-        self.transcript.add(_in_ns(ns, f"ip link set dev {_q(ifname)} {state}"))
+        self._say(_in_ns(ns, f"ip link set dev {_q(ifname)} {state}"))
 
     @recorded
     def add_veth(
@@ -322,7 +342,7 @@ class Lab:
         self._journal.update(first, index=self._nl.link_index(self._path(ns), name))
         self._journal.update(second, index=self._nl.link_index(self._path(peer_ns), peer))
         where_peer = "" if peer_ns == ns else f" netns {_q(self._ns_arg(peer_ns))}"
-        self.transcript.add(
+        self._say(
             _in_ns(ns, f"ip link add name {_q(name)} type veth peer name {_q(peer)}{where_peer}")
         )
 
@@ -337,7 +357,7 @@ class Lab:
             self._journal.remove(entry)
             if peer and peer.get("peer") == ifname:
                 self._journal.remove(peer)
-        self.transcript.add(_in_ns(ns, f"ip link delete dev {_q(ifname)}"))
+        self._say(_in_ns(ns, f"ip link delete dev {_q(ifname)}"))
 
     @recorded
     def move(self, ifname: str, ns: NsKey, *, src: NsKey = None, force: bool = False) -> None:
@@ -359,7 +379,7 @@ class Lab:
             self._journal.update(entry, ns=ns, index=new_index)
         elif ns is None:  # a link of a lab namespace now lives in the host: remember it
             self._journal.add("link", ifname, ns=None, index=new_index)
-        self.transcript.add(
+        self._say(
             _in_ns(src, f"ip link set dev {_q(ifname)} netns {_q(self._ns_arg(ns))}")
         )
 
@@ -378,7 +398,7 @@ class Lab:
             self._path(ns), "addr", "add",
             index=index, address=str(iface.ip), prefixlen=iface.network.prefixlen,
         )
-        self.transcript.add(_in_ns(ns, f"ip addr add {iface} dev {_q(ifname)}"))
+        self._say(_in_ns(ns, f"ip addr add {iface} dev {_q(ifname)}"))
 
     @recorded
     def del_addr(self, ns: NsKey, ifname: str, cidr: str, *, force: bool = False) -> None:
@@ -396,7 +416,7 @@ class Lab:
             self._path(ns), "addr", "del",
             index=index, address=str(iface.ip), prefixlen=iface.network.prefixlen,
         )
-        self.transcript.add(_in_ns(ns, f"ip addr del {iface} dev {_q(ifname)}"))
+        self._say(_in_ns(ns, f"ip addr del {iface} dev {_q(ifname)}"))
 
     def _addresses(self, ns: NsKey, index: int) -> list[ipaddress.IPv4Interface]:
         return [
@@ -404,6 +424,99 @@ class Lab:
             for a in self._nl.dump(self._path(ns))["addrs"]
             if a["index"] == index
         ]
+
+    # -- bridges and routes ------------------------------------------------------
+    @recorded
+    def add_bridge(self, ns: NsKey, name: str, *, force: bool = False) -> None:
+        """ip netns exec NS ip link add name NAME type bridge"""
+        names.check_ifname(name)
+        self._require_ns_owned(ns, force, "add a bridge to")
+        if self._nl.link_index(self._path(ns), name) is not None:
+            raise AlreadyExists(
+                f"Interface {name!r} already exists in {ns_label(ns)}. Pick another name."
+            )
+        entry = self._journal.add("link", name, ns=ns)
+        try:
+            self._nl.call(self._path(ns), "link", "add", ifname=name, kind="bridge")
+        except BaseException:
+            self._journal.remove(entry)
+            raise
+        self._journal.update(entry, index=self._nl.link_index(self._path(ns), name))
+        self._say(_in_ns(ns, f"ip link add name {_q(name)} type bridge"))
+
+    @recorded
+    def set_master(
+        self, ns: NsKey, ifname: str, master: str | None, *, force: bool = False
+    ) -> None:
+        """ip netns exec NS ip link set dev IFNAME master BRIDGE (None: nomaster)"""
+        index = self._link(ns, ifname, force=force, action="attach to a bridge")
+        if master is None:
+            self._nl.call(self._path(ns), "link", "set", index=index, master=0)
+            self._say(_in_ns(ns, f"ip link set dev {_q(ifname)} nomaster"))
+            return
+        bridge = self._link(ns, master, force=force, action="use as a bridge")
+        kinds = {d["index"]: d["kind"] for d in self._nl.dump(self._path(ns))["links"]}
+        if kinds.get(bridge) != "bridge":
+            raise InvalidName(
+                f"{master!r} in {ns_label(ns)} is a {kinds.get(bridge)}, not a bridge. Create "
+                f"one with lab.add_bridge({ns!r}, 'br0') and attach ports to it."
+            )
+        self._nl.call(self._path(ns), "link", "set", index=index, master=bridge)
+        self._say(_in_ns(ns, f"ip link set dev {_q(ifname)} master {_q(master)}"))
+
+    @recorded
+    def add_route(
+        self,
+        ns: NsKey,
+        dst: str,
+        *,
+        via: str | None = None,
+        dev: str | None = None,
+        force: bool = False,
+    ) -> None:
+        """ip netns exec NS ip route add DST [via GATEWAY] [dev IFNAME]"""
+        network = names.check_network(dst)
+        if ns is None:
+            raise NotOwned(
+                f"nslab never changes the host's routes, so it will not add a route to {dst} "
+                "there. Add it inside one of the lab's namespaces instead."
+            )
+        self._require_ns_owned(ns, force, "add a route to")
+        if via is None and dev is None:
+            raise InvalidAddress(
+                f"A route to {dst} needs a gateway or an interface: pass via='ADDR' (a "
+                "neighbour on a connected subnet) or dev='IFNAME'."
+            )
+        spec: dict[str, Any] = {"dst": str(network)}
+        words = [f"ip route add {dst if dst == 'default' else network}"]
+        if via is not None:
+            gateway = names.check_ip(via)
+            connected = [
+                ipaddress.ip_interface(a.cidr).network
+                for lk in (self.snapshot().ns(ns) or _EMPTY_NS).links
+                for a in lk.addresses
+                if lk.up
+            ]
+            if not any(gateway in net for net in connected):
+                have = ", ".join(sorted({str(n) for n in connected})) or "none"
+                raise InvalidAddress(
+                    f"Gateway {gateway} is not on a subnet connected to {ns_label(ns)} "
+                    f"(connected: {have}), so the kernel cannot reach it. Add an address in "
+                    "its subnet and bring that link up first, or pick a neighbour's address."
+                )
+            spec["gateway"] = str(gateway)
+            words.append(f"via {gateway}")
+        if dev is not None:
+            spec["oif"] = self._link(ns, dev, force=True, action="route through")
+            words.append(f"dev {_q(dev)}")
+        if any(r.dst == (dst if dst == "default" else str(network))
+               for r in (self.snapshot().ns(ns) or _EMPTY_NS).routes):
+            raise AlreadyExists(
+                f"{ns_label(ns)} already has a route to {dst}. Remove it first with "
+                f"lab.exec({ns!r}, 'ip route del {dst}') or choose another destination."
+            )
+        self._nl.call(self._path(ns), "route", "add", **spec)
+        self._say(_in_ns(ns, " ".join(words)))
 
     # -- reading ----------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -558,7 +671,11 @@ def teardown(journal: Journal) -> list[str]:
     """Remove exactly what `journal` lists, newest first, checking each object's identity."""
     netlink = nl()
     removed: list[str] = []
+    doomed = {e["name"] for e in journal.of_kind("netns")}
     for entry in reversed(list(journal.entries)):
+        if entry["kind"] == "link" and entry.get("ns") in doomed:
+            journal.remove(entry)  # goes with its namespace: deleting it first costs ~20 ms
+            continue
         what = _remove_entry(netlink, entry)
         if what:
             removed.append(what)
@@ -571,11 +688,10 @@ def _remove_entry(netlink: Any, entry: Entry) -> str | None:
     if kind == "process":
         pid = entry["pid"]
         if is_alive(pid, entry.get("start")):
-            os.kill(pid, signal.SIGKILL)
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass  # not our child (a crashed lab's): the kernel reaps it via its parent
+            os.killpg(pid, signal.SIGKILL)  # its own session: the shell and its sleep
+            child = _children.pop(pid, None)
+            if child is not None:
+                child.wait()  # ours: reap it; a crashed lab's is reaped by its new parent
             return f"container {name} (PID {pid})"
         return None
     if kind == "netns":

@@ -163,7 +163,9 @@ def main_lab(argv: Sequence[str] | None = None) -> int:
         "--sandbox",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="force the sandbox kernel on or off (default: on unless root)",
+        help="force the sandbox kernel on or off (default: on for an ordinary user without "
+        "CAP_NET_ADMIN/CAP_SYS_ADMIN; off for root, also in a container without them, "
+        "where the notebooks then explain the missing --cap-add)",
     )
     parser.add_argument("--dry-run", action="store_true", help="print the command, do not run")
     args, extra = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
@@ -172,7 +174,7 @@ def main_lab(argv: Sequence[str] | None = None) -> int:
 
     sandbox = args.sandbox
     if sandbox is None:
-        sandbox = not has_caps("CAP_NET_ADMIN", "CAP_SYS_ADMIN")
+        sandbox = os.geteuid() != 0 and not has_caps("CAP_NET_ADMIN", "CAP_SYS_ADMIN")
     notebooks = find_notebooks(args.notebooks)
     if sandbox:
         if shutil.which("unshare") is None:

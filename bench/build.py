@@ -1,0 +1,102 @@
+"""Build and tear down the same topologies through nslab and through the `ip` CLI.
+
+    python bench/build.py [--pairs 50] [--repeat 3]
+
+Prints, side by side in one run, the best-of-N times and the ratio ip/nslab.
+Absolute times on shared machines are noisy; the ratios are what we track.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import time
+import uuid
+from collections.abc import Callable
+
+from nslab import Lab
+
+
+def article_steps(tag: str) -> list[tuple[str, tuple, dict]]:
+    """S8-S18 of the article, with names made unique for this run."""
+    a, b, va, vb = f"{tag}t1", f"{tag}t2", f"{tag}v1", f"{tag}v2"
+    return [
+        ("add_netns", (a,), {}), ("add_netns", (b,), {}),
+        ("set_up", (a, "lo"), {}), ("set_up", (b, "lo"), {}),
+        ("add_veth", (va, vb), {}), ("move", (va, a), {}), ("move", (vb, b), {}),
+        ("add_addr", (a, va, "192.168.1.1/24"), {}), ("add_addr", (b, vb, "192.168.1.2/24"), {}),
+        ("set_up", (a, va), {}), ("set_up", (b, vb), {}),
+    ]
+
+
+def pairs_steps(tag: str, n: int) -> list[tuple[str, tuple, dict]]:
+    """n independent copies of the article's pair: 2n namespaces, n veth pairs."""
+    steps = []
+    for i in range(n):
+        a, b, va, vb = f"{tag}a{i}", f"{tag}b{i}", f"{tag}x{i}", f"{tag}y{i}"
+        net = f"10.{i // 64}.{(i % 64) * 4}"
+        steps += [
+            ("add_netns", (a,), {}), ("add_netns", (b,), {}),
+            ("set_up", (a, "lo"), {}), ("set_up", (b, "lo"), {}),
+            ("add_veth", (va, vb), {}), ("move", (va, a), {}), ("move", (vb, b), {}),
+            ("add_addr", (a, va, f"{net}.1/30"), {}), ("add_addr", (b, vb, f"{net}.2/30"), {}),
+            ("set_up", (a, va), {}), ("set_up", (b, vb), {}),
+        ]
+    return steps
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def run_nslab(steps: list, lab: Lab) -> tuple[float, float, list[str]]:
+    build = timed(lambda: [getattr(lab, m)(*a, **k) for m, a, k in steps])
+    script = list(lab.transcript)
+    teardown = timed(lab.reset)
+    return build, teardown, script
+
+
+def run_ip(script: list[str], namespaces: list[str]) -> tuple[float, float]:
+    """The same commands as one bash script: a fork and exec per command, like a user."""
+    build = timed(lambda: subprocess.run(["bash", "-ec", "\n".join(script)], check=True))
+    delete = "\n".join(f"ip netns delete {ns}" for ns in namespaces)
+    teardown = timed(lambda: subprocess.run(["bash", "-ec", delete], check=True))
+    return build, teardown
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pairs", type=int, default=50)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    lab = Lab(name=f"bench-{uuid.uuid4().hex[:6]}")
+    lab.list_netns()  # start the netlink worker outside the timings
+    rows = []
+    try:
+        for title, make in (
+            ("article S8-S18", article_steps),
+            (f"{args.pairs} pairs", lambda tag: pairs_steps(tag, args.pairs)),
+        ):
+            best = {"nb": 1e9, "nt": 1e9, "ib": 1e9, "it": 1e9}
+            for _ in range(args.repeat):
+                tag = uuid.uuid4().hex[:4]
+                steps = make(tag)
+                nb, nt, script = run_nslab(steps, lab)
+                namespaces = [a[0] for m, a, _ in steps if m == "add_netns"]
+                ib, it = run_ip(script, namespaces)
+                for k, v in (("nb", nb), ("nt", nt), ("ib", ib), ("it", it)):
+                    best[k] = min(best[k], v)
+            rows.append((title, best))
+    finally:
+        lab.reset()
+        lab._journal.delete()
+    print(f"{'topology':<16} {'step':<9} {'nslab ms':>9} {'ip CLI ms':>10} {'ip/nslab':>9}")
+    for title, b in rows:
+        for step, n, i in (("build", b["nb"], b["ib"]), ("teardown", b["nt"], b["it"])):
+            print(f"{title:<16} {step:<9} {n * 1e3:>9.1f} {i * 1e3:>10.1f} {i / n:>8.1f}x")
+
+
+if __name__ == "__main__":
+    main()

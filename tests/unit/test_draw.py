@@ -1,0 +1,472 @@
+"""nslab.draw: Snapshot -> DOT, built from hand-made snapshots (no root, no kernel)."""
+
+from __future__ import annotations
+
+import html
+import random
+import re
+
+import pytest
+
+from nslab.diff import diff
+from nslab.draw import FILL_DOWN, FILL_UNKNOWN, FILL_UP, draw, mistakes, to_svg
+from nslab.snapshot import Address, Link, Namespace, Peer, Route, Snapshot
+
+# ---------------------------------------------------------------- builders
+
+ETH0 = Link(
+    "eth0", 2, "device", True, "UP", True, "52:54:00:12:34:56", 1500,
+    addresses=(Address("10.0.2.15/24", 4),),
+)  # fmt: skip
+
+
+def lo(up: bool = False) -> Link:
+    addrs = (Address("127.0.0.1/8", 4, "host"),) if up else ()
+    state = "UNKNOWN" if up else "DOWN"
+    return Link("lo", 1, "loopback", up, state, up, "00:00:00:00:00:00", 65536, addresses=addrs)
+
+
+def veth(name, index, peer_ns, peer_name, peer_index, *, up=False, peer_up=False, addrs=(),
+         owned=True, master=None) -> Link:  # fmt: skip
+    state = "DOWN" if not up else ("UP" if peer_up else "LOWERLAYERDOWN")
+    return Link(
+        name, index, "veth", up, state, up and peer_up, f"02:00:00:00:00:{index:02x}", 1500,
+        master=master, peer=Peer(peer_ns, peer_name, peer_index),
+        addresses=tuple(Address(a, 6 if ":" in a else 4) for a in addrs), owned=owned,
+    )  # fmt: skip
+
+
+def host(*links: Link) -> Namespace:
+    routes = (
+        Route("default", "eth0", "10.0.2.2"),
+        Route("10.0.2.0/24", "eth0", scope="link", protocol="kernel"),
+    )
+    return Namespace(None, "host", 4026531840, links=(lo(True), ETH0, *links), routes=routes)
+
+
+def netns(key: str, *links: Link, lo_up: bool = False, **kw) -> Namespace:
+    kind = "hidden" if key.startswith("@") else "named"
+    return Namespace(key, kind, 4026532000 + len(key), links=(lo(lo_up), *links), owned=True, **kw)
+
+
+def article(step: str) -> Snapshot:
+    """The kernel right after one of the article's steps (S8 ... S17)."""
+    n = int(step[1:])
+    lo1 = n >= 11
+    if n < 12:
+        return Snapshot((host(), netns("test1", lo_up=lo1), netns("test2")))
+    up = n >= 17
+    ns1 = "test1" if n >= 13 else None
+    ns2 = "test2" if n >= 14 else None
+    a1 = ("192.168.1.1/24",) if n >= 15 else ()
+    a2 = ("192.168.1.2/24",) if n >= 15 else ()
+    v1 = veth("veth-test1", 10, ns2, "veth-test2", 11, up=up, peer_up=up, addrs=a1)
+    v2 = veth("veth-test2", 11, ns1, "veth-test1", 10, up=up, peer_up=up, addrs=a2)
+    in_host = [v for v, k in ((v1, ns1), (v2, ns2)) if k is None]
+    return Snapshot(
+        (
+            host(*in_host),
+            netns("test1", *([v1] if ns1 else []), lo_up=lo1),
+            netns("test2", *([v2] if ns2 else []), lo_up=n >= 18),
+        )
+    )
+
+
+def pair(ns1, name1, ns2, name2, *, up1=False, up2=False, a1=(), a2=()) -> tuple[Link, Link]:
+    return (
+        veth(name1, 20, ns2, name2, 21, up=up1, peer_up=up2, addrs=a1),
+        veth(name2, 21, ns1, name1, 20, up=up2, peer_up=up1, addrs=a2),
+    )
+
+
+def node_line(source: str, node_id: str) -> str:
+    """The DOT statement of one node."""
+    lines = [ln for ln in source.splitlines() if ln.strip().startswith(f'"{node_id}" [')]
+    assert len(lines) == 1, (node_id, source)
+    return lines[0]
+
+
+def edges(source: str) -> list[str]:
+    return [ln.strip() for ln in source.splitlines() if " -- " in ln]
+
+
+# ---------------------------------------------------------------- the article, step by step
+
+
+def test_s8_two_empty_namespaces_in_order():
+    src = draw(article("S8")).source
+    clusters = re.findall(r"subgraph (\S+) \{", src)
+    assert clusters == ["cluster_host", '"cluster_ns.test1"', '"cluster_ns.test2"']
+    assert 'label="netns test1"' in src
+    lo1 = node_line(src, "ns.test1/lo")
+    assert "state DOWN" in lo1 and f'fillcolor="{FILL_DOWN}"' in lo1
+    assert "#d62728" not in src  # only lo: nothing to blame
+    assert mistakes(article("S8")) == []
+    assert edges(src) == []
+
+
+def test_s11_lo_up_is_amber_unknown():
+    src = draw(article("S11")).source
+    lo1 = node_line(src, "ns.test1/lo")
+    assert "state UNKNOWN" in lo1 and f'fillcolor="{FILL_UNKNOWN}"' in lo1
+    assert "127.0.0.1/8" in lo1
+    assert "state DOWN" in node_line(src, "ns.test2/lo")
+
+
+def test_s12_pair_in_host_is_one_edge_and_flagged():
+    snap = article("S12")
+    src = draw(snap).source
+    assert edges(src) == [
+        '"host/veth-test1" -- "host/veth-test2" '
+        '[color="#555555" penwidth=2 tooltip="veth pair veth-test1 <-> veth-test2"]'
+    ]
+    assert mistakes(snap) == [
+        "veth-test1 is still in the host namespace, so no namespace of the lab can use it: "
+        "move it with lab.move('veth-test1', 'test1')",
+        "veth-test2 is still in the host namespace, so no namespace of the lab can use it: "
+        "move it with lab.move('veth-test2', 'test2')",
+    ]
+    v1 = node_line(src, "host/veth-test1")
+    assert "still in host: move it" in v1 and 'color="#d62728"' in v1 and "bold" in v1
+    assert "lab.move('veth-test1', 'test1')" in v1  # in the tooltip
+    assert "52:54" not in src and "02:00:00" not in src  # no MACs without details
+
+
+def test_s13_cross_namespace_edge_drawn_once():
+    src = draw(article("S13")).source
+    assert edges(src) == [
+        '"host/veth-test2" -- "ns.test1/veth-test1" '
+        '[color="#555555" penwidth=2 tooltip="veth pair veth-test2 <-> veth-test1"]'
+    ]
+    assert '"host/veth-test1"' not in src
+    assert [m.split(",")[0] for m in mistakes(article("S13"))] == [
+        "veth-test2 is still in the host namespace"
+    ]
+
+
+def test_s14_both_moved_host_only_shows_note():
+    snap = article("S14")
+    src = draw(snap).source
+    assert len(edges(src)) == 1
+    assert '"ns.test1/veth-test1" -- "ns.test2/veth-test2"' in edges(src)[0]
+    host_block = src.split("subgraph cluster_host {")[1].split("}")[0]
+    assert "(2 other host links hidden)" in host_block
+    assert '"host/' in host_block and "host/eth0" not in host_block
+    assert "default via 10.0.2.2" not in src  # the host's own routes are not the lab's
+    assert mistakes(snap) == [
+        "lo in test2 is DOWN while test2 has other links: programs there cannot reach "
+        "127.0.0.1, nor even test2's own addresses: bring it up with lab.set_up('test2', 'lo')"
+    ]
+
+
+def test_s15_addresses_on_down_links():
+    snap = article("S15")
+    src = draw(snap).source
+    v1 = node_line(src, "ns.test1/veth-test1")
+    assert "192.168.1.1/24" in v1 and "state DOWN" in v1 and "has an address but is DOWN" in v1
+    assert (
+        "veth-test1 in test1 has 192.168.1.1/24 but is DOWN, so nothing can reach that "
+        "address: bring it up with lab.set_up('test1', 'veth-test1')"
+    ) in mistakes(snap)
+    assert len(mistakes(snap)) == 3  # both veths + lo in test2
+
+
+def test_s17_up_is_green_and_clean_once_lo_is_up():
+    src = draw(article("S17")).source
+    for node in ("ns.test1/veth-test1", "ns.test2/veth-test2"):
+        line = node_line(src, node)
+        assert "state UP" in line and f'fillcolor="{FILL_UP}"' in line
+        assert "#d62728" not in line
+    assert 'penwidth=2' in edges(src)[0] and "#d62728" not in edges(src)[0]
+    assert mistakes(article("S18")) == []
+    assert "#d62728" not in draw(article("S18")).source
+
+
+# ---------------------------------------------------------------- mistakes
+
+
+def test_veth_up_with_peer_down():
+    v1, v2 = pair("test1", "veth-test1", "test2", "veth-test2", up1=True)
+    snap = Snapshot((netns("test1", v1, lo_up=True), netns("test2", v2, lo_up=True)))
+    assert mistakes(snap) == [
+        "veth-test2 in test2 is DOWN, so its peer veth-test1 in test1 has no carrier: "
+        "bring it up with lab.set_up('test2', 'veth-test2')"
+    ]
+    src = draw(snap).source
+    assert "DOWN: peer veth-test1 has no carrier" in node_line(src, "ns.test2/veth-test2")
+    assert "state LOWERLAYERDOWN (set up, no carrier)" in node_line(src, "ns.test1/veth-test1")
+    assert 'color="#d62728" penwidth=3' in edges(src)[0]
+
+
+def test_peer_down_takes_precedence_over_address_on_down_link():
+    v1, v2 = pair("t1", "a", "t2", "b", up1=True, a1=("10.0.0.1/24",), a2=("10.0.0.2/24",))
+    snap = Snapshot((netns("t1", v1, lo_up=True), netns("t2", v2, lo_up=True)))
+    assert [m.split(":")[0] for m in mistakes(snap)] == [
+        "b in t2 is DOWN, so its peer a in t1 has no carrier"
+    ]
+
+
+def test_different_subnets_reported_once_with_a_fix():
+    v1, v2 = pair("test1", "veth-test1", "test2", "veth-test2", up1=True, up2=True,
+                  a1=("192.168.1.1/24",), a2=("192.168.2.2/24",))  # fmt: skip
+    snap = Snapshot((netns("test1", v1, lo_up=True), netns("test2", v2, lo_up=True)))
+    assert mistakes(snap) == [
+        "veth-test1 in test1 (192.168.1.1/24) and its peer veth-test2 in test2 "
+        "(192.168.2.2/24) are in different subnets, so they cannot reach each other: put both "
+        "ends in one subnet, e.g. lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')"
+    ]
+    src = draw(snap).source
+    for node in ("ns.test1/veth-test1", "ns.test2/veth-test2"):
+        assert "peer is in another subnet" in node_line(src, node)
+    assert "#d62728" in edges(src)[0]
+
+
+def test_overlapping_prefixes_are_fine_and_ipv6_checked_too():
+    v1, v2 = pair("a", "x", "b", "y", up1=True, up2=True,
+                  a1=("10.0.0.1/16", "fd00::1/64"), a2=("10.0.5.2/16", "fd01::2/64"))  # fmt: skip
+    snap = Snapshot((netns("a", v1, lo_up=True), netns("b", v2, lo_up=True)))
+    (only,) = mistakes(snap)
+    assert "(fd00::1/64)" in only and "'fd00::2/64'" in only
+
+
+def test_same_address_on_both_ends():
+    v1, v2 = pair("t1", "a", "t2", "b", up1=True, up2=True,
+                  a1=("10.0.0.1/24",), a2=("10.0.0.1/24",))  # fmt: skip
+    snap = Snapshot((netns("t1", v1, lo_up=True), netns("t2", v2, lo_up=True)))
+    assert mistakes(snap) == [
+        "a in t1 and its peer b in t2 both have 10.0.0.1, so each one only reaches itself: "
+        "give the peer its own address, e.g. lab.add_addr('t2', 'b', '10.0.0.2/24')"
+    ]
+
+
+def test_host_links_not_made_by_the_lab_are_never_blamed():
+    theirs = veth("vethabc", 30, "@pid7", "eth0", 2, owned=False)
+    snap = Snapshot((host(theirs),))
+    assert mistakes(snap) == []
+    ours = veth("v-nowhere", 31, None, "v-other", 32)
+    assert "lab.move('v-nowhere', 'NAMESPACE')" in mistakes(Snapshot((host(ours),)))[0]
+
+
+def test_hidden_namespace_lo_down_is_flagged_with_its_key():
+    v1, v2 = pair(None, "veth1", "@test1", "eth0")
+    snap = Snapshot((netns("@test1", v2),))
+    assert mistakes(snap)[0].endswith("lab.set_up('@test1', 'lo')")
+    assert mistakes(snap)[0].startswith("lo in container test1 is DOWN")
+
+
+# ---------------------------------------------------------------- styles and filtering
+
+
+def test_hidden_namespaces_after_named_with_dashed_style():
+    snap = Snapshot(
+        (
+            Namespace("@pid42", "hidden", 9, links_read=False, pids=(42,)),
+            netns("@test1"),
+            netns("zeta"),
+            host(),
+            netns("alpha"),
+        )
+    )
+    src = draw(snap).source
+    clusters = re.findall(r"subgraph (\S+) \{", src)
+    assert clusters == [
+        "cluster_host",
+        '"cluster_ns.alpha"',
+        '"cluster_ns.zeta"',
+        '"cluster_ns.@pid42"',
+        '"cluster_ns.@test1"',
+    ]
+    block = src.split('subgraph "cluster_ns.@test1" {')[1]
+    assert 'label="container test1 (hidden: not in ip netns list)"' in block
+    assert 'style="dashed,rounded,filled"' in block
+    unread = src.split('subgraph "cluster_ns.@pid42" {')[1].split("}")[0]
+    assert 'label="hidden namespace of PID 42 (not in ip netns list)"' in unread
+    assert '"ns.@pid42/#unread" [label="links not read"' in unread
+    assert "rounded,filled" in src.split('subgraph "cluster_ns.alpha" {')[1].split("\n")[1]
+    assert "dashed" not in src.split('subgraph "cluster_ns.alpha" {')[1].split("\n")[1]
+
+
+def test_veth_into_unread_namespace_points_at_its_box():
+    mine = veth("veth0", 5, "@pid42", None, 2)
+    snap = Snapshot((netns("lab", mine), Namespace("@pid42", "hidden", 9, links_read=False)))
+    assert '"ns.lab/veth0" -- "ns.@pid42/#unread" [color="#555555" style=dashed]' in edges(
+        draw(snap).source
+    )
+
+
+def test_veth_with_invisible_peer_gets_a_placeholder():
+    mine = Link("eth0", 2, "veth", False, "DOWN", False, "", 1500, peer=Peer(None, None, 9, False))
+    src = draw(Snapshot((netns("@c1", mine),))).source
+    assert '"host/#if9" [label="peer ifindex 9\\n(namespace not visible)"' in src
+    assert edges(src) == ['"ns.@c1/eth0" -- "host/#if9" [color="#555555" style=dashed]']
+
+
+def test_all_host_links_shows_everything_and_host_routes():
+    snap = article("S14")
+    src = draw(snap, all_host_links=True).source
+    assert '"host/eth0"' in src and '"host/lo"' in src
+    assert "hidden)" not in src
+    assert "default via 10.0.2.2 dev eth0" in src
+    assert "10.0.2.15/24" in node_line(src, "host/eth0")
+
+
+def test_host_peer_of_a_drawn_link_is_drawn_even_if_not_owned():
+    theirs = veth("vethab", 30, "@test1", "eth0", 2, up=True, peer_up=True, owned=False)
+    eth0 = veth("eth0", 2, None, "vethab", 30, up=True, peer_up=True, addrs=("172.17.0.2/16",))
+    snap = Snapshot((host(theirs), netns("@test1", eth0, lo_up=True)))
+    src = draw(snap).source
+    assert '"host/vethab"' in src and "(2 other host links hidden)" in src
+    assert len(edges(src)) == 1
+
+
+def test_bridge_ports_routes_forwarding_and_nat():
+    br = Link("docker0", 3, "bridge", True, "UP", True, "02:42:00:00:00:01", 1500,
+              addresses=(Address("172.17.0.1/16", 4),), owned=True)  # fmt: skip
+    p1 = veth("veth1", 4, "@test1", "eth0", 2, up=True, peer_up=True, master="docker0")
+    c1 = veth("eth0", 2, "docker-host", "veth1", 4, up=True, peer_up=True,
+              addrs=("172.17.0.2/16",))  # fmt: skip
+    dh = netns(
+        "docker-host", br, p1, lo_up=True, forwarding=True,
+        nat_rules=('ip saddr 172.17.0.0/16 oifname != "docker0" masquerade',),
+        routes=(Route("172.17.0.0/16", "docker0", scope="link", protocol="kernel"),),
+    )  # fmt: skip
+    ct = netns("@test1", c1, lo_up=True, routes=(
+        Route("default", "eth0", "172.17.0.1"),
+        Route("172.17.0.0/16", "eth0", scope="link", protocol="kernel"),
+    ))  # fmt: skip
+    snap = Snapshot((ct, dh))
+    src = draw(snap).source
+    assert '"ns.docker-host/docker0" -- "ns.docker-host/veth1"' not in src
+    assert any(e.startswith('"ns.docker-host/veth1" -- "ns.docker-host/docker0"') for e in edges(src))
+    assert any(e.startswith('"ns.@test1/eth0" -- "ns.docker-host/veth1"') for e in edges(src))
+    assert "shape=box3d" in node_line(src, "ns.docker-host/docker0")
+    notes = node_line(src, "ns.docker-host/#notes")
+    assert "IP forwarding on" in notes and "NAT: ip saddr 172.17.0.0/16" in notes
+    assert "routes" not in notes  # kernel routes only with details
+    assert "default via 172.17.0.1 dev eth0\\l" in node_line(src, "ns.@test1/#notes")
+    assert "proto kernel" in draw(snap, details=True).source
+    assert mistakes(snap) == []
+
+
+def test_details_show_macs_ifindexes_inodes():
+    src = draw(article("S17"), details=True).source
+    v1 = node_line(src, "ns.test1/veth-test1")
+    assert "mac 02:00:00:00:00:0a" in v1 and "ifindex 10, mtu 1500" in v1 and "peer ifindex 11" in v1
+    assert "inode 4026532005" in src
+
+
+def test_title_and_svg():
+    graph = draw(article("S17"), title="After S17")
+    assert 'label="After S17" labelloc=t' in graph.source
+    svg = to_svg(graph)
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    assert "veth&#45;test1 (veth)" in svg  # raw `dot` output, nothing stripped
+    svg = html.unescape(svg)
+    assert "veth-test1 (veth)" in svg and "192.168.1.2/24" in svg
+
+
+# ---------------------------------------------------------------- escaping and determinism
+
+ODD_NS = 'n"s\\{ü}'
+ODD_IF = 'a"b\\c{ü}<x>'
+
+
+def odd_snapshot() -> Snapshot:
+    v1, v2 = pair(ODD_NS, ODD_IF, "plain", "é-端", up1=True, up2=True)
+    return Snapshot((netns(ODD_NS, v1, lo_up=True), netns("plain", v2, lo_up=True)))
+
+
+def test_odd_names_are_escaped_in_ids_and_labels():
+    src = draw(odd_snapshot(), title="<b>x</b>").source
+    node_id = "ns.n%22s%5C%7B%C3%BC%7D/a%22b%5Cc%7B%C3%BC%7D%3Cx%3E"
+    line = node_line(src, node_id)
+    assert 'label="a\\"b\\\\c{ü}<x> (veth)' in line  # backslash doubled, quote escaped
+    assert 'subgraph "cluster_ns.n%22s%5C%7B%C3%BC%7D" {' in src
+    assert 'label="netns n\\"s\\\\{ü}"' in src
+    assert 'label="<b>x</b>"' in src  # not an HTML label
+    assert '"ns.plain/%C3%A9-%E7%AB%AF"' in src
+
+
+def test_odd_names_render_with_dot():
+    svg = html.unescape(to_svg(draw(odd_snapshot())))
+    assert 'a"b\\c{ü}<x> (veth)' in svg
+    assert 'netns n"s\\{ü}' in svg
+    assert "é-端" in svg
+
+
+def test_control_characters_do_not_break_dot():
+    snap = Snapshot((netns("x\ny", Link("t\tab", 3, "dummy", False, "DOWN", False, "", 1500)),))
+    svg = html.unescape(to_svg(draw(snap)))
+    assert "x\\x0ay" in svg and "t\\x09ab" in svg
+
+
+def test_same_source_twice_and_independent_of_input_order():
+    snap = article("S17")
+    assert draw(snap).source == draw(snap).source
+    rng = random.Random(7)
+    for _ in range(5):
+        shuffled = Snapshot(
+            tuple(
+                Namespace(n.key, n.kind, n.inode, tuple(rng.sample(n.links, len(n.links))),
+                          tuple(rng.sample(n.routes, len(n.routes))), owned=n.owned)
+                for n in rng.sample(snap.namespaces, len(snap.namespaces))
+            )
+        )  # fmt: skip
+        assert draw(shuffled).source == draw(snap).source
+        assert mistakes(shuffled) == mistakes(snap)
+
+
+# ---------------------------------------------------------------- changes
+
+
+def test_changes_mark_moved_links_with_a_ghost():
+    before, after = article("S12"), article("S13")
+    src = draw(after, changes=after - before).source
+    moved = node_line(src, "ns.test1/veth-test1")
+    assert "moved here from host" in moved
+    assert 'color="#1f5fbf"' in moved and "penwidth=3" in moved
+    ghost = node_line(src, "host/veth-test1#gone")
+    assert "(moved to test1)" in ghost and "dashed" in ghost
+    assert '"host/veth-test1#gone" -- "ns.test1/veth-test1" [label=moved' in src
+
+
+def test_changes_mark_new_links_addresses_and_state():
+    src = draw(article("S12"), changes=article("S12") - article("S11")).source
+    assert "\\nNEW\\n" in node_line(src, "host/veth-test1")
+    src = draw(article("S15"), changes=article("S15") - article("S14")).source
+    assert "192.168.1.1/24 (new)" in node_line(src, "ns.test1/veth-test1")
+    src = draw(article("S17"), changes=article("S17") - article("S15")).source
+    line = node_line(src, "ns.test2/veth-test2")
+    assert "state UP, was DOWN" in line and "#1f5fbf" in line
+    assert "#1f5fbf" not in node_line(src, "ns.test1/lo")
+
+
+def test_changes_show_removed_links_and_namespaces_faded():
+    before = article("S17")
+    after = Snapshot((host(), netns("test1", lo_up=True)))
+    src = draw(after, changes=after - before).source
+    assert "(removed)" in node_line(src, "ns.test1/veth-test1#gone")
+    block = src.split('subgraph "cluster_ns.test2" {')[1]
+    assert 'label="netns test2 (removed)"' in block and "dashed,rounded" in block
+    assert '"ns.test2/veth-test2#gone"' in block
+    new = draw(article("S8"), changes=article("S8") - Snapshot((host(),))).source
+    assert 'label="netns test1 (new)"' in new
+
+
+def test_changes_mark_routes():
+    ct_before = netns("@c", veth("eth0", 2, None, "v", 3, up=True, peer_up=True), lo_up=True)
+    ct_after = Namespace(
+        "@c", "hidden", ct_before.inode, ct_before.links,
+        routes=(Route("default", "eth0", "172.17.0.1"),),
+    )  # fmt: skip
+    before, after = Snapshot((ct_before,)), Snapshot((ct_after,))
+    assert "default via 172.17.0.1 dev eth0 (new)" in draw(after, changes=after - before).source
+    assert "default via 172.17.0.1 dev eth0 (removed)" in draw(
+        before, changes=before - after
+    ).source
+
+
+@pytest.mark.parametrize("step", ["S8", "S11", "S12", "S13", "S14", "S15", "S17"])
+def test_every_article_step_renders(step):
+    svg = html.unescape(to_svg(draw(article(step), changes=diff(article("S8"), article(step)))))
+    assert "<svg" in svg and "netns test1" in svg
