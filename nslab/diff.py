@@ -39,6 +39,7 @@ __all__ = [
 ]
 
 _ZERO_MAC = "00:00:00:00:00:00"
+_NETNS_LOCAL = ("loopback", "bridge")  # the kernel never moves these between namespaces
 
 
 # ---------------------------------------------------------------- helpers shared with draw.py
@@ -235,11 +236,15 @@ def _pair_moves(
 
     def by_name(g: _Ref, n: _Ref) -> bool:
         old, cur = b_links[g], a_links[n]
-        return g[0] != n[0] and g[1] == n[1] and old.kind == cur.kind and macs_agree(old, cur)
+        if old.kind in _NETNS_LOCAL or old.kind != cur.kind:
+            return False
+        return g[0] != n[0] and g[1] == n[1] and macs_agree(old, cur)
 
     def by_mac(g: _Ref, n: _Ref) -> bool:
         old, cur = b_links[g], a_links[n]
-        return old.kind == cur.kind and _real_mac(old.mac) and old.mac == cur.mac
+        if old.kind != cur.kind or (old.kind in _NETNS_LOCAL and g[0] != n[0]):
+            return False
+        return _real_mac(old.mac) and old.mac == cur.mac
 
     for match in (by_name, by_mac):
         for g in sorted(gone, key=_ref_order):

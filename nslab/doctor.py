@@ -21,10 +21,12 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from .sandbox import DISPLAY_NAME as SANDBOX_DISPLAY_NAME
 from .sandbox import in_sandbox
 
 # Bit numbers from linux/capability.h.
 CAPS = {"CAP_NET_ADMIN": 12, "CAP_NET_RAW": 13, "CAP_SYS_ADMIN": 21}
+CAP_SETGID, CAP_SETUID = 6, 7
 
 # binary -> (Debian package, conda-forge package or None, required, what needs it)
 BINARIES: dict[str, tuple[str, str | None, bool, str]] = {
@@ -162,6 +164,11 @@ def _unshare_prefix() -> list[str]:
     return ["unshare", "-n"] if has_caps("CAP_SYS_ADMIN") else ["unshare", "-rn"]
 
 
+def has_caps_bits(*bits: int) -> bool:
+    eff = _cap_eff()
+    return all(eff >> b & 1 for b in bits)
+
+
 def mode() -> str:
     """'rootless sandbox', 'root', 'root without capabilities' or 'unprivileged'."""
     if in_sandbox():
@@ -201,7 +208,8 @@ def check_privileges(userns_ok: bool | None = None) -> Check:
             "missing CAP_NET_RAW: namespaces work but ping does not",
             "in Docker/podman add `--cap-add NET_RAW`",
         )
-    container = _in_container()
+    # Root in a container without capabilities: the container was started without --cap-add.
+    container = _in_container() if os.geteuid() == 0 else None
     if container:
         fix = (
             "restart the container with `--cap-add NET_ADMIN --cap-add SYS_ADMIN` "
@@ -217,6 +225,13 @@ def check_privileges(userns_ok: bool | None = None) -> Check:
         userns_ok = not container and _userns_probe()[0]
     detail = f"missing {', '.join(missing)}: this process cannot create namespaces"
     if userns_ok and not container:
+        if "ipykernel" in sys.modules:
+            # A notebook kernel without privileges: the labs fail here, the sandbox would not.
+            fix = (
+                f"switch this notebook to the kernel '{SANDBOX_DISPLAY_NAME}' (Kernel > Change "
+                "Kernel; start JupyterLab with `nslab lab` to have it)"
+            )
+            return Check("privileges", False, detail, fix)
         # An ordinary user with working user namespaces is fine: `nslab lab` is the way in.
         return Check(
             "privileges", False, detail + " (fine: use the sandbox kernel)", fix, required=False
@@ -280,6 +295,30 @@ def check_netns_mount() -> Check:
     )
 
 
+def check_netns_exec() -> Check:
+    """`ip netns exec` remounts /sys for the namespace; a container that masks parts of /sys
+    refuses that mount inside a user namespace, while `nsenter --net=` still works."""
+    name = "ip netns exec"
+    if shutil.which("ip") is None or shutil.which("unshare") is None:
+        return Check(name, False, "not tested: `ip` or `unshare` is missing", "", required=False)
+    script = (
+        "mount -t tmpfs tmpfs /run && mkdir -p /run/netns && ip netns add nslab-doctor"
+        " && ip netns exec nslab-doctor ip link set lo up"
+    )
+    prefix = ["unshare", "-mn"] if has_caps("CAP_SYS_ADMIN") else ["unshare", "-rmn"]
+    ok, out = _run(prefix + ["sh", "-c", script])
+    if ok:
+        return Check(name, True, "works (it remounts /sys for the namespace)")
+    return Check(
+        name,
+        False,
+        f"failed: {out}",
+        "commands inside namespaces must use `nsenter --net=/run/netns/NAME` instead; in a "
+        "container, /sys is masked: use the --cap-add route rather than the sandbox",
+        required=False,
+    )
+
+
 def check_binary(binary: str) -> Check:
     deb, conda, required, used_for = BINARIES[binary]
     path = shutil.which(binary)
@@ -316,13 +355,21 @@ def check_python_packages() -> Check:
     return Check("python packages", True, "graphviz, ipywidgets, dpkt")
 
 
+def _probe_as_nobody() -> bool:
+    return (
+        os.geteuid() == 0
+        and has_caps_bits(CAP_SETUID, CAP_SETGID)
+        and shutil.which("setpriv") is not None
+    )
+
+
 def _userns_probe() -> tuple[bool, str]:
     """Can an UNPRIVILEGED user make a user+net namespace? As root, ask as `nobody`, since
     root itself bypasses kernel.unprivileged_userns_clone."""
     if shutil.which("unshare") is None:
         return False, "unshare is missing (apt-get install util-linux)"
     argv = ["unshare", "-Urn", "true"]
-    if os.geteuid() == 0 and shutil.which("setpriv"):
+    if _probe_as_nobody():
         argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *argv]
     return _run(argv)
 
@@ -349,13 +396,20 @@ def check_userns(*, required: bool | None = None) -> Check:
     if in_sandbox():
         return Check(name, True, "this kernel already runs in one; " + ", ".join(facts))
     ok, out = _userns_probe()
-    who = " as nobody" if os.geteuid() == 0 else ""
+    who = " as nobody" if _probe_as_nobody() else ""
     if required is None:
         required = mode() == "unprivileged"
     if ok:
         return Check(name, True, f"`unshare -Urn true` works{who}; " + ", ".join(facts))
     if not fixes:
-        fixes.append("allow unshare/clone with CLONE_NEWUSER (the seccomp or container policy)")
+        # The sysctls allow it, so a seccomp/AppArmor/container policy refuses it.
+        fix = (
+            "user namespaces are refused by a seccomp or container policy: in Docker/podman "
+            "use --security-opt seccomp=unconfined, on Kubernetes seccompProfile Unconfined "
+            "(or give the container --cap-add NET_ADMIN --cap-add SYS_ADMIN instead)"
+        )
+        detail = f"`unshare -Urn true` fails{who} ({out}); " + ", ".join(facts)
+        return Check(name, False, detail + "; the rootless sandbox cannot start", fix, required)
     fix = "as root: " + " && ".join(fixes)
     if any(f.startswith("sysctl") for f in fixes):
         conf = "; ".join(f.split()[-1] for f in fixes if f.startswith("sysctl"))
@@ -373,6 +427,7 @@ def run_checks() -> Report:
         check_link_kind("veth"),
         check_link_kind("bridge"),
         check_netns_mount(),
+        check_netns_exec(),
         *(check_binary(b) for b in BINARIES),
         check_pyroute2(),
         check_python_packages(),

@@ -210,8 +210,11 @@ def _find_mistakes(snap: Snapshot) -> list[_Mistake]:
                         f"can reach that address: {fix_up}"
                     )
                     out.append(_Mistake(text, "has an address but is DOWN", (here,)))
-            there = (peer[0], peer[1].name) if peer else None
-            if peer and _ref_order(here, link) < _ref_order(there, peer[1]):
+            # once per pair: from the end that sorts first, or the only end we look at
+            if peer and (
+                _ref_order(here, link) < _ref_order((peer[0], peer[1].name), peer[1])
+                or (peer[0] is None and not peer[1].owned)
+            ):
                 out.extend(_pair_mistakes(k, link, peer[0], peer[1]))
     return out
 
@@ -420,6 +423,7 @@ def _ghost(g: graphviz.Graph, ns: NsKey, name: str, why: str, ghosts: set[_Ref])
     g.node(
         _node_id(ns, name) + "#gone",
         _label([name, f"({why})"]),
+        shape="box",
         style="dashed,rounded",
         color=GHOST,
         fontcolor=GHOST,
@@ -450,7 +454,7 @@ def draw(
             red_edges.add(m.edge)
 
     g = graphviz.Graph("nslab")
-    g.attr(rankdir="LR", fontname=FONT, newrank="true")
+    g.attr(rankdir="TB", fontname=FONT, newrank="true")
     if title:
         g.attr(label=_label([title]), labelloc="t", fontsize="16")
     g.attr("node", fontname=FONT, fontsize="11")

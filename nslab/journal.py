@@ -104,7 +104,11 @@ class Journal:
     def add(self, kind: str, name: str, **fields: Any) -> Entry:
         entry: Entry = {"kind": kind, "name": name, **fields}
         self.entries.append(entry)
-        self.save()
+        try:
+            self.save()
+        except BaseException:
+            self.entries = [e for e in self.entries if e is not entry]  # not created: forget
+            raise
         return entry
 
     def update(self, entry: Entry, **fields: Any) -> None:
@@ -135,9 +139,13 @@ class Journal:
             "entries": self.entries,
         }
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".journal-")
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f)
-        os.replace(tmp, self.path)
+        try:
+            with os.fdopen(fd, "w") as f:
+                json.dump(data, f)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     def delete(self) -> None:
         self.path.unlink(missing_ok=True)

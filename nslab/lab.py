@@ -35,6 +35,7 @@ from .errors import (
 from .journal import Entry, Journal, is_alive, process_start
 from .ping import PingResult, parse_ping
 from .snapshot import Namespace, NsKey, Snapshot, ns_label
+from .tutorial import explain_missing
 
 _EMPTY_NS = Namespace(None, "host", 0)
 
@@ -134,6 +135,7 @@ class Lab(ContainerVerbs):
         self._checkpoints: dict[str, int] = {}
         self._replaying = False
         self._inner = 0  # >0 while a verb runs other verbs as its parts
+        self._steps: Any = None  # a Tutorial, so errors can name the missing step
 
     def _say(self, command: str) -> None:
         """Append to the transcript, unless this is a part of a bigger verb."""
@@ -585,9 +587,10 @@ class Lab(ContainerVerbs):
         names.check_netns_name(ns)
         path = netns_path(ns)
         if not os.path.exists(path):
+            step = explain_missing(self, "add_netns", ns)
             raise NotFound(
                 f"Namespace {ns!r} does not exist.{did_you_mean(ns, self.list_netns())} "
-                f"Create it with lab.add_netns({ns!r})."
+                f"Create it with lab.add_netns({ns!r}).{step}"
             )
         return path
 
@@ -658,12 +661,19 @@ class Lab(ContainerVerbs):
             if target != "":  # a move from the wrong place: name the right source
                 fix = f"Move it from there with lab.move({ifname!r}, {target!r}{src})."
             else:
-                fix = f"Move it first with lab.move({ifname!r}, {ns!r}{src})."
-            return f"Interface {ifname!r} is not in {ns_label(ns)}: it is in {ns_label(at)}. {fix}"
+                step = explain_missing(self, "move", ifname, ns).strip()
+                fix = f"{step or 'Move it first:'} lab.move({ifname!r}, {ns!r}{src})."
+                if step:
+                    fix = f"{step[:-1]}: lab.move({ifname!r}, {ns!r}{src})."
+            return (
+                f"Interface {ifname!r} is not in {ns_label(ns)} yet: it is in {ns_label(at)}. "
+                f"{fix}"
+            )
         here = [d["name"] for d in self._nl.dump(self._path(ns))["links"]]
+        step = explain_missing(self, "add_veth", ifname)
         return (
             f"Interface {ifname!r} does not exist in {ns_label(ns)}."
-            f"{did_you_mean(ifname, here)} Create it with lab.add_veth(...) first."
+            f"{did_you_mean(ifname, here)} Create it with lab.add_veth(...) first.{step}"
         )
 
 

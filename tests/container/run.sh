@@ -43,7 +43,10 @@ fi
 
 if [[ $engine == podman ]]; then
     # runc + cgroupfs: what works on hosts without systemd (see DESIGN.md "Containers").
-    ctl=(podman --runtime runc --cgroup-manager=cgroupfs)
+    ctl=(podman --cgroup-manager=cgroupfs)
+    if command -v runc >/dev/null; then
+        ctl+=(--runtime runc)  # crun refuses hybrid cgroup hosts ("apt-get install runc")
+    fi
     run_opts=(--ulimit nofile=4096:4096 --ulimit nproc=4096:4096 --network=none)
 else
     ctl=(docker)

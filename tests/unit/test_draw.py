@@ -177,7 +177,7 @@ def test_s17_up_is_green_and_clean_once_lo_is_up():
         line = node_line(src, node)
         assert "state UP" in line and f'fillcolor="{FILL_UP}"' in line
         assert "#d62728" not in line
-    assert 'penwidth=2' in edges(src)[0] and "#d62728" not in edges(src)[0]
+    assert "penwidth=2" in edges(src)[0] and "#d62728" not in edges(src)[0]
     assert mistakes(article("S18")) == []
     assert "#d62728" not in draw(article("S18")).source
 
@@ -237,6 +237,14 @@ def test_same_address_on_both_ends():
         "a in t1 and its peer b in t2 both have 10.0.0.1, so each one only reaches itself: "
         "give the peer its own address, e.g. lab.add_addr('t2', 'b', '10.0.0.2/24')"
     ]
+
+
+def test_subnet_mistake_found_from_the_lab_end_of_a_foreign_host_veth():
+    theirs = veth("vethab", 30, "@c", "eth0", 2, up=True, peer_up=True, owned=False,
+                  addrs=("10.9.0.1/24",))  # fmt: skip
+    mine = veth("eth0", 2, None, "vethab", 30, up=True, peer_up=True, addrs=("10.8.0.2/24",))
+    (only,) = mistakes(Snapshot((host(theirs), netns("@c", mine, lo_up=True))))
+    assert only.startswith("eth0 in container c (10.8.0.2/24) and its peer vethab in host")
 
 
 def test_host_links_not_made_by_the_lab_are_never_blamed():
@@ -337,7 +345,9 @@ def test_bridge_ports_routes_forwarding_and_nat():
     snap = Snapshot((ct, dh))
     src = draw(snap).source
     assert '"ns.docker-host/docker0" -- "ns.docker-host/veth1"' not in src
-    assert any(e.startswith('"ns.docker-host/veth1" -- "ns.docker-host/docker0"') for e in edges(src))
+    assert any(
+        e.startswith('"ns.docker-host/veth1" -- "ns.docker-host/docker0"') for e in edges(src)
+    )
     assert any(e.startswith('"ns.@test1/eth0" -- "ns.docker-host/veth1"') for e in edges(src))
     assert "shape=box3d" in node_line(src, "ns.docker-host/docker0")
     notes = node_line(src, "ns.docker-host/#notes")
@@ -351,7 +361,9 @@ def test_bridge_ports_routes_forwarding_and_nat():
 def test_details_show_macs_ifindexes_inodes():
     src = draw(article("S17"), details=True).source
     v1 = node_line(src, "ns.test1/veth-test1")
-    assert "mac 02:00:00:00:00:0a" in v1 and "ifindex 10, mtu 1500" in v1 and "peer ifindex 11" in v1
+    assert (
+        "mac 02:00:00:00:00:0a" in v1 and "ifindex 10, mtu 1500" in v1 and "peer ifindex 11" in v1
+    )
     assert "inode 4026532005" in src
 
 
@@ -461,9 +473,9 @@ def test_changes_mark_routes():
     )  # fmt: skip
     before, after = Snapshot((ct_before,)), Snapshot((ct_after,))
     assert "default via 172.17.0.1 dev eth0 (new)" in draw(after, changes=after - before).source
-    assert "default via 172.17.0.1 dev eth0 (removed)" in draw(
-        before, changes=before - after
-    ).source
+    assert (
+        "default via 172.17.0.1 dev eth0 (removed)" in draw(before, changes=before - after).source
+    )
 
 
 @pytest.mark.parametrize("step", ["S8", "S11", "S12", "S13", "S14", "S15", "S17"])

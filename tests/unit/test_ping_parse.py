@@ -138,4 +138,3 @@ def test_pretty_repr_has_no_rtts() -> None:
     p = P()
     parse_ping(IPUTILS_OK, "192.168.1.2")._repr_pretty_(p, False)
     assert p.text_ == "ping 192.168.1.2: 3/3 replies (ok)"
-    assert "0.061" not in repr(parse_ping(IPUTILS_OK)) or True  # repr may show RTTs
