@@ -17,7 +17,7 @@ import signal
 import subprocess
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import names
 from ._netlink import NETNS_DIR, netns_path, nl
@@ -35,6 +35,9 @@ from .errors import (
 from .journal import Entry, Journal, is_alive, process_start
 from .ping import PingResult, parse_ping
 from .snapshot import Namespace, NsKey, Snapshot, ns_label
+
+if TYPE_CHECKING:
+    from .diff import Changes
 from .tutorial import explain_missing
 
 _EMPTY_NS = Namespace(None, "host", 0)
@@ -136,6 +139,7 @@ class Lab(ContainerVerbs):
         self._replaying = False
         self._inner = 0  # >0 while a verb runs other verbs as its parts
         self._steps: Any = None  # a Tutorial, so errors can name the missing step
+        self._seen = self.snapshot().lab_only()  # for what_changed()
 
     def _say(self, command: str) -> None:
         """Append to the transcript, unless this is a part of a bigger verb."""
@@ -527,11 +531,26 @@ class Lab(ContainerVerbs):
 
         return read_snapshot(self)
 
-    def draw(self, **options: Any) -> Any:
-        """The live topology as a graphviz.Graph (see nslab.draw.draw for options)."""
+    def draw(self, *, everything: bool = False, **options: Any) -> Any:
+        """The live topology as a graphviz.Graph: the host and this lab's namespaces
+        (`everything=True`: every namespace on the machine). See nslab.draw.draw."""
         from .draw import draw
 
-        return draw(self.snapshot(), **options)
+        snap = self.snapshot()
+        return draw(snap if everything else snap.lab_only(), **options)
+
+    def what_changed(self) -> Changes:
+        """What changed in this lab's namespaces since the last call (or since Lab())."""
+        now = self.snapshot().lab_only()
+        before, self._seen = self._seen, now
+        return now - before
+
+    def show(self) -> Any:
+        """The drawing with what changed since the last show() marked, and the list."""
+        from .view import StepView
+
+        changes = self.what_changed()
+        return StepView(self.draw(changes=changes), changes)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
         return self.draw()._repr_mimebundle_(include, exclude)

@@ -121,6 +121,10 @@ class Snapshot:
         """Names of the named namespaces, sorted (what `ip netns list` shows)."""
         return sorted(n.key for n in self.namespaces if n.kind == "named" and n.key)
 
+    def lab_only(self) -> Snapshot:
+        """The host plus the namespaces the lab created: what drawings and diffs show."""
+        return Snapshot(tuple(n for n in self.namespaces if n.kind == "host" or n.owned))
+
     def __sub__(self, before: Snapshot) -> Changes:
         from .diff import diff
 
