@@ -20,6 +20,7 @@ from .errors import (
     UnsafeTarget,
 )
 from .lab import ExecResult, Lab, Transcript, cleanup
+from .nat import FetchResult, HttpRequest, Server
 from .ping import PingResult, parse_ping
 from .snapshot import Address, Link, Namespace, Peer, Route, Snapshot
 
@@ -29,6 +30,8 @@ __all__ = [
     "Address",
     "AlreadyExists",
     "ExecResult",
+    "FetchResult",
+    "HttpRequest",
     "InvalidAddress",
     "InvalidName",
     "KernelError",
@@ -43,6 +46,7 @@ __all__ = [
     "PingResult",
     "PrivilegeError",
     "Route",
+    "Server",
     "Snapshot",
     "StepOrderError",
     "Transcript",
@@ -50,3 +54,7 @@ __all__ = [
     "cleanup",
     "parse_ping",
 ]
+
+from ._ipython import register as _register_ipython  # noqa: E402
+
+_register_ipython()

@@ -17,6 +17,7 @@ import ctypes
 import errno
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,7 +26,14 @@ from typing import Any, TypeVar
 from pyroute2 import IPRoute
 from pyroute2.netlink.exceptions import NetlinkError
 
-from .errors import PRIVILEGE_FIXES, AlreadyExists, KernelError, NotFound, PrivilegeError
+from .errors import (
+    PRIVILEGE_FIXES,
+    AlreadyExists,
+    KernelError,
+    NotFound,
+    NotOwned,
+    PrivilegeError,
+)
 
 NETNS_DIR = "/run/netns"
 CLONE_NEWNET = 0x40000000
@@ -76,6 +84,7 @@ class Netlink:
         self._sockets: dict[str | None, _Socket] = {}  # touched only by the worker
         self._home_fd = -1
         self._shared_done = False
+        self._swept = 0.0
         self.run(self._init_worker)
 
     # -- plumbing ---------------------------------------------------------------
@@ -91,6 +100,7 @@ class Netlink:
 
     def _socket(self, path: str | None) -> _Socket:
         """The cached socket into `path`, reopened if the namespace was replaced."""
+        self._sweep()
         try:
             inode = os.stat(path).st_ino if path else os.fstat(self._home_fd).st_ino
         except FileNotFoundError:
@@ -115,6 +125,22 @@ class Netlink:
                 raise
         self._sockets[path] = sock
         return sock
+
+    def _sweep(self) -> None:
+        """Close sockets into namespaces that are gone (deleted by `ip netns delete` or
+        another process): an open socket keeps a deleted namespace alive, and with it
+        the veth ends inside and their peers. At most once a second."""
+        now = time.monotonic()
+        if now - self._swept < 1.0:
+            return
+        self._swept = now
+        for p, sock in list(self._sockets.items()):
+            try:
+                gone = p is not None and os.stat(p).st_ino != sock.inode
+            except OSError:
+                gone = True
+            if gone:
+                self._forget(p)
 
     def _forget(self, path: str | None) -> None:
         old = self._sockets.pop(path, None)
@@ -224,12 +250,93 @@ class Netlink:
         return {"links": links, "addrs": addrs, "routes": routes}
 
     def dump_many(self, paths: list[str | None]) -> dict[str | None, dict[str, list[dict]]]:
-        """`dump` for several namespaces in one trip to the worker."""
-        return self.run(lambda: {p: self._dump(p) for p in paths})
+        """`dump` for several namespaces in one trip (one deleted meanwhile is left out)."""
+
+        def dump_all() -> dict[str | None, dict[str, list[dict]]]:
+            out = {}
+            for p in paths:
+                try:
+                    out[p] = self._dump(p)
+                except NotFound:
+                    continue  # deleted between listing and reading: another process's
+            return out
+
+        return self.run(dump_all)
+
+    def nsid(self, path: str | None, target: str | None) -> int | None:
+        """The id the namespace at `path` gives the one at `target` (IFLA_LINK_NETNSID)."""
+
+        def ask() -> int | None:
+            try:
+                found = self._socket(path).ipr.get_netnsid(fd=self._socket(target).fd) or {}
+            except NotFound:  # deleted meanwhile by another process
+                return None
+            nsid = found.get("nsid")
+            return None if nsid is None or nsid >= 2**31 else nsid  # -1: none assigned
+
+        return self.run(ask)
 
     def link_index(self, path: str | None, ifname: str) -> int | None:
         found = self.call(path, "link_lookup", ifname=ifname)
         return found[0] if found else None
+
+    # -- per-namespace sysctls ------------------------------------------------------
+    def sysctl(self, path: str | None, key: str, value: str | None = None) -> str:
+        """Read /proc/sys/KEY inside the namespace at `path` (after writing `value`, if given).
+
+        /proc/sys/net belongs to the network namespace of the thread that opens it, so
+        the worker enters the namespace, opens the file there and returns. Writing in
+        the host (`path` None) is refused: nslab never changes the host's sysctls.
+        """
+        _check_sysctl_key(key)
+        if value is not None and path is None:
+            raise NotOwned(
+                f"nslab never changes the host's sysctls, so it will not set {key}. "
+                "Set it inside one of the lab's namespaces instead."
+            )
+        return self.run(self._sysctl, path, key, value)
+
+    def sysctl_many(self, paths: list[str | None], key: str) -> dict[str | None, str | None]:
+        """`sysctl` reads for several namespaces in one trip (None where one vanished)."""
+        _check_sysctl_key(key)
+
+        def read_all() -> dict[str | None, str | None]:
+            out: dict[str | None, str | None] = {}
+            for p in paths:
+                try:
+                    out[p] = self._sysctl(p, key, None)
+                except (NotFound, FileNotFoundError):
+                    out[p] = None
+            return out
+
+        return self.run(read_all)
+
+    def _sysctl(self, path: str | None, key: str, value: str | None) -> str:
+        sock = self._socket(path)
+        if path is not None:
+            _check(_libc.setns(sock.fd, CLONE_NEWNET), f"enter namespace {path}")
+        try:
+            flags = os.O_RDWR if value is not None else os.O_RDONLY
+            fd = os.open(f"/proc/sys/{key}", flags | os.O_CLOEXEC)
+            try:
+                if value is not None:
+                    os.write(fd, value.encode())
+                    os.lseek(fd, 0, os.SEEK_SET)
+                return os.read(fd, 4096).decode().strip()
+            finally:
+                os.close(fd)
+        except PermissionError:
+            raise os_error(errno.EPERM, f"set {key} in {path or 'host'}") from None
+        finally:
+            if path is not None:
+                _check(_libc.setns(self._home_fd, CLONE_NEWNET), "return to own namespace")
+
+
+def _check_sysctl_key(key: str) -> None:
+    """Only network sysctls (per namespace), and only plain paths under /proc/sys/net."""
+    parts = key.split("/")
+    if parts[0] != "net" or any(p in ("", ".", "..") for p in parts):
+        raise ValueError(f"{key!r} is not a network sysctl path like 'net/ipv4/ip_forward'.")
 
 
 def _link_dict(msg: Any) -> dict:

@@ -487,7 +487,7 @@ def draw(
                     _ghost(c, ns.key, name, why, ghosts)
             hidden = len(links) - len(shown)
             if hidden:
-                text = f"({hidden} other host link{'s' if hidden > 1 else ''} hidden)"
+                text = "(the host's own links are hidden)"  # their count varies per machine
                 c.node("host/#hidden", _label([text]), shape="plaintext", fontcolor="#666666")
             elif not links:
                 c.node(_ns_id(ns.key) + "/#empty", _label(["no links"]), shape="plaintext")

@@ -141,7 +141,7 @@ class Journal:
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".journal-")
         try:
             with os.fdopen(fd, "w") as f:
-                json.dump(data, f)
+                f.write(json.dumps(data))  # dumps uses the C encoder; dump does not
             os.replace(tmp, self.path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -9,10 +9,12 @@ Nothing about the network is kept in memory: `snapshot()` reads the kernel.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import ipaddress
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 from collections.abc import Callable, Iterator, Sequence
@@ -26,6 +28,7 @@ from .errors import (
     AlreadyExists,
     InvalidAddress,
     InvalidName,
+    KernelError,
     NotFound,
     NotOwned,
     PrivilegeError,
@@ -33,6 +36,7 @@ from .errors import (
     did_you_mean,
 )
 from .journal import Entry, Journal, is_alive, process_start
+from .nat import NatVerbs, remove_web_root
 from .ping import PingResult, parse_ping
 from .snapshot import Namespace, NsKey, Snapshot, ns_label
 
@@ -119,7 +123,7 @@ def recorded(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-class Lab(ContainerVerbs):
+class Lab(ContainerVerbs, NatVerbs):
     """A set of namespaces and links this process created, and the verbs to make them.
 
     `ns=None` everywhere means the namespace the kernel runs in (the article's host).
@@ -220,6 +224,8 @@ class Lab(ContainerVerbs):
         shown = command if isinstance(command, str) else shlex.join(argv)
         full = self._enter_argv(ns) + argv
         try:
+            if shutil.which(argv[0]) is None:  # else `ip netns exec` runs, and only fails
+                raise FileNotFoundError(argv[0])
             proc = subprocess.run(full, capture_output=True, text=True, timeout=timeout)
         except FileNotFoundError:
             raise NotFound(
@@ -274,7 +280,10 @@ class Lab(ContainerVerbs):
             for a in lk.addresses
         )
         if not source_owned:
-            out = self._nl.call(self._path(ns), "route", "get", dst=str(ip))
+            try:
+                out = self._nl.call(self._path(ns), "route", "get", dst=str(ip))
+            except OSError:  # no route at all (ENETUNREACH): not through the lab either
+                out = None
             oif = out[0].get_attr("RTA_OIF") if out else None
             via_lab = any(k == ns and lk.index == oif for k, lk in lab_links)
             if not (in_lab and via_lab):
@@ -305,7 +314,7 @@ class Lab(ContainerVerbs):
         self._set_state(ns, ifname, "down", force)
 
     def _set_state(self, ns: NsKey, ifname: str, state: str, force: bool) -> None:
-        index = self._link(ns, ifname, force=force, action=f"bring {state}")
+        index = self._link(ns, ifname, force=force, action=f"bring it {state}")
         self._nl.call(self._path(ns), "link", "set", index=index, state=state)
         self._say(_in_ns(ns, f"ip link set dev {_q(ifname)} {state}"))
 
@@ -316,10 +325,12 @@ class Lab(ContainerVerbs):
         peer: str,
         *,
         ns: NsKey = None,
-        peer_ns: NsKey = None,
+        peer_ns: Any = ...,
         force: bool = False,
     ) -> None:
         """ip link add NAME type veth peer name PEER (both ends in `ns`, or PEER in peer_ns)"""
+        if peer_ns is ...:  # not given: the peer goes where NAME goes (None is the host)
+            peer_ns = ns
         names.check_ifname(name)
         names.check_ifname(peer)
         if name == peer and ns == peer_ns:
@@ -327,13 +338,8 @@ class Lab(ContainerVerbs):
                 f"Both ends of the veth pair are called {name!r}. Give the peer another "
                 f"name, e.g. lab.add_veth({name!r}, {name + '-peer'[: 15 - len(name)]!r})."
             )
-        for where, ifname in ((ns, name), (peer_ns, peer)):
+        for where in (ns, peer_ns):
             self._require_ns_owned(where, force, "add a veth end to")
-            if self._nl.link_index(self._path(where), ifname) is not None:
-                raise AlreadyExists(
-                    f"Interface {ifname!r} already exists in {ns_label(where)}. Pick another "
-                    f"name, or delete it first with lab.delete_link({where!r}, {ifname!r})."
-                )
         first = self._journal.add("link", name, ns=ns, peer=peer)
         second = self._journal.add("link", peer, ns=peer_ns, peer=name)
         try:
@@ -341,12 +347,20 @@ class Lab(ContainerVerbs):
             if peer_ns != ns:
                 peer_spec["net_ns_fd"] = self._path(peer_ns)
             self._nl.call(self._path(ns), "link", "add", ifname=name, kind="veth", peer=peer_spec)
-        except BaseException:
+        except BaseException as exc:
             self._journal.remove(first)
             self._journal.remove(second)
+            if isinstance(exc, AlreadyExists):  # the kernel's EEXIST: say which end clashes
+                for where, ifname in ((ns, name), (peer_ns, peer)):
+                    if self._nl.link_index(self._path(where), ifname) is not None:
+                        raise AlreadyExists(
+                            f"Interface {ifname!r} already exists in {ns_label(where)}. Pick "
+                            f"another name, or delete it first with "
+                            f"lab.delete_link({where!r}, {ifname!r})."
+                        ) from None
             raise
-        self._journal.update(first, index=self._nl.link_index(self._path(ns), name))
-        self._journal.update(second, index=self._nl.link_index(self._path(peer_ns), peer))
+        self._remember_index(first, ns)
+        self._remember_index(second, peer_ns)
         where_peer = "" if peer_ns == ns else f" netns {_q(self._ns_arg(peer_ns))}"
         self._say(
             _in_ns(ns, f"ip link add name {_q(name)} type veth peer name {_q(peer)}{where_peer}")
@@ -355,7 +369,7 @@ class Lab(ContainerVerbs):
     @recorded
     def delete_link(self, ns: NsKey, ifname: str, *, force: bool = False) -> None:
         """ip link delete dev IFNAME (a veth takes its peer with it)"""
-        index = self._link(ns, ifname, force=force, action="delete")
+        index = self._link(ns, ifname, force=force, action="delete it")
         self._nl.call(self._path(ns), "link", "del", index=index)
         entry = self._journal.find("link", ifname, ns=ns)
         if entry:
@@ -368,23 +382,33 @@ class Lab(ContainerVerbs):
     @recorded
     def move(self, ifname: str, ns: NsKey, *, src: NsKey = None, force: bool = False) -> None:
         """ip link set IFNAME netns NS (from `src`, the host by default)"""
-        index = self._link(src, ifname, force=force, action=f"move to {ns_label(ns)}", target=ns)
+        index = self._link(src, ifname, force=force, action=f"move it to {ns_label(ns)}", target=ns)
         if ns == src:
             raise AlreadyExists(f"Interface {ifname!r} is already in {ns_label(ns)}.")
         self._require_ns_owned(ns, force, "move an interface into")
         target = self._path(ns)
-        if self._nl.link_index(target, ifname) is not None:
+        try:
+            self._nl.call(self._path(src), "link", "set", index=index, net_ns_fd=target)
+        except AlreadyExists:
             raise AlreadyExists(
                 f"{ns_label(ns)} already has an interface named {ifname!r}, so {ifname!r} "
                 f"cannot move there. Rename or delete one of them first."
-            )
-        self._nl.call(self._path(src), "link", "set", index=index, net_ns_fd=target)
-        new_index = self._nl.link_index(target, ifname)
+            ) from None
+        except KernelError as exc:
+            if exc.errno != errno.EINVAL:
+                raise
+            raise KernelError(errno.EINVAL, (
+                f"Interface {ifname!r} cannot leave {ns_label(src)}: the kernel keeps some "
+                "interfaces (lo, bridges) in the namespace they were made in. Move a veth "
+                "end instead."
+            )) from None
         entry = self._journal.find("link", ifname, ns=src)
         if entry:
-            self._journal.update(entry, ns=ns, index=new_index)
+            self._journal.update(entry, ns=ns)
         elif ns is None:  # a link of a lab namespace now lives in the host: remember it
-            self._journal.add("link", ifname, ns=None, index=new_index)
+            entry = self._journal.add("link", ifname, ns=None)
+        if entry:
+            self._remember_index(entry, ns)
         self._say(
             _in_ns(src, f"ip link set dev {_q(ifname)} netns {_q(self._ns_arg(ns))}")
         )
@@ -394,23 +418,24 @@ class Lab(ContainerVerbs):
     def add_addr(self, ns: NsKey, ifname: str, cidr: str, *, force: bool = False) -> None:
         """ip netns exec NS ip addr add CIDR dev IFNAME"""
         iface = names.check_interface_address(cidr)
-        index = self._link(ns, ifname, force=force, action="add an address to")
-        if iface in self._addresses(ns, index):
+        index = self._link(ns, ifname, force=force, action="add an address to it")
+        try:
+            self._nl.call(
+                self._path(ns), "addr", "add",
+                index=index, address=str(iface.ip), prefixlen=iface.network.prefixlen,
+            )
+        except AlreadyExists:
             raise AlreadyExists(
                 f"{iface} is already on {ifname} in {ns_label(ns)}. Nothing to do; to change "
                 f"it, remove it first with lab.del_addr({ns!r}, {ifname!r}, '{iface}')."
-            )
-        self._nl.call(
-            self._path(ns), "addr", "add",
-            index=index, address=str(iface.ip), prefixlen=iface.network.prefixlen,
-        )
+            ) from None
         self._say(_in_ns(ns, f"ip addr add {iface} dev {_q(ifname)}"))
 
     @recorded
     def del_addr(self, ns: NsKey, ifname: str, cidr: str, *, force: bool = False) -> None:
         """ip netns exec NS ip addr del CIDR dev IFNAME"""
         iface = names.check_interface_address(cidr)
-        index = self._link(ns, ifname, force=force, action="remove an address from")
+        index = self._link(ns, ifname, force=force, action="remove an address from it")
         present = self._addresses(ns, index)
         if iface not in present:
             have = ", ".join(str(a) for a in present) or "none"
@@ -455,12 +480,12 @@ class Lab(ContainerVerbs):
         self, ns: NsKey, ifname: str, master: str | None, *, force: bool = False
     ) -> None:
         """ip netns exec NS ip link set dev IFNAME master BRIDGE (None: nomaster)"""
-        index = self._link(ns, ifname, force=force, action="attach to a bridge")
+        index = self._link(ns, ifname, force=force, action="attach it to a bridge")
         if master is None:
             self._nl.call(self._path(ns), "link", "set", index=index, master=0)
             self._say(_in_ns(ns, f"ip link set dev {_q(ifname)} nomaster"))
             return
-        bridge = self._link(ns, master, force=force, action="use as a bridge")
+        bridge = self._link(ns, master, force=force, action="use it as a bridge")
         kinds = {d["index"]: d["kind"] for d in self._nl.dump(self._path(ns))["links"]}
         if kinds.get(bridge) != "bridge":
             raise InvalidName(
@@ -513,7 +538,7 @@ class Lab(ContainerVerbs):
             spec["gateway"] = str(gateway)
             words.append(f"via {gateway}")
         if dev is not None:
-            spec["oif"] = self._link(ns, dev, force=True, action="route through")
+            spec["oif"] = self._link(ns, dev, force=True, action="route through it")
             words.append(f"dev {_q(dev)}")
         if any(r.dst == (dst if dst == "default" else str(network))
                for r in (self.snapshot().ns(ns) or _EMPTY_NS).routes):
@@ -586,6 +611,7 @@ class Lab(ContainerVerbs):
     def reset(self) -> list[str]:
         """Remove everything THIS lab created, nothing else. Returns what was removed."""
         removed = teardown(self._journal)
+        self._seen = self.snapshot().lab_only()
         self.transcript.clear()
         self._history.clear()
         self._checkpoints.clear()
@@ -615,7 +641,7 @@ class Lab(ContainerVerbs):
 
     def _container_path(self, name: str) -> str:
         entry = self._journal.find("process", name)
-        if entry is None or not is_alive(entry["pid"], entry.get("start")):
+        if entry is None or not is_alive(entry.get("pid"), entry.get("start")):
             known = [e["name"] for e in self._journal.of_kind("process")]
             raise NotFound(
                 f"Container {name!r} is not running in this lab.{did_you_mean(name, known)} "
@@ -630,6 +656,15 @@ class Lab(ContainerVerbs):
         if ns.startswith("@"):
             return str(self._journal.find("process", ns[1:])["pid"])  # type: ignore[index]
         return ns
+
+    def _remember_index(self, entry: Entry, ns: NsKey) -> None:
+        """Journal the ifindex of a link in the host, so cleanup can tell it is ours.
+
+        Links inside the lab's namespaces go with them; they need no identity check.
+        """
+        index = self._nl.link_index(None, entry["name"]) if ns is None else None
+        if entry.get("index") != index:
+            self._journal.update(entry, index=index)
 
     def _owns_ns(self, ns: NsKey) -> bool:
         if ns is None:
@@ -661,7 +696,7 @@ class Lab(ContainerVerbs):
         if not (force or journaled or self._owns_ns(ns)):
             raise NotOwned(
                 f"Interface {ifname!r} in {ns_label(ns)} was not created by this lab, so "
-                f"nslab will not {action} it. Pass force=True if you really mean it."
+                f"nslab will not {action}. Pass force=True if you really mean it."
             )
         return index
 
@@ -684,9 +719,10 @@ class Lab(ContainerVerbs):
                 fix = f"{step or 'Move it first:'} lab.move({ifname!r}, {ns!r}{src})."
                 if step:
                     fix = f"{step[:-1]}: lab.move({ifname!r}, {ns!r}{src})."
+            yet = "" if target != "" else " yet"
             return (
-                f"Interface {ifname!r} is not in {ns_label(ns)} yet: it is in {ns_label(at)}. "
-                f"{fix}"
+                f"Interface {ifname!r} is not in {ns_label(ns)}{yet}: it is in "
+                f"{ns_label(at)}. {fix}"
             )
         here = [d["name"] for d in self._nl.dump(self._path(ns))["links"]]
         step = explain_missing(self, "add_veth", ifname)
@@ -714,15 +750,18 @@ def teardown(journal: Journal) -> list[str]:
 
 def _remove_entry(netlink: Any, entry: Entry) -> str | None:
     kind, name = entry["kind"], entry["name"]
-    if kind == "process":
-        pid = entry["pid"]
-        if is_alive(pid, entry.get("start")):
+    if kind in ("process", "server"):  # a container, or a web server (nat.serve_http)
+        pid = entry.get("pid")  # missing if the lab died between journaling and starting it
+        alive = pid is not None and is_alive(pid, entry.get("start"))
+        if alive:
             os.killpg(pid, signal.SIGKILL)  # its own session: the shell and its sleep
             child = _children.pop(pid, None)
             if child is not None:
                 child.wait()  # ours: reap it; a crashed lab's is reaped by its new parent
-            return f"container {name} (PID {pid})"
-        return None
+        if kind == "server":
+            remove_web_root(entry)
+            return f"web server {name} (PID {pid})" if alive else None
+        return f"container {name} (PID {pid})" if alive else None
     if kind == "netns":
         path = netns_path(name)
         try:

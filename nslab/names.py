@@ -20,6 +20,8 @@ def check_netns_name(name: object) -> str:
     problem = _common_problem(name)
     if problem is None and "/" in name:
         problem = "contains '/' (it becomes a file name under /run/netns)"
+    if problem is None and name.startswith("@"):
+        problem = "starts with '@' (nslab keeps '@NAME' for containers' unnamed namespaces)"
     if problem is None and len(name.encode()) > MAX_NETNS_NAME:
         problem = f"is longer than {MAX_NETNS_NAME} bytes"
     if problem:

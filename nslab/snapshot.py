@@ -12,8 +12,8 @@ keeps a model of the network in memory. Namespaces are identified by a *key*:
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from .journal import is_alive
 
@@ -164,7 +164,7 @@ def read_snapshot(lab: Lab, *, read_hidden: bool = False) -> Snapshot:
             continue  # deleted while we looked
     containers = {}
     for entry in journal.of_kind("process"):
-        if is_alive(entry["pid"], entry.get("start")):
+        if is_alive(entry.get("pid"), entry.get("start")):
             containers[os.stat(f"/proc/{entry['pid']}/ns/net").st_ino] = entry["name"]
     hidden = hidden_namespaces({inode for _, _, inode in keys.values()})
     for inode, pids in hidden.items():
@@ -175,8 +175,21 @@ def read_snapshot(lab: Lab, *, read_hidden: bool = False) -> Snapshot:
         if kind != "hidden" or inode in containers or read_hidden
     ]
     dumps = lab._nl.dump_many([keys[k][1] for k in readable])
-    raw = {k: dumps[keys[k][1]] for k in readable}
-    peers = _resolve_peers(raw)
+    raw = {k: dumps[keys[k][1]] for k in readable if keys[k][1] in dumps}
+    keys = {k: v for k, v in keys.items() if k in raw or k not in readable}  # vanished
+    nsids: dict[tuple[NsKey, NsKey], int | None] = {}
+
+    def nsid_of(key: NsKey, other: NsKey) -> int | None:
+        if (key, other) not in nsids:
+            nsids[key, other] = lab._nl.nsid(keys[key][1], keys[other][1])
+        return nsids[key, other]
+
+    peers = _resolve_peers(raw, nsid_of)
+    owned_paths = [
+        keys[k][1] for k in raw
+        if k in owned_named or (keys[k][0] == "hidden" and keys[k][2] in containers)
+    ]
+    forwarding = lab._nl.sysctl_many(owned_paths, "net/ipv4/ip_forward")
     namespaces = []
     for key, (kind, _path, inode) in keys.items():
         owned = key in owned_named or (kind == "hidden" and inode in containers)
@@ -184,7 +197,8 @@ def read_snapshot(lab: Lab, *, read_hidden: bool = False) -> Snapshot:
             pids = tuple(hidden.get(inode, ()))
             namespaces.append(Namespace(key, kind, inode, pids=pids, links_read=False))
             continue
-        namespaces.append(_namespace(key, kind, inode, raw[key], peers, owned, journal, hidden))
+        found = _namespace(key, kind, inode, raw[key], peers, owned, journal, hidden)
+        namespaces.append(_with_nat(lab, found, forwarding.get(_path)) if owned else found)
     order = {"host": 0, "named": 1, "hidden": 2}
     namespaces.sort(key=lambda n: (order[n.kind], n.key or ""))
     return Snapshot(tuple(namespaces))
@@ -218,12 +232,31 @@ def _namespace(key, kind, inode, dump, peers, owned, journal, hidden) -> Namespa
     return Namespace(key, kind, inode, tuple(links), routes, pids, owned)
 
 
-def _resolve_peers(raw: dict[NsKey, dict[str, list[dict]]]) -> dict[tuple[NsKey, int], Peer]:
+def _with_nat(lab: Lab, found: Namespace, forwarding: str | None) -> Namespace:
+    """Fill `forwarding` (a sysctl read) and `nat_rules` (only where the lab added NAT)."""
+    from .nat import read_nat_rules
+
+    nat = any(
+        e.get("ns") == found.key and e.get("inode") == found.inode
+        for e in lab._journal.of_kind("nat")
+    )
+    return replace(
+        found,
+        forwarding=None if forwarding is None else forwarding == "1",
+        nat_rules=read_nat_rules(lab, found.key) if nat else (),
+    )
+
+
+def _resolve_peers(
+    raw: dict[NsKey, dict[str, list[dict]]], nsid_of: Any = None
+) -> dict[tuple[NsKey, int], Peer]:
     """Match each veth end with its peer, also across namespaces.
 
     A veth reports its peer's ifindex (IFLA_LINK) and, when the peer lives in another
     namespace, a netnsid that only means something inside this namespace. The peer
-    is the veth in another namespace with that index whose own IFLA_LINK points back.
+    is the veth in another namespace with that index whose own IFLA_LINK points back,
+    in the namespace that this one knows by that netnsid (`nsid_of(key, other)`):
+    ifindexes repeat across namespaces, so index and back-pointer alone can mislead.
     """
     peers: dict[tuple[NsKey, int], Peer] = {}
     for key, dump in raw.items():
@@ -239,6 +272,7 @@ def _resolve_peers(raw: dict[NsKey, dict[str, list[dict]]]) -> dict[tuple[NsKey,
                     for m in d["links"]
                     if m["index"] == lk["link"] and m["kind"] == "veth"
                     and m["link"] == lk["index"] and m["link_netnsid"] is not None
+                    and (nsid_of is None or nsid_of(key, other) == lk["link_netnsid"])
                 ]
             if match:
                 other, m = match[0]

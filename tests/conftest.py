@@ -1,11 +1,8 @@
-"""Shared fixtures, and the session guard: the host looks the same after the suite."""
+"""Shared fixtures. The host guard lives in the repository's top conftest.py."""
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import subprocess
 import uuid
 
 import pytest
@@ -14,72 +11,6 @@ IS_ROOT = os.geteuid() == 0
 needs_root = pytest.mark.skipif(
     not IS_ROOT, reason="needs root (CAP_NET_ADMIN + CAP_SYS_ADMIN) to create namespaces"
 )
-
-_VOLATILE_LINK_KEYS = {"stats", "stats64", "operstate"}
-_SYSCTLS = ["net/ipv4/ip_forward", "net/ipv6/conf/all/forwarding", "net/ipv4/conf/all/rp_filter"]
-
-
-def _run(argv: list[str]) -> str:
-    if not shutil.which(argv[0]):
-        return f"({argv[0]} not installed)"
-    proc = subprocess.run(argv, capture_output=True, text=True)
-    return proc.stdout + proc.stderr
-
-
-def _links() -> list[dict]:
-    links = json.loads(_run(["ip", "-j", "-d", "link"]) or "[]")
-    keep = ("ifname", "ifindex", "flags", "mtu", "master", "link_type", "address", "linkinfo")
-    return [{k: lk.get(k) for k in keep} for lk in links]
-
-
-def host_state() -> dict[str, object]:
-    """What the safety rules promise to leave alone, read from the host namespace."""
-    return {
-        "links": _links(),
-        "addresses": json.loads(_run(["ip", "-j", "addr"]) or "[]"),
-        "routes": _run(["ip", "route", "show", "table", "all"]),
-        "rules": _run(["ip", "rule"]),
-        "netns": sorted(_run(["ip", "netns", "list"]).split("\n")),
-        "nft": _run(["nft", "list", "ruleset"]),
-        "iptables": _run(["iptables-save"]).split("\n")[1:-2] if shutil.which("iptables-save")
-        else "",
-        "sysctls": {s: open(f"/proc/sys/{s}").read() for s in _SYSCTLS},
-    }
-
-
-def _strip_volatile(state: dict) -> dict:
-    for addr in state["addresses"]:
-        for info in addr.get("addr_info", []):
-            info.pop("valid_life_time", None)
-            info.pop("preferred_life_time", None)
-        for k in _VOLATILE_LINK_KEYS:
-            addr.pop(k, None)
-    return state
-
-
-def pytest_sessionstart(session: pytest.Session) -> None:
-    session.config._nslab_host_before = _strip_volatile(host_state())  # type: ignore[attr-defined]
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    before = session.config._nslab_host_before  # type: ignore[attr-defined]
-    after = _strip_volatile(host_state())
-    changed = [k for k in before if before[k] != after[k]]
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    if changed:
-        if reporter:
-            what = ", ".join(changed)
-            reporter.write_line(f"HOST GUARD FAILED: the host's {what} changed", red=True)
-            for k in changed:
-                reporter.write_line(f"  before {k}: {before[k]}")
-                reporter.write_line(f"  after  {k}: {after[k]}")
-        session.exitstatus = 1
-    elif reporter:
-        reporter.write_line(
-            "host guard: links, addresses, routes, rules, netns, nft/iptables and sysctls "
-            "unchanged"
-        )
-
 
 @pytest.fixture
 def unique() -> str:

@@ -125,7 +125,7 @@ done
 if ((${#notebooks[@]})); then
     log "with capabilities: nbval ${notebooks[*]}"
     nbval_args=(-p no:cacheprovider --nbval)
-    for s in notebooks/sanitize.cfg tests/nbval_sanitize.cfg tests/notebooks/sanitize.cfg; do
+    for s in tests/nbval-sanitize.cfg notebooks/sanitize.cfg tests/nbval_sanitize.cfg; do
         [[ -e $s ]] && nbval_args+=(--nbval-sanitize-with "/opt/nslab/$s")
     done
     # shellcheck disable=SC2206

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
@@ -143,7 +144,7 @@ def sandbox_venv(sandbox_user: pwd.struct_passwd) -> Path:
 
 
 @pytest.fixture()
-def workdir(sandbox_user: pwd.struct_passwd) -> Path:
+def workdir(sandbox_user: pwd.struct_passwd) -> Iterator[Path]:
     """A scratch dir owned by the user (pytest's tmp_path is root-only)."""
     d = Path(tempfile.mkdtemp(prefix="nslab-sandbox-test-", dir="/var/tmp"))
     os.chown(d, sandbox_user.pw_uid, sandbox_user.pw_gid)

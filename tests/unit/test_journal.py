@@ -70,12 +70,11 @@ def test_save_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     j.add("netns", "keep-me")
     before = j.path.read_text()
 
-    def broken_dump(data, f):
-        f.write('{"lab": "demo", "entries": [')  # half a file
-        raise OSError(28, "No space left on device")
+    def broken_replace(src, dst):
+        raise OSError(28, "No space left on device")  # the temp file is written, not renamed
 
     with monkeypatch.context() as m:
-        m.setattr(journal_mod.json, "dump", broken_dump)
+        m.setattr(journal_mod.os, "replace", broken_replace)
         with pytest.raises(OSError):
             j.add("netns", "lost")
     assert j.path.read_text() == before

@@ -1,0 +1,1121 @@
+"""Exercise goals, checked against what the kernel really holds.
+
+    from nslab.checks import check, reachable, link_up, in_namespace
+    goals = [in_namespace("veth-test1", "test1"), link_up("test2", "veth-test2"),
+             reachable("test1", "192.168.1.2")]
+    report = check(lab, goals)   # ONE snapshot of the kernel, plus a real ping per reachable()
+    report                       # a checklist: ✔ met; ✘ not met, with the reason and the fix
+    report.passed                # True when every goal is met
+
+A goal is data (a frozen dataclass): compare it, hash it, list it in an exercise.
+``goal.judge(snapshot)`` is pure: it returns the reasons the goal is not met, each
+in the tutorial's terms and ending with the fix, so the diagnosis is tested without
+root. Only ``reachable`` also asks the kernel, with one ping: the kernel has the
+last word, the snapshot explains why.
+
+The diagnosis follows a packet the way the kernel would: the route in the sending
+namespace, the wire (veth pair, bridge ports) and the state of every end on it,
+the neighbour that holds the next hop, forwarding in a router, and the route back
+for the replies. A goal that names a namespace or an interface that does not exist
+is a failed goal with a hint, never an exception.
+
+Goals: ``has_netns``, ``lo_up``, ``link_up``, ``has_addr``, ``in_namespace``,
+``connected``, ``route_to``, ``forwards``, ``reachable``, ``unique_addresses``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import ipaddress
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from .snapshot import Link, Namespace, NsKey, Route, Snapshot, ns_label
+
+if TYPE_CHECKING:
+    from .lab import Lab
+
+__all__ = [
+    "Connected",
+    "Forwards",
+    "Goal",
+    "HasAddr",
+    "HasNetns",
+    "InNamespace",
+    "LinkUp",
+    "LoUp",
+    "Reachable",
+    "Report",
+    "RouteTo",
+    "UniqueAddresses",
+    "Verdict",
+    "check",
+    "connected",
+    "forwards",
+    "has_addr",
+    "has_netns",
+    "in_namespace",
+    "link_up",
+    "lo_up",
+    "reachable",
+    "route_to",
+    "unique_addresses",
+]
+
+IPAddr = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPIface = ipaddress.IPv4Interface | ipaddress.IPv6Interface
+Ref = tuple[NsKey, Link]  # an interface and the namespace that holds it
+
+MAX_HOPS = 8
+
+
+# ------------------------------------------------------------------ small words
+
+
+def _in(ns: NsKey) -> str:
+    """'test1' or 'the host namespace', for prose."""
+    return "the host namespace" if ns is None else ns_label(ns)
+
+
+def _close(name: str, options: Iterable[str]) -> str | None:
+    found = difflib.get_close_matches(name, sorted(o for o in options if o), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def _ifaces(link: Link, family: int | None = None) -> list[IPIface]:
+    """The link's global addresses (no link-local, no 127.0.0.1), in a stable order."""
+    out = []
+    for a in sorted(link.addresses):
+        if a.scope != "global" or (family is not None and a.family != family):
+            continue
+        try:
+            out.append(ipaddress.ip_interface(a.cidr))
+        except ValueError:
+            continue
+    return out
+
+
+def _links(ns: Namespace) -> list[Link]:
+    """The links a goal may talk about: in the host, only the ones the lab created."""
+    return [lk for lk in ns.links if ns.key is not None or lk.owned]
+
+
+def _peer(snap: Snapshot, link: Link) -> Ref | None:
+    """The other end of a veth, when its namespace is in the snapshot."""
+    p = link.peer
+    if p is None or not p.visible:
+        return None
+    ns = snap.ns(p.ns)
+    if ns is None:
+        return None
+    found = (ns.link(p.ifname) if p.ifname else None) or next(
+        (lk for lk in ns.links if lk.index == p.index), None
+    )
+    return (p.ns, found) if found else None
+
+
+def _stranded(ns: NsKey, link: Link) -> bool:
+    """A veth end the lab made that still sits in the host (S13/S14 not done)."""
+    return ns is None and link.kind == "veth" and link.owned and link.master is None
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _common_suffix(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
+        n += 1
+    return n
+
+
+def _home_of(snap: Snapshot, ifname: str, exclude: Iterable[NsKey] = ()) -> str:
+    """The namespace a stranded interface was meant for: veth-test2 -> test2.
+
+    The named namespace whose name ends like the interface's (ignoring dashes), else
+    the only one that has nothing but lo, else a placeholder.
+    """
+    skip = set(exclude)
+    named = [n for n in snap.namespaces if n.kind == "named" and n.key and n.key not in skip]
+    scored = sorted(
+        ((_common_suffix(_norm(ifname), _norm(n.key or "")), n.key or "") for n in named),
+        reverse=True,
+    )
+    if scored and scored[0][0] > 0 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
+        return scored[0][1]
+    empty = [n.key for n in named if all(lk.kind == "loopback" for lk in n.links)]
+    return empty[0] if len(empty) == 1 and empty[0] else "NAMESPACE"
+
+
+def _used_ips(snap: Snapshot) -> set[IPAddr]:
+    return {i.ip for n in snap.namespaces for lk in _links(n) for i in _ifaces(lk)}
+
+
+def _free_address(snap: Snapshot, net: Any, prefer: Any = None) -> str:
+    """An unused address in NET, keeping PREFER's host part when that one is free."""
+    used = _used_ips(snap)
+    if prefer is not None and prefer.version == net.version:
+        cand = net.network_address + (int(prefer) & int(net.hostmask))
+        edge = net.num_addresses > 2 and cand in (net.network_address, net.broadcast_address)
+        if not edge and cand not in used:
+            return f"{cand}/{net.prefixlen}"
+    for host in net.hosts():
+        if host not in used:
+            return f"{host}/{net.prefixlen}"
+    return f"{net.network_address}/{net.prefixlen}"
+
+
+# ------------------------------------------------------------------ sentences
+
+
+def _no_ns(snap: Snapshot, ns: NsKey) -> str | None:
+    """Why a goal cannot even look: the namespace it names does not exist."""
+    if ns is None or snap.ns(ns) is not None:
+        return None
+    close = _close(ns, snap.named())
+    if close:
+        return f"Namespace {ns} does not exist — did you mean {close!r}?"
+    return f"Namespace {ns} does not exist — create it (S8): lab.add_netns({ns!r})"
+
+
+def _lo_down(ns: NsKey) -> str:
+    return (
+        f"lo is down in {_in(ns)} (S11), so {_in(ns)} cannot reach 127.0.0.1, nor even its "
+        f"own addresses — bring it up: lab.set_up({ns!r}, 'lo')"
+    )
+
+
+def _down(ns: NsKey, link: Link) -> str:
+    if link.kind == "loopback":
+        return _lo_down(ns)
+    fix = f"bring it up in {_in(ns)}: lab.set_up({ns!r}, {link.name!r})"
+    if link.kind == "veth":
+        return f"{link.name} is DOWN, so the pair has no carrier — {fix}"
+    if link.kind == "bridge":
+        return f"bridge {link.name} is DOWN, so it passes no packets between its ports — {fix}"
+    return f"{link.name} is DOWN — {fix}"
+
+
+def _move_it(snap: Snapshot, link: Link, into: str | None = None, peer_ns: NsKey = None) -> str:
+    home = into or _home_of(snap, link.name, exclude=[peer_ns] if peer_ns else [])
+    step = "S14" if link.name.endswith("2") else "S13"
+    return (
+        f"{link.name} is still in the host namespace — move it into {home} ({step}): "
+        f"lab.move({link.name!r}, {home!r})"
+    )
+
+
+def _locate(snap: Snapshot, ns: NsKey, ifname: str) -> tuple[Link | None, str | None]:
+    """The link IFNAME in NS, or why it is not there (elsewhere, stranded, a typo)."""
+    missing = _no_ns(snap, ns)
+    if missing:
+        return None, missing
+    here = snap.ns(ns) or Namespace(ns, "host", 0)
+    found = here.link(ifname)
+    if found is not None:
+        return found, None
+    elsewhere = [
+        (n.key, lk) for n in snap.namespaces if n.key != ns
+        for lk in _links(n) if lk.name == ifname
+    ]
+    if elsewhere:
+        key, link = elsewhere[0]
+        if key is None:
+            return None, _move_it(snap, link, into=ns)
+        src = "" if key is None else f", src={key!r}"
+        return None, (
+            f"{ifname} is in {_in(key)}, not in {_in(ns)} — move it: "
+            f"lab.move({ifname!r}, {ns!r}{src})"
+        )
+    names = [lk.name for lk in _links(here)]
+    close = _close(ifname, names)
+    if close:
+        return None, f"There is no interface {ifname} in {_in(ns)} — did you mean {close!r}?"
+    has = ", ".join(names) or "nothing"
+    return None, (
+        f"There is no interface {ifname} in {_in(ns)} (it has {has}) — create the veth pair "
+        f"first (S12): lab.add_veth({ifname!r}, 'PEER', ns={ns!r})"
+    )
+
+
+# ------------------------------------------------------------------ the wire (layer 2)
+
+
+def _neighbours(snap: Snapshot, ns: NsKey, link: Link) -> list[Ref]:
+    out = []
+    here = snap.ns(ns)
+    if link.kind == "veth":
+        p = _peer(snap, link)
+        if p:
+            out.append(p)
+    if here is not None and link.master:
+        bridge = here.link(link.master)
+        if bridge:
+            out.append((ns, bridge))
+    if here is not None and link.kind == "bridge":
+        out += [(ns, lk) for lk in here.links if lk.master == link.name]
+    return out
+
+
+def _wire(snap: Snapshot, ns: NsKey, link: Link) -> dict[tuple[NsKey, str], list[Ref]]:
+    """Everything on the same wire as LINK, each with the path from LINK to it."""
+    start: Ref = (ns, link)
+    paths: dict[tuple[NsKey, str], list[Ref]] = {(ns, link.name): [start]}
+    todo = [start]
+    while todo:
+        k, lk = todo.pop(0)
+        for nk, nl in _neighbours(snap, k, lk):
+            if (nk, nl.name) not in paths:
+                paths[(nk, nl.name)] = paths[(k, lk.name)] + [(nk, nl)]
+                todo.append((nk, nl))
+    return paths
+
+
+def _wire_problems(snap: Snapshot, path: list[Ref]) -> list[str]:
+    """What stops packets along a wire: an end left in the host, an end that is DOWN."""
+    out = []
+    first = path[0][0]
+    for k, lk in path:
+        if _stranded(k, lk):
+            out.append(_move_it(snap, lk, peer_ns=first))
+        elif not lk.up:
+            out.append(_down(k, lk))
+    return out
+
+
+def _endpoints(snap: Snapshot, ns: NsKey, link: Link) -> list[tuple[Ref, list[Ref]]]:
+    """The interfaces across the wire that can hold addresses (not bridge ports)."""
+    return [
+        (path[-1], path)
+        for (k, _name), path in _wire(snap, ns, link).items()
+        if k != ns and path[-1][1].master is None
+    ]
+
+
+# ------------------------------------------------------------------ routing (layer 3)
+
+
+@dataclass(frozen=True)
+class _Holder:
+    ns: NsKey
+    link: Link
+    iface: IPIface
+
+
+def _holders(snap: Snapshot, ip: IPAddr) -> list[_Holder]:
+    return [
+        _Holder(n.key, lk, i)
+        for n in snap.namespaces for lk in _links(n) for i in _ifaces(lk) if i.ip == ip
+    ]
+
+
+def _route_net(route: Route) -> Any:
+    if route.dst == "default":
+        return ipaddress.ip_network("0.0.0.0/0")
+    return ipaddress.ip_network(route.dst, strict=False)
+
+
+def _lookup(ns: Namespace, ip: IPAddr) -> Route | None:
+    """The route the kernel would pick: the longest prefix that holds IP."""
+    best: tuple[int, Route] | None = None
+    for r in ns.routes:
+        try:
+            net = _route_net(r)
+        except ValueError:
+            continue
+        if net.version == ip.version and ip in net and (best is None or net.prefixlen > best[0]):
+            best = (net.prefixlen, r)
+    return best[1] if best else None
+
+
+def _first_iface(ns: Namespace, prefer: Link | None = None, toward: Any = None) -> IPIface | None:
+    links = ([prefer] if prefer else []) + [lk for lk in ns.links if lk is not prefer]
+    for lk in links:
+        for i in _ifaces(lk, 4):
+            if toward is None or toward in i.network:
+                return i
+    return None if toward is None else _first_iface(ns, prefer)
+
+
+def _gateway(snap: Snapshot, ns: NsKey, dst: IPAddr) -> tuple[NsKey, IPAddr, IPIface] | None:
+    """A neighbour of NS that can take packets to DST: (router, its address, ours)."""
+    here = snap.ns(ns)
+    if here is None:
+        return None
+    for lk in here.links:
+        if lk.kind == "loopback" or not lk.up:
+            continue
+        for (rk, rl), _path in _endpoints(snap, ns, lk):
+            router = snap.ns(rk)
+            if router is None or rk == ns:
+                continue
+            ours = {i.ip for x in here.links for i in _ifaces(x)}
+            onward = _lookup(router, dst)
+            leads = any(dst in i.network for x in router.links for i in _ifaces(x, 4)) or (
+                onward is not None and (onward.gateway is None or
+                                        ipaddress.ip_address(onward.gateway) not in ours)
+            )
+            if not leads:
+                continue
+            for mine in _ifaces(lk, 4):
+                for theirs in _ifaces(rl, 4):
+                    if theirs.ip in mine.network:
+                        return rk, theirs.ip, mine
+    return None
+
+
+def _prefix_problem(ns: NsKey, link: Link, mine: IPIface, other: _Holder, lead: str) -> str:
+    forgot = (
+        f" (a /32 is what `ip addr add {mine.ip} dev {link.name}` gives when the "
+        f"/{other.iface.network.prefixlen} is left out)"
+        if mine.network.prefixlen == 32 else ""
+    )
+    better = f"{mine.ip}/{other.iface.network.prefixlen}"
+    return (
+        f"{mine} on {link.name} has prefix length /{mine.network.prefixlen} while its "
+        f"neighbour {other.link.name} in {_in(other.ns)} has {other.iface}: {lead}{forgot} — "
+        f"give both ends the same prefix length: lab.del_addr({ns!r}, {link.name!r}, "
+        f"'{mine}'); lab.add_addr({ns!r}, {link.name!r}, '{better}')"
+    )
+
+
+def _no_route(
+    snap: Snapshot, ns: NsKey, dst: IPAddr, *, target: str | None = None, replies: bool = False
+) -> list[str]:
+    """Why NS has no route to DST, and what would give it one."""
+    here = snap.ns(ns)
+    assert here is not None
+    target = target or str(dst)
+    lead = f"{_in(ns)} has no route to {target}" + (" for its replies" if replies else "")
+    own = [lk for lk in here.links if lk.kind != "loopback"]
+    if not own:
+        host = snap.host
+        meant = [
+            lk for lk in (_links(host) if host else [])
+            if _stranded(None, lk) and _home_of(snap, lk.name) == ns
+        ]
+        if meant:
+            return [_move_it(snap, lk, into=ns) for lk in meant]
+        return [
+            f"{lead}: {_in(ns)} has nothing but lo, no cable leads out of it — connect it "
+            f"with a veth pair (S12–S14): lab.add_veth('veth-x', 'veth-y', ns={ns!r}, "
+            "peer_ns='OTHER')"
+        ]
+    for lk in own:
+        if not lk.up and any(dst in i.network for i in _ifaces(lk)):
+            return [_down(ns, lk)]
+    holders = [h for h in _holders(snap, dst) if h.ns != ns]
+    for lk in own:
+        across = {(k, link.name) for (k, link), _path in _endpoints(snap, ns, lk)}
+        for h in holders:
+            if (h.ns, h.link.name) not in across:
+                continue
+            mine = _ifaces(lk, h.iface.version)
+            if not mine:
+                return [
+                    f"{lk.name} in {_in(ns)} has no address (S15), so {lead} — add one in "
+                    f"{h.iface.network}: lab.add_addr({ns!r}, {lk.name!r}, "
+                    f"'{_free_address(snap, h.iface.network, h.iface.ip)}')"
+                ]
+            if not lk.up:
+                return [_down(ns, lk)]
+            if mine[0].ip in h.iface.network:
+                return [_prefix_problem(ns, lk, mine[0], h, lead)]
+            better = _free_address(snap, mine[0].network, h.iface.ip)
+            return [
+                f"{mine[0]} and {h.iface} are in different subnets and no route joins them: "
+                f"{lead} — put both ends of the pair in one subnet: lab.del_addr({h.ns!r}, "
+                f"{h.link.name!r}, '{h.iface}'); lab.add_addr({h.ns!r}, {h.link.name!r}, "
+                f"'{better}')"
+            ]
+    subnet = holders[0].iface.network if holders else ipaddress.ip_network(f"{dst}/32")
+    if target != str(dst):
+        subnet = ipaddress.ip_network(target, strict=False)
+    gw = _gateway(snap, ns, dst)
+    if gw:
+        router, via, mine = gw
+        theirs = f" and {holders[0].iface}" if holders else ""
+        return [
+            f"{mine}{theirs} are in different subnets and no route joins them: {lead} — "
+            f"send it through the router {_in(router)}: lab.add_route({ns!r}, '{subnet}', "
+            f"via='{via}')"
+            if holders else
+            f"{lead} — send it through the router {_in(router)}: lab.add_route({ns!r}, "
+            f"'{subnet}', via='{via}')"
+        ]
+    if holders:
+        mine = _first_iface(here)
+        ours = f"{mine} and {holders[0].iface} are in different subnets and no route joins " \
+            "them: " if mine else ""
+        return [
+            f"{ours}{lead}, and no neighbour of {_in(ns)} leads there — connect the two "
+            f"(a veth pair, S12–S14) or add a route through a namespace that forwards: "
+            f"lab.add_route({ns!r}, '{subnet}', via='GATEWAY')"
+        ]
+    if target != str(dst):
+        return [
+            f"{lead}, and nothing in the lab has an address in {target} yet — give one to an "
+            f"interface, then route through its namespace: lab.add_route({ns!r}, '{target}', "
+            "via='GATEWAY')"
+        ]
+    return [f"{lead}, and nothing in the lab has {dst} — give {dst} to an interface first"]
+
+
+def _duplicate(snap: Snapshot, a: _Holder, b: _Holder, why: str) -> str:
+    better = _free_address(snap, b.iface.network, b.iface.ip)
+    return (
+        f"{a.iface.ip} is on both {a.link.name} in {_in(a.ns)} and {b.link.name} in "
+        f"{_in(b.ns)} (a duplicate address): {why} — give one of them its own address: "
+        f"lab.del_addr({b.ns!r}, {b.link.name!r}, '{b.iface}'); "
+        f"lab.add_addr({b.ns!r}, {b.link.name!r}, '{better}')"
+    )
+
+
+def _nobody_has(
+    snap: Snapshot, ns: NsKey, link: Link, hop: IPAddr, dst: IPAddr, gateway: bool
+) -> list[str]:
+    """Nothing across LINK's wire holds the next hop HOP."""
+    ends = _endpoints(snap, ns, link)
+    mine = _ifaces(link, hop.version)
+    out = []
+    for (k, far), _path in ends:
+        for i in _ifaces(far, hop.version):
+            for m in mine:
+                if i.ip == m.ip:
+                    out.append(_duplicate(
+                        snap, _Holder(ns, link, m), _Holder(k, far, i),
+                        "each end answers itself, so the two never talk",
+                    ))
+    if gateway:
+        out.append(
+            f"the route in {_in(ns)} to {dst} goes via {hop}, but nothing across "
+            f"{link.name} has {hop} — use a neighbour's address as the gateway"
+        )
+        return out
+    elsewhere = [h for h in _holders(snap, hop) if h.ns != ns]
+    if elsewhere:
+        h = elsewhere[0]
+        out.append(
+            f"{hop} is on {h.link.name} in {_in(h.ns)}, but {link.name} in {_in(ns)} is not "
+            f"wired to it — join them with a veth pair (S12–S14)"
+        )
+        return out
+    prefix = mine[0].network.prefixlen if mine else 24
+    if ends:
+        (k, far), _path = ends[0]
+        home = _home_of(snap, far.name, exclude=[ns]) if _stranded(k, far) else k
+        there = " once it is there" if home != k else ""
+        out.append(
+            f"nothing in the lab has {hop} — give it to the far end of the pair{there}: "
+            f"lab.add_addr({home!r}, {far.name!r}, '{hop}/{prefix}')"
+        )
+    else:
+        out.append(
+            f"nothing in the lab has {hop}, and {link.name} in {_in(ns)} leads nowhere — "
+            "connect it with a veth pair (S12–S14)"
+        )
+    return out
+
+
+def _follow(
+    snap: Snapshot, src: NsKey, dst: IPAddr, *, replies: bool = False
+) -> tuple[list[str], NsKey, IPAddr | None, bool]:
+    """Follow a packet from SRC to DST hop by hop, as the kernel would route it.
+
+    Returns (problems, namespace reached, source address used, arrived).
+    """
+    key, source = src, None
+    seen: set[NsKey] = set()
+    for hop_no in range(MAX_HOPS):
+        here = snap.ns(key)
+        if here is None:
+            return [], key, source, False
+        if any(i.ip == dst for lk in here.links for i in _ifaces(lk)):
+            return [], key, source, True
+        if key in seen:
+            return [f"packets to {dst} go round in circles through {_in(key)} — check the "
+                    "routes of the namespaces on the way"], key, source, False
+        seen.add(key)
+        route = _lookup(here, dst)
+        if route is None:
+            return _no_route(snap, key, dst, replies=replies), key, source, False
+        link = here.link(route.dev) if route.dev else None
+        if link is None:
+            return [f"the route in {_in(key)} to {dst} uses {route.dev}, which is gone — "
+                    f"add the route again"], key, source, False
+        hop = ipaddress.ip_address(route.gateway) if route.gateway else dst
+        if hop_no == 0:
+            chosen = _first_iface(here, link, toward=hop)
+            source = chosen.ip if chosen else None
+        wire = _wire(snap, key, link)
+        holder = next(
+            (
+                (k, lk) for (k, _n), path in wire.items() if k != key
+                for lk in [path[-1][1]] if any(i.ip == hop for i in _ifaces(lk))
+            ),
+            None,
+        )
+        if holder is None:
+            problems = []
+            for (_k, _n), path in wire.items():
+                problems += [p for p in _wire_problems(snap, path) if p not in problems]
+            return problems + _nobody_has(
+                snap, key, link, hop, dst, route.gateway is not None
+            ), key, source, False
+        problems = _wire_problems(snap, wire[(holder[0], holder[1].name)])
+        if problems:
+            return problems, key, source, False
+        key = holder[0]
+        if hop == dst:
+            return [], key, source, True
+        router = snap.ns(key)
+        if router is not None and router.forwarding is False:
+            return [
+                f"{_in(key)} does not forward packets between its interfaces "
+                f"(net.ipv4.ip_forward is 0), so it drops what is not addressed to itself — "
+                f"turn forwarding on: lab.set_forwarding({key!r}, True)"
+            ], key, source, False
+    too_far = f"packets to {dst} take more than {MAX_HOPS} hops — check the routes"
+    return [too_far], key, source, False
+
+
+def _explain_unreachable(snap: Snapshot, src: NsKey, dst: IPAddr) -> tuple[list[str], bool]:
+    """Why SRC cannot ping DST, from one snapshot. Returns (reasons, answers_itself)."""
+    here = snap.ns(src)
+    if here is None:
+        return [_no_ns(snap, src) or f"{src} is not in the snapshot"], False
+    lo = here.link("lo")
+    if dst.is_loopback:
+        return ([_lo_down(src)] if lo is not None and not lo.up else []), False
+    holders = _holders(snap, dst)
+    mine = [h for h in holders if h.ns == src]
+    if mine:
+        others = [h for h in holders if h.ns != src]
+        if others:
+            why = (
+                f"{_in(src)} answers its own ping and never reaches {_in(others[0].ns)}"
+            )
+            return [_duplicate(snap, others[0], mine[0], why)], True
+        return ([_lo_down(src)] if lo is not None and not lo.up else []), False
+    if src is None or dst.version != 4:
+        return [], False  # the host's own routes are not the lab's to judge
+    problems, reached, source, arrived = _follow(snap, src, dst)
+    if problems or not arrived:
+        return problems, False
+    if source is None:
+        return [], False
+    back, _at, _src, _ok = _follow(snap, reached, source, replies=True)
+    return back, False
+
+
+# ------------------------------------------------------------------ goals
+
+
+class Goal:
+    """What an exercise asks for. Subclasses are frozen dataclasses (plain data)."""
+
+    def describe(self) -> str:  # pragma: no cover - every goal overrides it
+        raise NotImplementedError
+
+    def judge(self, snap: Snapshot) -> tuple[str, ...]:  # pragma: no cover
+        """The reasons the goal is not met in SNAP (empty: met). Pure."""
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return self.describe()
+
+
+@dataclass(frozen=True)
+class HasNetns(Goal):
+    ns: str
+
+    def describe(self) -> str:
+        return f"namespace {self.ns} exists"
+
+    def judge(self, snap: Snapshot) -> tuple[str, ...]:
+        missing = _no_ns(snap, self.ns)
+        return (missing,) if missing else ()
+
+
+@dataclass(frozen=True)
+class LoUp(Goal):
+    ns: str
+
+    def describe(self) -> str:
+        return f"lo is up in {self.ns}"
+
+    def judge(self, snap: Snapshot) -> tuple[str, ...]:
+        link, why = _locate(snap, self.ns, "lo")
+        if why:
+            return (why,)
+        return () if link and link.up else (_lo_down(self.ns),)
+
+
+@dataclass(frozen=True)
+class LinkUp(Goal):
+    """IFNAME is UP in NS: set up, and with a carrier (its veth peer is up too)."""
+
+    ns: NsKey
+    ifname: str
+
+    def describe(self) -> str:
+        return f"{self.ifname} is up in {_in(self.ns)}"
+
+    def judge(self, snap: Snapshot) -> tuple[str, ...]:
+        link, why = _locate(snap, self.ns, self.ifname)
+        if why or link is None:
+            return (why or "",)
+        if link.kind == "loopback":
+            return () if link.up else (_lo_down(self.ns),)
+        if not link.up:
+            return (_down(self.ns, link),)
+        if link.carrier:
+            return ()
+        peer = _peer(snap, link) if link.kind == "veth" else None
+        if peer:
+            pk, pl = peer
+            if _stranded(pk, pl):
+                return (_move_it(snap, pl, peer_ns=self.ns),)
+            if not pl.up:
+                return (_down(pk, pl),)
+        if link.kind == "bridge":
+            return (
+                f"bridge {link.name} in {_in(self.ns)} has no carrier because none of its "
+                f"ports is up — attach a veth end and bring it up: "
+                f"lab.set_master({self.ns!r}, 'PORT', {link.name!r})",
+            )
+        return (
+            f"{link.name} in {_in(self.ns)} is set up but has no carrier: its other end is "
+            "down or gone — bring the other end up",
+        )
+
+
+@dataclass(frozen=True)
+class HasAddr(Goal):
+    ns: NsKey
+    ifname: str
+    cidr: str
+
+    def describe(self) -> str:
+        return f"{self.ifname} in {_in(self.ns)} has {self.cidr}"
+
+    def judge(self, snap: Snapshot) -> tuple[str, ...]:
+        try:
+            want = ipaddress.ip_interface(self.cidr)
+        except ValueError:
+            return (
+                f"{self.cidr!r} is not an address with a prefix length — write it like "
+                "'192.168.1.1/24'",
+            )
+        link, why = _locate(snap, self.ns, self.ifname)
+        if why or link is None:
+            return (why or "",)
+        have = _ifaces(link, want.version)
+        if want in have:
+            return ()
+        ns, name = self.ns, self.ifname
+        add = f"lab.add_addr({ns!r}, {name!r}, '{want}')"
+        same_ip = [i for i in have if i.ip == want.ip]
+        if same_ip:
+            wrong = same_ip[0]
+            forgot = (
+                f" (a /32 is what `ip addr add {want.ip} dev {name}` gives when the "
+                f"/{want.network.prefixlen} is left out)"
+                if wrong.network.prefixlen == 32 else ""
+            )
+            return (
+                f"{name} in {_in(ns)} has {wrong}, not {want}: the prefix length decides which "
+                f"addresses {_in(ns)} sees as neighbours on the link{forgot} — replace it: "
+                f"lab.del_addr({ns!r}, {name!r}, '{wrong}'); {add}",
+            )
+        elsewhere = [h for h in _holders(snap, want.ip) if (h.ns, h.link.name) != (ns, name)]
+        if elsewhere:
+            h = elsewhere[0]
+            return (
+                f"{want.ip} is on {h.link.name} in {_in(h.ns)}, not on {name} in {_in(ns)} — "
+                f"move it: lab.del_addr({h.ns!r}, {h.link.name!r}, '{h.iface}'); {add}",
+            )
+        if have:
+            taken = [
+                h for i in have for h in _holders(snap, i.ip)
+                if (h.ns, h.link.name) != (ns, name)
+            ]
+            note = (
+                f" ({taken[0].iface.ip} is already {taken[0].link.name}'s address in "
+                f"{_in(taken[0].ns)})" if taken else ""
+            )
+            shown = ", ".join(map(str, have))
+            return (
+                f"{name} in {_in(ns)} has {shown}, not {want}{note} — replace it: "
+                f"lab.del_addr({ns!r}, {name!r}, '{have[0]}'); {add}",
+            )
+        return (f"{name} in {_in(ns)} has no address yet (S15) — add it: {add}",)
+
+
+@dataclass(frozen=True)
+class InNamespace(Goal):
+    ifname: str
+    ns: NsKey
+
+    def describe(self) -> str:
+        return f"{self.ifname} is in {_in(self.ns)}"
+
+    def judge(self, snap: Snapshot) -> tuple[str, ...]:
+        _link, why = _locate(snap, self.ns, self.ifname)
+        return (why,) if why else ()
+
+
+@dataclass(frozen=True)
+class Connected(Goal):
+    """A veth pair (directly, or through a bridge) joins NS_A and NS_B, every end up."""
+
+    ns_a: str
+    ns_b: str
+
+    def describe(self) -> str:
+        return f"a veth pair joins {self.ns_a} and {self.ns_b}"
+
+    def judge(self, snap: Snapshot) -> tuple[str, ...]:
+        a, b = self.ns_a, self.ns_b
+        missing = [m for m in (_no_ns(snap, a), _no_ns(snap, b)) if m]
+        if missing:
+            return tuple(missing)
+        here = snap.ns(a)
+        there = snap.ns(b)
+        assert here is not None and there is not None
+        best: list[str] | None = None
+        for lk in here.links:
+            if lk.kind == "loopback":
+                continue
+            for (k, _far), path in _endpoints(snap, a, lk):
+                if k != b:
+                    continue
+                problems = _wire_problems(snap, path)
+                if not problems:
+                    return ()
+                if best is None or len(problems) < len(best):
+                    best = problems
+        if best:
+            return tuple(best)
+        for mine, other in ((here, b), (there, a)):
+            for lk in mine.links:
+                peer = _peer(snap, lk) if lk.kind == "veth" else None
+                if peer and _stranded(*peer):
+                    return (_move_it(snap, peer[1], into=other),)
+        host = snap.host
+        loose = [lk for lk in (_links(host) if host else []) if _stranded(None, lk)]
+        if loose:
+            return tuple(_move_it(snap, lk, peer_ns=None) for lk in loose[:2])
+        ends = f"{f'veth-{a}'[:15]!r}, {f'veth-{b}'[:15]!r}"
+        return (
+            f"no veth pair joins {a} and {b} — create one (S12–S14): "
+            f"lab.add_veth({ends}, ns={a!r}, peer_ns={b!r})",
+        )
+
+
+@dataclass(frozen=True)
+class RouteTo(Goal):
+    ns: str
+    cidr: str
+
+    def describe(self) -> str:
+        return f"{self.ns} has a route to {self.cidr}"
+
+    def judge(self, snap: Snapshot) -> tuple[str, ...]:
+        try:
+            net = ipaddress.ip_network(self.cidr, strict=False)
+        except ValueError:
+            return (f"{self.cidr!r} is not a network — write it like '192.168.2.0/24'",)
+        missing = _no_ns(snap, self.ns)
+        if missing:
+            return (missing,)
+        here = snap.ns(self.ns)
+        assert here is not None
+        for r in sorted(here.routes, key=lambda r: -_route_net(r).prefixlen):
+            rnet = _route_net(r)
+            if rnet.version == net.version and net.subnet_of(rnet):
+                link = here.link(r.dev) if r.dev else None
+                if link is not None and not link.up:
+                    return (_down(self.ns, link),)
+                return ()
+        probe = next(
+            (h.iface.ip for h in _holders(snap, net.network_address + 1) if h.ns != self.ns),
+            None,
+        ) or next(
+            (
+                i.ip for n in snap.namespaces if n.key != self.ns for lk in _links(n)
+                for i in _ifaces(lk) if i.ip in net
+            ),
+            net.network_address + (1 if net.num_addresses > 1 else 0),
+        )
+        return tuple(_no_route(snap, self.ns, probe, target=str(net)))
+
+
+@dataclass(frozen=True)
+class Forwards(Goal):
+    """NS forwards packets between its interfaces: a router (net.ipv4.ip_forward = 1)."""
+
+    ns: str
+
+    def describe(self) -> str:
+        return f"{self.ns} forwards packets (net.ipv4.ip_forward = 1)"
+
+    def judge(self, snap: Snapshot) -> tuple[str, ...]:
+        missing = _no_ns(snap, self.ns)
+        if missing:
+            return (missing,)
+        here = snap.ns(self.ns)
+        if here is not None and here.forwarding:
+            return ()
+        return (
+            f"{self.ns} does not forward packets between its interfaces (net.ipv4.ip_forward "
+            f"is 0), so it drops what is not addressed to itself — turn forwarding on: "
+            f"lab.set_forwarding({self.ns!r}, True)",
+        )
+
+
+@dataclass(frozen=True)
+class Reachable(Goal):
+    """A ping from NS to ADDR gets its reply (checked with a real ping by `check`)."""
+
+    ns: NsKey
+    addr: str
+
+    def describe(self) -> str:
+        return f"{_in(self.ns)} can ping {self.addr}"
+
+    def _ip(self) -> IPAddr | None:
+        try:
+            return ipaddress.ip_address(self.addr)
+        except ValueError:
+            return None
+
+    def analyse(self, snap: Snapshot) -> tuple[tuple[str, ...], bool]:
+        """(reasons from the snapshot, whether NS would only answer itself)."""
+        ip = self._ip()
+        if ip is None:
+            return (f"{self.addr!r} is not an IP address — write it like '192.168.1.2'",), True
+        missing = _no_ns(snap, self.ns)
+        if missing:
+            return (missing,), True
+        reasons, itself = _explain_unreachable(snap, self.ns, ip)
+        return tuple(dict.fromkeys(reasons)), itself
+
+    def judge(self, snap: Snapshot) -> tuple[str, ...]:
+        return self.analyse(snap)[0]
+
+
+@dataclass(frozen=True)
+class UniqueAddresses(Goal):
+    """No IP address is on two interfaces of the lab (in NAMESPACES, or anywhere)."""
+
+    namespaces: tuple[NsKey, ...] = ()
+
+    def describe(self) -> str:
+        where = f" in {', '.join(map(_in, self.namespaces))}" if self.namespaces else ""
+        return f"no address is used twice{where}"
+
+    def judge(self, snap: Snapshot) -> tuple[str, ...]:
+        seen: dict[IPAddr, _Holder] = {}
+        out = []
+        for n in snap.namespaces:
+            if self.namespaces and n.key not in self.namespaces:
+                continue
+            for lk in _links(n):
+                for i in _ifaces(lk):
+                    h = _Holder(n.key, lk, i)
+                    if i.ip in seen:
+                        out.append(_duplicate(
+                            snap, seen[i.ip], h,
+                            "each answers for itself, so they never talk to each other",
+                        ))
+                    else:
+                        seen[i.ip] = h
+        return tuple(out)
+
+
+# The names the exercises use: goals read like sentences.
+has_netns = HasNetns
+lo_up = LoUp
+link_up = LinkUp
+has_addr = HasAddr
+in_namespace = InNamespace
+connected = Connected
+route_to = RouteTo
+forwards = Forwards
+reachable = Reachable
+
+
+def unique_addresses(*namespaces: NsKey) -> UniqueAddresses:
+    return UniqueAddresses(tuple(namespaces))
+
+
+# ------------------------------------------------------------------ the report
+
+
+@dataclass(frozen=True)
+class Verdict:
+    goal: Goal
+    ok: bool
+    reasons: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        lines = [f"{'✔' if self.ok else '✘'} {self.goal.describe()}"]
+        lines += [f"    {r}" for r in self.reasons]
+        return "\n".join(lines)
+
+
+_CODE = re.compile(r"(lab\.\w+\((?:[^()']|'[^']*')*\)|`[^`]+`)")
+
+
+def _html_text(text: str) -> str:
+    parts = _CODE.split(text)
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2:
+            out.append(f"<code>{html.escape(part.strip('`'))}</code>")
+        else:
+            out.append(html.escape(part))
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Report:
+    """The checklist `check` returns: one Verdict per goal, in order."""
+
+    verdicts: tuple[Verdict, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(v.ok for v in self.verdicts)
+
+    @property
+    def failed(self) -> list[Verdict]:
+        return [v for v in self.verdicts if not v.ok]
+
+    @property
+    def reasons(self) -> list[str]:
+        """Every explanation, each once, in order."""
+        return list(dict.fromkeys(r for v in self.verdicts for r in v.reasons))
+
+    def __iter__(self) -> Iterator[Verdict]:
+        return iter(self.verdicts)
+
+    def __len__(self) -> int:
+        return len(self.verdicts)
+
+    def __getitem__(self, i: int) -> Verdict:
+        return self.verdicts[i]
+
+    def summary(self) -> str:
+        met = sum(v.ok for v in self.verdicts)
+        if self.passed:
+            return f"All {len(self.verdicts)} goals met."
+        return f"{met} of {len(self.verdicts)} goals met."
+
+    def __str__(self) -> str:
+        return "\n".join([*(str(v) for v in self.verdicts), self.summary()])
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self))
+
+    def _repr_html_(self) -> str:
+        rows = []
+        for v in self.verdicts:
+            mark = (
+                '<span style="color:#2ca02c;font-weight:bold">✔</span>' if v.ok
+                else '<span style="color:#d62728;font-weight:bold">✘</span>'
+            )
+            why = "".join(
+                f'<div style="margin-left:1.5em;color:#555">{_html_text(r)}</div>'
+                for r in v.reasons
+            )
+            rows.append(f"<li>{mark} {html.escape(v.goal.describe())}{why}</li>")
+        colour = "#2ca02c" if self.passed else "#d62728"
+        return (
+            '<div class="nslab-report">'
+            '<ul style="list-style:none;padding-left:0;margin:0">' + "".join(rows) + "</ul>"
+            f'<div style="font-weight:bold;color:{colour}">{html.escape(self.summary())}</div>'
+            "</div>"
+        )
+
+
+# ------------------------------------------------------------------ checking
+
+
+def _world(snap: Snapshot, goals: list[Goal]) -> Snapshot:
+    """The lab's own namespaces (plus any a goal names): others' labs never interfere."""
+    named = {
+        getattr(g, f) for g in goals for f in ("ns", "ns_a", "ns_b") if hasattr(g, f)
+    }
+    keep = tuple(
+        n for n in snap.namespaces if n.kind == "host" or n.owned or n.key in named
+    )
+    return Snapshot(keep)
+
+
+def _with_forwarding(lab: Lab, snap: Snapshot) -> Snapshot:
+    """Fill in `forwarding` where the snapshot did not read it."""
+    reader = getattr(lab, "forwarding", None)
+    if reader is None:
+        return snap
+    out = []
+    for n in snap.namespaces:
+        if n.forwarding is None and n.kind == "named" and n.owned:
+            try:
+                n = replace(n, forwarding=bool(reader(n.key)))
+            except Exception:  # noqa: BLE001 - a namespace that vanished reads as unknown
+                pass
+        out.append(n)
+    return Snapshot(tuple(out))
+
+
+def _ping(lab: Lab, goal: Reachable, snap: Snapshot) -> Verdict:
+    from .errors import NslabError
+
+    reasons, itself = goal.analyse(snap)
+    if itself:
+        return Verdict(goal, False, reasons)
+    try:
+        result = lab.ping(goal.ns, goal.addr, count=1, timeout=1)
+        if not result.ok and not reasons:  # nothing explains it: give ARP a second chance
+            result = lab.ping(goal.ns, goal.addr, count=2, timeout=1)
+    except NslabError as exc:
+        return Verdict(goal, False, reasons or (str(exc),))
+    if result.ok:
+        return Verdict(goal, True)
+    return Verdict(goal, False, reasons or (
+        f"{_in(goal.ns)} gets no reply from {goal.addr}, although its links, addresses and "
+        f"routes look right — look closer: lab.exec({goal.ns!r}, 'ip route get {goal.addr}')",
+    ))
+
+
+def check(lab: Lab | Snapshot, goals: Goal | Iterable[Goal], *, ping: bool = True) -> Report:
+    """Check GOALS against ONE snapshot of LAB (plus a real ping per `reachable` goal).
+
+    Pass a Snapshot instead of a Lab to judge without touching the kernel (no pings:
+    `reachable` is then judged from the routes, links and addresses alone).
+    """
+    goal_list = [goals] if isinstance(goals, Goal) else list(goals)
+    for g in goal_list:
+        if not isinstance(g, Goal):
+            raise TypeError(
+                f"{g!r} is not a goal. Build goals with nslab.checks, e.g. "
+                "reachable('test1', '192.168.1.2')."
+            )
+    if isinstance(lab, Snapshot):
+        snap, live = _world(lab, goal_list), None
+    else:
+        snap, live = _with_forwarding(lab, _world(lab.snapshot(), goal_list)), lab
+    verdicts = []
+    for g in goal_list:
+        if isinstance(g, Reachable) and live is not None and ping:
+            verdicts.append(_ping(live, g, snap))
+        else:
+            reasons = tuple(dict.fromkeys(g.judge(snap)))
+            verdicts.append(Verdict(g, not reasons, reasons))
+    return Report(tuple(verdicts))

@@ -1,0 +1,587 @@
+"""Forwarding, NAT, published ports and a tiny web server: how a container reaches out (Q2).
+
+What Docker builds on a host, built inside the lab's own namespaces::
+
+    container 172.17.0.2 --default via 172.17.0.1--> docker-host --uplink--> internet
+                                                       net.ipv4.ip_forward = 1
+                                                       nft table ip nslab:
+                                                         oifname "uplink" masquerade
+                                                         ... tcp dport 8080 dnat to 172.17.0.2:80
+
+`set_forwarding`, `enable_masquerade` and `publish_port` act only inside a namespace
+this lab created, never in the host (`ns=None`) or anyone else's namespace, so the
+host's sysctls and firewall are never touched. Their state lives in the namespace
+and goes away with it. Rules go into one nftables table, `ip nslab`.
+
+`serve_http` starts `python3 -m http.server` inside a namespace (a real process,
+journaled, ended by PID on `reset()`); its access log tells which address each
+request came from. `fetch` is an HTTP GET from inside a namespace (Python's urllib in
+a subprocess there); a failed fetch is a result with `ok=False`, not an exception.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from . import names
+from .containers import _children
+from .errors import AlreadyExists, InvalidAddress, InvalidName, KernelError, NotFound, NotOwned
+from .journal import process_start, state_dir
+from .snapshot import NsKey, ns_label
+
+if TYPE_CHECKING:
+    from .lab import Lab
+
+TABLE = "nslab"  # nft table `ip nslab`, inside the lab namespace
+CHAINS = {
+    "postrouting": "type nat hook postrouting priority srcnat; policy accept;",
+    "prerouting": "type nat hook prerouting priority dstnat; policy accept;",
+}
+FORWARD_KEY = "net/ipv4/ip_forward"
+WWW = "www"  # web roots live in state_dir()/www/LAB-NS-PORT
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _recorded(method: F) -> F:
+    """lab.recorded, looked up when called (lab.py imports this module)."""
+
+    @functools.wraps(method)
+    def wrapper(self: Lab, *args: Any, **kwargs: Any) -> Any:
+        from .lab import recorded
+
+        return recorded(method)(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+# -- results ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What an HTTP GET from inside a namespace got. A failure is a result, not an error."""
+
+    ns: NsKey
+    url: str
+    status: int | None  # the HTTP status, None if no answer came
+    body: str
+    error: str | None  # "timed out", "Connection refused", "HTTP 404 Not Found", ...
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status is not None and 200 <= self.status < 300
+
+    def __str__(self) -> str:
+        if self.status is None:
+            return f"GET {self.url} from {ns_label(self.ns)} failed: {self.error}"
+        return f"HTTP {self.status} from {self.url}\n{self.body}".rstrip("\n")
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self))
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    """One line of a web server's access log."""
+
+    client: str  # the source address the server saw
+    method: str
+    path: str
+    status: int
+
+
+_LOG_LINE = re.compile(r'^(\S+) - - \[[^\]]*\] "(\S+) (\S+)[^"]*" (\d{3})')
+
+
+@dataclass(frozen=True)
+class Server:
+    """A `python3 -m http.server` running inside a namespace of the lab."""
+
+    ns: NsKey
+    port: int
+    pid: int
+    log_path: str
+
+    def requests(self) -> list[HttpRequest]:
+        """The requests it answered, oldest first (from its access log)."""
+        return parse_access_log(_read(self.log_path))
+
+    def clients(self) -> list[str]:
+        """The client address of each request, as the server saw it (after any NAT)."""
+        return [r.client for r in self.requests()]
+
+    def __str__(self) -> str:
+        return f"web server in {ns_label(self.ns)} on port {self.port} (python3 -m http.server)"
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:  # no PID: outputs stay deterministic
+        p.text(str(self))
+
+
+def parse_access_log(text: str) -> list[HttpRequest]:
+    """The request lines of http.server's log (pure; other lines are skipped)."""
+    found = []
+    for line in text.splitlines():
+        m = _LOG_LINE.match(line)
+        if m:
+            found.append(HttpRequest(m[1], m[2], m[3], int(m[4])))
+    return found
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
+# -- the verbs -------------------------------------------------------------------------
+
+
+class NatVerbs:
+    """Forwarding, NAT, port publishing and HTTP verbs of Lab (mixed into it)."""
+
+    @_recorded
+    def set_forwarding(self: Lab, ns: NsKey, on: bool = True) -> None:
+        """ip netns exec NS sysctl -w net.ipv4.ip_forward=1 (0 with on=False)"""
+        if not isinstance(on, bool):
+            raise ValueError(f"on={on!r} is not True or False. Use set_forwarding(NS, True).")
+        path = self._nat_ns(ns, "IPv4 forwarding", "set_forwarding", "change net.ipv4.ip_forward")
+        self._nl.sysctl(path, FORWARD_KEY, "1" if on else "0")
+        self._say(_in(ns, f"sysctl -w net.ipv4.ip_forward={int(on)}"))
+
+    def forwarding(self: Lab, ns: NsKey) -> bool:
+        """Whether the namespace forwards IPv4 packets (net.ipv4.ip_forward; read only)."""
+        return self._nl.sysctl(self._path(ns), FORWARD_KEY) == "1"
+
+    @_recorded
+    def enable_masquerade(self: Lab, ns: NsKey, out_ifname: str) -> None:
+        """ip netns exec NS nft 'add rule ip nslab postrouting oifname "IF" masquerade'
+
+        Packets leaving NS through OUT_IFNAME get OUT_IFNAME's address as their source,
+        like Docker's `-t nat -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE`.
+        """
+        _check_nft_ifname(out_ifname)
+        path = self._nat_ns(ns, "firewall", "enable_masquerade", "add a NAT rule")
+        if self._nl.link_index(path, out_ifname) is None:
+            raise NotFound(
+                self._missing_link(ns, out_ifname)
+                + f" Then masquerade on it: lab.enable_masquerade({ns!r}, {out_ifname!r})."
+            )
+        rules = self._nft_rules(ns)
+        if any(_is_masquerade(r, out_ifname) for r in rules["rules"]):
+            raise AlreadyExists(
+                f"Masquerading on {out_ifname!r} is already enabled in {ns_label(ns)}. "
+                "Nothing to do; lab.snapshot() shows the rules under nat_rules."
+            )
+        self._nft_add(ns, rules, "postrouting", f'oifname "{out_ifname}" masquerade')
+
+    @_recorded
+    def publish_port(
+        self: Lab,
+        ns: NsKey,
+        host_port: int,
+        container_addr: str,
+        container_port: int,
+        *,
+        proto: str = "tcp",
+    ) -> None:
+        """ip netns exec NS nft 'add rule ip nslab prerouting fib daddr type local
+        tcp dport HOST_PORT dnat to ADDR:PORT' (like `docker run -p HOST_PORT:PORT`)
+
+        Connections to any address of NS on HOST_PORT are sent on to ADDR:PORT. The
+        namespace must forward (lab.set_forwarding(NS)) for the packets to get there.
+        """
+        if proto not in ("tcp", "udp"):
+            raise InvalidAddress(
+                f"proto={proto!r} is not supported. Publish a 'tcp' or 'udp' port, as "
+                "`docker run -p 8080:80/udp` does."
+            )
+        example = f"lab.publish_port({ns!r}, 8080, '172.17.0.2', 80)"
+        for what, port in (("host_port", host_port), ("container_port", container_port)):
+            _check_port(what, port, example)
+        ip = names.check_ip(container_addr)
+        if ip.version != 4:
+            raise InvalidAddress(
+                f"Address {container_addr!r} is IPv6; nslab publishes ports to IPv4 "
+                f"containers. Use one such as '172.17.0.2': {example}."
+            )
+        self._nat_ns(ns, "firewall", "publish_port", "add a NAT rule")
+        self._check_target(ns, ip)  # the rule may only lead to an address inside the lab
+        rules = self._nft_rules(ns)
+        taken = [r for r in rules["rules"] if _dnat_port(r) == (proto, host_port)]
+        if taken:
+            to = taken[0].get("to", "?")
+            raise AlreadyExists(
+                f"Port {host_port}/{proto} of {ns_label(ns)} is already published (to {to}). "
+                "Publish another host port, e.g. "
+                f"lab.publish_port({ns!r}, {_free_hint(host_port)}, {container_addr!r}, "
+                f"{container_port})."
+            )
+        rule = f"fib daddr type local {proto} dport {host_port} dnat to {ip}:{container_port}"
+        self._nft_add(ns, rules, "prerouting", rule)
+
+    @_recorded
+    def serve_http(self: Lab, ns: NsKey, port: int = 80, *, text: str | None = None) -> Server:
+        """ip netns exec NS python3 -m http.server PORT --bind 0.0.0.0 --directory DIR &
+
+        A real web server process inside NS; its page says who it is (or `text`).
+        Returns a Server whose .clients() lists the address each request came from.
+        """
+        _check_port("port", port, f"lab.serve_http({ns!r}, 80)")
+        if text is not None and not isinstance(text, str):
+            raise ValueError(f"text={text!r} is not a string. Pass the page's text, or None.")
+        path = self._path(ns)
+        if not self._owns_ns(ns):
+            raise NotOwned(
+                f"Namespace {ns!r} was not created by this lab, so nslab will not start a "
+                "web server in it. Use a namespace of this lab, e.g. "
+                f"lab.serve_http({(self.owned_netns() or ['test1'])[0]!r}, 80)."
+            )
+        name = f"{ns}:{port}"
+        old = self._journal.find("server", name)
+        if old is not None and _alive(old):
+            raise AlreadyExists(
+                f"A web server already listens on port {port} in {ns_label(ns)}. Use it, "
+                f"stop it with lab.stop_http({ns!r}, {port}), or pick another port."
+            )
+        if old is not None:
+            self._journal.remove(old)  # it died: forget it
+        root = state_dir() / WWW / f"{self.name}-{ns}-{port}"
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "index.html").write_text(text if text is not None else self._greeting(ns, path))
+        log = root.parent / f"{root.name}.log"
+        entry = self._journal.add("server", name, ns=ns, port=port, dir=str(root), log=str(log))
+        argv = [
+            *self._enter_argv(ns), sys.executable, "-u", "-m", "http.server", str(port),
+            "--bind", "0.0.0.0", "--directory", str(root),
+        ]
+        proc = None
+        try:
+            with open(log, "w") as out:
+                proc = subprocess.Popen(
+                    argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                    start_new_session=True,
+                )
+            _children[proc.pid] = proc
+            self._journal.update(entry, pid=proc.pid, start=process_start(proc.pid))
+            _wait_listening(proc, str(log), ns, port)
+        except BaseException:
+            from .lab import _remove_entry
+
+            _remove_entry(self._nl, entry)  # kills it by PID if it runs; removes its files
+            self._journal.remove(entry)
+            if proc is not None:
+                _children.pop(proc.pid, None)
+                proc.wait()
+            raise
+        shown = ["python3", "-m", "http.server", str(port), "--bind", "0.0.0.0",
+                 "--directory", str(root)]
+        self._say(_in(ns, shlex.join(shown) + " &"))
+        return Server(ns, port, proc.pid, str(log))
+
+    @_recorded
+    def stop_http(self: Lab, ns: NsKey, port: int = 80) -> None:
+        """kill PID: end the web server that serve_http started on PORT in NS."""
+        from .lab import _remove_entry
+
+        entry = self._journal.find("server", f"{ns}:{port}")
+        if entry is None:
+            known = [e["name"] for e in self._journal.of_kind("server")]
+            shown = ", ".join(known) or "none"
+            raise NotFound(
+                f"No web server of this lab listens on port {port} in {ns_label(ns)} "
+                f"(running: {shown}). Start one with lab.serve_http({ns!r}, {port})."
+            )
+        _remove_entry(self._nl, entry)
+        self._journal.remove(entry)
+        self._say(f"# kill the web server on port {port} in {ns_label(ns)} (by its PID)")
+
+    def http_server(self: Lab, ns: NsKey, port: int = 80) -> Server:
+        """The web server serve_http started on PORT in NS."""
+        entry = self._journal.find("server", f"{ns}:{port}")
+        if entry is None or "pid" not in entry:
+            raise NotFound(
+                f"No web server of this lab on port {port} in {ns_label(ns)}. Start one with "
+                f"lab.serve_http({ns!r}, {port})."
+            )
+        return Server(ns, port, entry["pid"], entry["log"])
+
+    def http_log(self: Lab, ns: NsKey, port: int = 80) -> list[HttpRequest]:
+        """The access log of the web server on PORT in NS: who asked for what."""
+        return self.http_server(ns, port).requests()
+
+    def fetch(self: Lab, ns: NsKey, url: str, *, timeout: float = 3) -> FetchResult:
+        """ip netns exec NS curl URL: an HTTP GET from inside NS, only to lab addresses."""
+        ip, url = _check_url(url)
+        if not 0 < timeout <= 60:
+            raise ValueError(f"timeout={timeout} is out of range. Use 0 to 60 seconds.")
+        self._check_target(ns, ip)
+        argv = [*self._enter_argv(ns), sys.executable, "-I", "-c", _FETCH, url, str(timeout)]
+        try:
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout + 10)
+        except subprocess.TimeoutExpired:
+            return FetchResult(ns, url, None, "", "timed out")
+        try:
+            out = json.loads(proc.stdout.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            raise KernelError(
+                f"Could not run an HTTP client in {ns_label(ns)}: {proc.stderr.strip()}"
+            ) from None
+        return FetchResult(ns, url, out["status"], out["body"], out["error"])
+
+    # -- helpers --------------------------------------------------------------------
+    def _nat_ns(self: Lab, ns: NsKey, thing: str, verb: str, action: str) -> str:
+        """The path of a namespace this lab created; the host and others are refused."""
+        if ns is None:
+            raise NotOwned(
+                f"nslab never changes the host's {thing}, so it will not {action} there. "
+                f"Do it inside one of the lab's namespaces, e.g. lab.{verb}('docker-host', ...)."
+            )
+        path = self._path(ns)
+        if not self._owns_ns(ns):
+            mine = ", ".join(repr(n) for n in self.owned_netns()) or "none yet"
+            raise NotOwned(
+                f"Namespace {ns!r} was not created by this lab, so nslab will not {action} in "
+                f"it. Use one of the lab's namespaces ({mine})."
+            )
+        assert path is not None
+        return path
+
+    def _nft(self: Lab, ns: NsKey, args: list[str], stdin: str | None = None) -> Any:
+        if ns is None:  # belt and braces: never the host's firewall
+            raise NotOwned("nslab never runs nft in the host namespace.")
+        try:
+            return subprocess.run(
+                [*self._enter_argv(ns), "nft", *args],
+                input=stdin, capture_output=True, text=True, timeout=30,
+            )
+        except FileNotFoundError:
+            raise NotFound("`nft` is not installed. Install it: apt-get install nftables") from None
+
+    def _nft_rules(self: Lab, ns: NsKey) -> dict[str, Any]:
+        """The `ip nslab` table in NS: which chains exist, and its rules (JSON objects)."""
+        proc = self._nft(ns, ["-j", "list", "table", "ip", TABLE])
+        if proc.returncode != 0:
+            if "No such file or directory" in proc.stderr:
+                return {"table": False, "chains": set(), "rules": []}
+            raise KernelError(f"nft could not list the NAT rules of {ns_label(ns)}: "
+                              f"{proc.stderr.strip()}")
+        items = json.loads(proc.stdout)["nftables"]
+        return {
+            "table": True,
+            "chains": {i["chain"]["name"] for i in items if "chain" in i},
+            "rules": [i["rule"] for i in items if "rule" in i],
+        }
+
+    def _nft_add(self: Lab, ns: NsKey, current: dict[str, Any], chain: str, rule: str) -> None:
+        """Add RULE to CHAIN in one nft transaction (creating table and chain if needed)."""
+        commands = []
+        if not current["table"]:
+            commands.append(f"add table ip {TABLE}")
+        if chain not in current["chains"]:
+            commands.append(f"add chain ip {TABLE} {chain} {{ {CHAINS[chain]} }}")
+        commands.append(f"add rule ip {TABLE} {chain} {rule}")
+        path = self._path(ns)
+        inode = os.stat(path).st_ino  # type: ignore[arg-type]
+        entry = self._journal.add("nat", rule, ns=ns, chain=chain, inode=inode)
+        proc = self._nft(ns, ["-f", "-"], stdin="\n".join(commands) + "\n")
+        if proc.returncode != 0:
+            self._journal.remove(entry)
+            raise KernelError(
+                f"nft refused the rule {rule!r} in {ns_label(ns)}: {proc.stderr.strip()}. "
+                "Check that the kernel has nftables NAT (nft_nat, nft_masq, nft_fib)."
+            )
+        for command in commands:
+            self._say(_in(ns, "nft " + shlex.quote(command)))
+
+    def _greeting(self: Lab, ns: NsKey, path: str | None) -> str:
+        addrs = [
+            a["local"] or a["address"]
+            for a in self._nl.dump(path)["addrs"]
+            if a["family"] == 4 and a["scope"] == "global"
+        ]
+        where = f" ({', '.join(addrs)})" if addrs else ""
+        return f"Hello from {ns_label(ns)}{where}\n"
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _in(ns: NsKey, command: str) -> str:
+    from .lab import _in_ns
+
+    return _in_ns(ns, command)
+
+
+def _alive(entry: dict) -> bool:
+    from .journal import is_alive
+
+    return "pid" in entry and is_alive(entry["pid"], entry.get("start"))
+
+
+def _check_port(what: str, port: object, example: str) -> None:
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise InvalidAddress(
+            f"{what}={port!r} is not a port number. Use a whole number from 1 to 65535, "
+            f"e.g. {example}."
+        )
+
+
+def _free_hint(port: int) -> int:
+    return port + 1 if port < 65535 else port - 1
+
+
+def _check_nft_ifname(ifname: str) -> None:
+    names.check_ifname(ifname)
+    bad = sorted({c for c in ifname if c in '"\\*'})
+    if bad:
+        raise InvalidName(
+            f"Interface name {ifname!r} contains {' and '.join(repr(c) for c in bad)}, which "
+            "an nftables rule cannot match. Rename the interface (letters, digits, '-', '_')."
+        )
+
+
+def _check_url(url: object) -> tuple[ipaddress.IPv4Address | ipaddress.IPv6Address, str]:
+    """An http:// URL whose host is an IP address (there is no DNS inside the lab)."""
+    example = "'http://203.0.113.10/' or 'http://172.17.0.2:8080/'"
+    if not isinstance(url, str):
+        raise InvalidAddress(f"URL {url!r} is not a string. Write it like {example}.")
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+        host, _port = parts.hostname, parts.port
+    except ValueError as exc:
+        raise InvalidAddress(
+            f"URL {url!r} is not valid ({exc}). Write it like {example}."
+        ) from None
+    if parts.scheme != "http" or not host:
+        raise InvalidAddress(f"URL {url!r} is not an http:// URL. Write it like {example}.")
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        raise InvalidAddress(
+            f"URL {url!r} names the host {host!r}, but there is no DNS inside the lab. Use the "
+            f"server's address instead, e.g. {example}."
+        ) from None
+    return ip, url.strip()
+
+
+def _is_masquerade(rule: dict, ifname: str) -> bool:
+    exprs = rule.get("expr", [])
+    return rule.get("chain") == "postrouting" and any("masquerade" in e for e in exprs) and any(
+        e.get("match", {}).get("left") == {"meta": {"key": "oifname"}}
+        and e["match"].get("right") == ifname
+        for e in exprs
+    )
+
+
+def _dnat_port(rule: dict) -> tuple[str, int] | None:
+    """(proto, port) a prerouting DNAT rule matches, and note where it leads in rule['to']."""
+    exprs = rule.get("expr", [])
+    dnat = next((e["dnat"] for e in exprs if "dnat" in e), None)
+    if rule.get("chain") != "prerouting" or dnat is None:
+        return None
+    for e in exprs:
+        left = e.get("match", {}).get("left", {})
+        payload = left.get("payload", {}) if isinstance(left, dict) else {}
+        if payload.get("field") == "dport" and isinstance(e["match"].get("right"), int):
+            rule["to"] = f"{dnat.get('addr')}:{dnat.get('port')}"
+            return payload.get("protocol"), e["match"]["right"]
+    return None
+
+
+def _wait_listening(proc: subprocess.Popen, log: str, ns: NsKey, port: int) -> None:
+    """Until http.server says it serves (it prints that after listen()), or fails."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        text = _read(log)
+        if "Serving HTTP on" in text:
+            return
+        if proc.poll() is not None:
+            if "Address already in use" in text:
+                raise AlreadyExists(
+                    f"Port {port} in {ns_label(ns)} is already in use by another program. "
+                    "Pick another port, or stop that program first."
+                )
+            last = text.strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
+            raise KernelError(f"The web server in {ns_label(ns)} did not start: {last[0]}")
+        time.sleep(0.01)
+    raise KernelError(
+        f"The web server in {ns_label(ns)} did not listen on port {port} within 10 s."
+    )
+
+
+def read_nat_rules(lab: Lab, ns: NsKey) -> tuple[str, ...]:
+    """The rules of table `ip nslab` in NS, as `nft list` prints them (for snapshots)."""
+    path = lab._path(ns)
+    if path is None:
+        return ()
+    try:
+        proc = subprocess.run(
+            ["nsenter", f"--net={path}", "--", "nft", "list", "table", "ip", TABLE],
+            capture_output=True, text=True, timeout=10,
+        )
+    except (FileNotFoundError, subprocess.TimeoutExpired):
+        return ()
+    if proc.returncode != 0:
+        return ()
+    return tuple(
+        line.strip() for line in proc.stdout.splitlines()
+        if line.strip() and not line.strip().startswith(("table ", "chain ", "}", "type "))
+    )
+
+
+def remove_web_root(entry: dict) -> None:
+    """Delete a server's web root and log, if they are where serve_http puts them."""
+    root = entry.get("dir")
+    if not root or Path(root).parent.name != WWW:
+        return  # not one of ours: leave it
+    shutil.rmtree(root, ignore_errors=True)
+    log = entry.get("log")
+    if log and Path(log).parent == Path(root).parent:
+        Path(log).unlink(missing_ok=True)
+
+
+# The HTTP client run inside the namespace (Python's urllib; no proxies, no redirects).
+_FETCH = r"""
+import json, socket, sys, urllib.error, urllib.request
+url, timeout = sys.argv[1], float(sys.argv[2])
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect)
+out = {"status": None, "body": "", "error": None}
+def why(exc):
+    if isinstance(exc, (TimeoutError, socket.timeout)):
+        return "timed out"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc)
+try:
+    with opener.open(url, timeout=timeout) as r:
+        out.update(status=r.status, body=r.read(65536).decode("utf-8", "replace"))
+except urllib.error.HTTPError as exc:
+    body = exc.read(65536).decode("utf-8", "replace")
+    out.update(status=exc.code, body=body, error=f"HTTP {exc.code} {exc.reason}")
+except urllib.error.URLError as exc:
+    out["error"] = why(exc.reason) if isinstance(exc.reason, Exception) else str(exc.reason)
+except Exception as exc:
+    out["error"] = why(exc)
+print(json.dumps(out))
+"""
+
+__all__ = ["FetchResult", "HttpRequest", "NatVerbs", "Server", "parse_access_log", "read_nat_rules"]

@@ -1,0 +1,601 @@
+"""ipywidgets front ends: `Panel` (a form per Lab verb) and `Stepper` (a tutorial player).
+
+    from nslab.widgets import Panel, Stepper
+    Panel(lab)                          # forms, live drawing, transcript, last output
+    Stepper(Tutorial(lab, VETH))        # Run step / Back / Reset through the article
+
+Rules these widgets keep:
+
+- every button callback makes exactly ONE call into the library (a Lab verb, or a
+  Tutorial method for the Stepper), then redraws from a fresh snapshot;
+- the redraw happens in ``finally``: a verb that fails half-way still leaves the
+  drawing showing what the kernel really holds;
+- the library's error message (an NslabError) is shown next to the form that
+  caused it, never raised into the void of a widget callback;
+- anything printed during a callback is captured into an ``Output`` widget (in
+  JupyterLab, prints from callbacks are otherwise lost);
+- no netlink here: the widgets only read `lab.snapshot()` and call verbs.
+
+For tests, ``panel.svg`` is the SVG drawn last and ``button.click()`` fires the
+callback just as a real click does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+
+from . import names
+from .draw import draw, to_svg
+from .errors import NotFound, NslabError
+from .snapshot import NsKey, Snapshot
+
+if TYPE_CHECKING:
+    from .diff import Changes
+    from .lab import Lab
+    from .tutorial import Step, Tutorial
+
+__all__ = ["Panel", "Stepper", "render"]
+
+HOST = ""  # dropdown value for the host namespace: a namespace name is never empty
+NOMASTER = "\0nomaster"  # dropdown value for "detach from the bridge" (no name has a NUL)
+
+_ERROR_STYLE = "color:#b00020;margin:2px 0 6px 0;white-space:pre-wrap"
+_PRE_STYLE = (
+    "margin:0;padding:6px;background:#f7f7f7;border:1px solid #ddd;"
+    "white-space:pre-wrap;font-size:12px"
+)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _key(value: str) -> NsKey:
+    return value or None
+
+
+def _text(value: str) -> str:
+    return html.escape(value, quote=False)
+
+
+def _pre(text: str, cls: str = "nslab-pre") -> str:
+    return f'<pre class="{cls}" style="{_PRE_STYLE}">{_text(text)}</pre>'
+
+
+def _error_html(message: str) -> str:
+    return f'<div class="nslab-error" style="{_ERROR_STYLE}">{_text(message)}</div>'
+
+
+def _svg_element(svg: str) -> str:
+    """The <svg> element alone: no XML declaration or DOCTYPE inside an HTML page."""
+    start = svg.find("<svg")
+    return svg[start:] if start >= 0 else svg
+
+
+def _changes_html(changes: Changes | None) -> str:
+    if changes is None:
+        return ""
+    lines = changes.describe()
+    if not lines:
+        return '<div class="nslab-changes"><b>What changed:</b> nothing.</div>'
+    items = "".join(f"<li>{_text(line)}</li>" for line in lines)
+    return f'<div class="nslab-changes"><b>What changed:</b><ul>{items}</ul></div>'
+
+
+def _problem(exc: BaseException) -> str:
+    """The library's own message; other exceptions also say what they are."""
+    if isinstance(exc, NslabError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _read(lab: Lab) -> Snapshot:
+    """The host and the lab's own namespaces, as the kernel holds them now."""
+    for attempt in range(3):
+        try:
+            return lab.snapshot().lab_only()
+        except NotFound:  # another program's namespace vanished while it was being read
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _changes(before: Snapshot | None, after: Snapshot) -> Changes | None:
+    """What changed in the lab: in the host, only links this lab made count (and routes
+    through them), so other programs' veths coming and going are not reported."""
+    if before is None:
+        return None
+    return _lab_view(after) - _lab_view(before)
+
+
+def _lab_view(snap: Snapshot) -> Snapshot:
+    host = snap.host
+    if host is None:
+        return snap
+    links = tuple(lk for lk in host.links if lk.owned)
+    mine = {lk.name for lk in links}
+    routes = tuple(r for r in host.routes if r.dev in mine)
+    host = dataclasses.replace(host, links=links, routes=routes)
+    return Snapshot(tuple(host if n.key is None else n for n in snap.namespaces))
+
+
+def render(snapshot: Snapshot, changes: Changes | None = None, **options: Any) -> str:
+    """Snapshot -> the SVG the widgets show (draw + `dot`)."""
+    return _svg_element(to_svg(draw(snapshot, changes=changes, **options)))
+
+
+def _ns_options(snap: Snapshot, *, host: bool = True) -> list[tuple[str, str]]:
+    """The namespaces this lab may act in: the host, then its own namespaces."""
+    opts = [("host", HOST)] if host else []
+    opts += [(ns.label, ns.key) for ns in snap.namespaces if ns.key is not None and ns.owned]
+    return opts
+
+
+def _link_options(snap: Snapshot, kind: str | None = None) -> list[tuple[str, tuple[str, str]]]:
+    """Links this lab may change, as ('veth-test1 in test1', (ns, ifname))."""
+    return [
+        (f"{lk.name} in {ns.label}", (ns.key or HOST, lk.name))
+        for ns in snap.namespaces
+        for lk in ns.links
+        if lk.owned and (kind is None or lk.kind == kind)
+    ]
+
+
+def _set_options(dropdown: widgets.Dropdown, options: list[tuple[str, Any]]) -> None:
+    """Replace the options, keeping the current choice when it still exists."""
+    if list(dropdown.options) == options:
+        return
+    keep = dropdown.value
+    dropdown.options = options
+    values = [v for _, v in options]
+    if keep in values:
+        dropdown.value = keep
+    elif values:
+        dropdown.value = values[0]
+
+
+@dataclass
+class _Form:
+    """One verb: its fields, its button, and the message line right under them."""
+
+    verb: str
+    fields: dict[str, widgets.Widget]
+    buttons: dict[str, widgets.Button]
+    message: widgets.HTML
+    box: widgets.Widget
+    required: list[widgets.Dropdown] = field(default_factory=list)
+    error: str = ""  # the last message shown, as plain text
+
+    def values(self) -> dict[str, Any]:
+        return {name: w.value for name, w in self.fields.items()}
+
+    def show(self, error: str) -> None:
+        self.error = error
+        self.message.value = _error_html(error) if error else ""
+
+
+# ---------------------------------------------------------------- Panel
+
+
+class Panel(widgets.VBox):
+    """A form for each Lab verb, the live drawing, the transcript and the last output.
+
+    ``Panel(lab)`` alone in a cell shows it. Each button calls one Lab method; on an
+    error the library's message appears under that form and the kernel is untouched
+    (the Lab validates before it changes anything). ``panel.svg`` is the latest drawing.
+    """
+
+    def __init__(self, lab: Lab, *, all_host_links: bool = False, **kwargs: Any) -> None:
+        self.lab = lab
+        self.all_host_links = all_host_links
+        self.snapshot: Snapshot | None = None
+        self.changes: Changes | None = None
+        self.svg = ""
+        self.forms: dict[str, _Form] = {}
+        self._ns_dropdowns: list[tuple[widgets.Dropdown, bool]] = []  # (widget, with host)
+        self._named_dropdowns: list[widgets.Dropdown] = []
+        self._link_dropdowns: list[tuple[widgets.Dropdown, str | None]] = []
+        self._bridge_dropdowns: list[widgets.Dropdown] = []
+
+        self.drawing = widgets.HTML(layout=widgets.Layout(overflow="auto", max_height="640px"))
+        self.drawing.add_class("nslab-drawing")
+        self.changes_view = widgets.HTML()
+        self.transcript_view = widgets.HTML()
+        self.output = widgets.Output(layout=widgets.Layout(border="1px solid #ddd"))
+        self.output.add_class("nslab-output")
+
+        forms = self._build_forms()
+        left = widgets.VBox(
+            [widgets.HTML(f"<b>Lab {_text(lab.name)!s}</b>: each button runs one command")]
+            + [f.box for f in forms],
+            layout=widgets.Layout(width="680px", flex="0 0 auto"),
+        )
+        right = widgets.VBox(
+            [self.drawing, self.changes_view],
+            layout=widgets.Layout(flex="1 1 auto", min_width="300px"),
+        )
+        bottom = widgets.HBox(
+            [
+                widgets.VBox(
+                    [widgets.HTML("<b>Output of the last command</b>"), self.output],
+                    layout=widgets.Layout(width="50%"),
+                ),
+                widgets.VBox(
+                    [widgets.HTML("<b>Transcript</b> (the equivalent ip commands)"),
+                     self.transcript_view],
+                    layout=widgets.Layout(width="50%"),
+                ),
+            ]
+        )
+        top = widgets.HBox([left, right], layout=widgets.Layout(flex_flow="row wrap"))
+        super().__init__([top, bottom], **kwargs)
+        self.add_class("nslab-panel")
+        self.refresh()
+
+    # -- building ---------------------------------------------------------------
+    def _text_field(
+        self, placeholder: str, check: Callable[[Any], Any] | None, width: str = "130px"
+    ) -> widgets.Text:
+        box = widgets.Text(
+            placeholder=placeholder, layout=widgets.Layout(width=width, flex="0 0 auto")
+        )
+        box.add_class("nslab-field")
+        box._nslab_check = check  # type: ignore[attr-defined]
+        return box
+
+    def _ns_field(self, *, host: bool = True) -> widgets.Dropdown:
+        dd = widgets.Dropdown(layout=widgets.Layout(width="110px", flex="0 0 auto"))
+        self._ns_dropdowns.append((dd, host))
+        return dd
+
+    def _link_field(self, kind: str | None = None) -> widgets.Dropdown:
+        dd = widgets.Dropdown(layout=widgets.Layout(width="180px", flex="0 0 auto"))
+        self._link_dropdowns.append((dd, kind))
+        return dd
+
+    def _form(
+        self,
+        verb: str,
+        command: str,
+        fields: dict[str, widgets.Widget],
+        actions: dict[str, Callable[[dict[str, Any]], Any]],
+        *,
+        required: tuple[str, ...] = (),
+    ) -> _Form:
+        """A row `command [fields] [buttons]` and a message line under it.
+
+        `actions` maps a button label to a function of the field values that makes
+        exactly one library call.
+        """
+        buttons: dict[str, widgets.Button] = {}
+        for label in actions:
+            button = widgets.Button(
+                description=label, layout=widgets.Layout(width="auto", flex="0 0 auto")
+            )
+            button.add_class("nslab-" + label.replace(" ", "-"))
+            buttons[label] = button
+        message = widgets.HTML()
+        message.add_class("nslab-message")
+        label = widgets.HTML(
+            f"<code style='white-space:nowrap'>{_text(command)}</code>",
+            layout=widgets.Layout(width="140px", flex="0 0 auto"),
+        )
+        for name, w in fields.items():
+            w.add_class(f"nslab-{verb}-{name}")  # stable hooks for browser tests and CSS
+        row = widgets.HBox(
+            [label, *fields.values(), *buttons.values()],
+            layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
+        )
+        form = _Form(
+            verb, fields, buttons, message, widgets.VBox([row, message]),
+            required=[fields[n] for n in required],  # type: ignore[misc]
+        )
+        for button_label, action in actions.items():
+            buttons[button_label].on_click(self._callback(form, action))
+        for w in fields.values():
+            check = getattr(w, "_nslab_check", None)
+            if check is not None:
+                w.observe(self._live_check(form, check), names="value")
+        self.forms[verb] = form
+        return form
+
+    def _build_forms(self) -> list[_Form]:
+        lab = self.lab
+        ns_name = names.check_netns_name
+        ifname = names.check_ifname
+        f_del = widgets.Dropdown(layout=widgets.Layout(width="160px", flex="0 0 auto"))
+        self._named_dropdowns.append(f_del)
+        f_master = widgets.Dropdown(layout=widgets.Layout(width="110px", flex="0 0 auto"))
+        self._bridge_dropdowns.append(f_master)
+        return [
+            self._form(
+                "add_netns", "ip netns add",
+                {"name": self._text_field("test1", ns_name)},
+                {"add namespace": lambda v: lab.add_netns(v["name"])},
+            ),
+            self._form(
+                "delete_netns", "ip netns delete", {"name": f_del},
+                {"delete namespace": lambda v: lab.delete_netns(v["name"])},
+                required=("name",),
+            ),
+            self._form(
+                "add_veth", "ip link add veth",
+                {
+                    "name": self._text_field("veth-test1", ifname, "100px"),
+                    "ns": self._ns_field(),
+                    "peer": self._text_field("veth-test2", ifname, "100px"),
+                    "peer_ns": self._ns_field(),
+                },
+                {"add veth": lambda v: lab.add_veth(
+                    v["name"], v["peer"], ns=_key(v["ns"]), peer_ns=_key(v["peer_ns"]))},
+            ),
+            self._form(
+                "move", "ip link set netns",
+                {"link": self._link_field(), "to": self._ns_field()},
+                {"move": lambda v: lab.move(v["link"][1], _key(v["to"]), src=_key(v["link"][0]))},
+                required=("link",),
+            ),
+            self._form(
+                "add_addr", "ip addr add",
+                {"link": self._link_field(),
+                 "cidr": self._text_field("192.168.1.1/24", names.check_interface_address)},
+                {"add address": lambda v: lab.add_addr(
+                    _key(v["link"][0]), v["link"][1], v["cidr"])},
+                required=("link",),
+            ),
+            self._form(
+                "set_state", "ip link set",
+                {"link": self._link_field()},
+                {
+                    "set up": lambda v: lab.set_up(_key(v["link"][0]), v["link"][1]),
+                    "set down": lambda v: lab.set_down(_key(v["link"][0]), v["link"][1]),
+                },
+                required=("link",),
+            ),
+            self._form(
+                "ping", "ping",
+                {"ns": self._ns_field(),
+                 "target": self._text_field("192.168.1.2", names.check_ip)},
+                {"ping": lambda v: lab.ping(_key(v["ns"]), v["target"])},
+            ),
+            self._form(
+                "add_bridge", "ip link add bridge",
+                {"ns": self._ns_field(), "name": self._text_field("br0", ifname)},
+                {"add bridge": lambda v: lab.add_bridge(_key(v["ns"]), v["name"])},
+            ),
+            self._form(
+                "set_master", "ip link set master",
+                {"link": self._link_field(), "master": f_master},
+                {"set master": lambda v: lab.set_master(
+                    _key(v["link"][0]), v["link"][1],
+                    None if v["master"] == NOMASTER else v["master"])},
+                required=("link",),
+            ),
+            self._form(
+                "delete_link", "ip link delete",
+                {"link": self._link_field()},
+                {"delete link": lambda v: lab.delete_link(_key(v["link"][0]), v["link"][1])},
+                required=("link",),
+            ),
+            self._form(
+                "exec", "ip netns exec",
+                {"ns": self._ns_field(host=False),
+                 "command": self._text_field("ip a", None, "180px")},
+                {"run": lambda v: lab.exec(_key(v["ns"]), v["command"])},
+                required=("ns",),
+            ),
+            self._form("reset", "lab.reset()", {}, {"reset lab": lambda v: lab.reset()}),
+        ]
+
+    # -- callbacks ----------------------------------------------------------------
+    def _callback(self, form: _Form, action: Callable[[dict[str, Any]], Any]):
+        def on_click(_button: widgets.Button) -> None:
+            self.run(form, action)
+
+        return on_click
+
+    def run(self, form: _Form, action: Callable[[dict[str, Any]], Any]) -> None:
+        """What a click does: one library call, its output or error shown, then a redraw."""
+        for other in self.forms.values():
+            other.show("")
+        self.output.outputs = ()
+        said = len(self.lab.transcript)
+        try:
+            with self.output:  # in a kernel: whatever the call prints lands here
+                try:
+                    result = action(form.values())
+                except Exception as exc:  # shown, not raised: a callback has no caller
+                    form.show(_problem(exc))
+                    return
+                commands = list(self.lab.transcript)[said:]
+                text = "".join(f"$ {c}\n" for c in commands)
+                if result is not None and not isinstance(result, list):
+                    text += str(result).rstrip("\n") + "\n"
+                elif isinstance(result, list) and result:
+                    text += "removed: " + ", ".join(map(str, result)) + "\n"
+                self.output.append_stdout(text or "(done)\n")
+        finally:
+            self.refresh()
+
+    def _live_check(self, form: _Form, check: Callable[[Any], Any]):
+        """Validate a text field as it is typed, with the library's pure checks."""
+
+        def on_change(change: dict[str, Any]) -> None:
+            value = change["new"]
+            try:
+                if value:
+                    check(value)
+            except NslabError as exc:
+                form.show(str(exc))
+                return
+            form.show("")
+
+        return on_change
+
+    # -- refresh ------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Read the kernel again; redraw, refill the dropdowns and the transcript."""
+        snap = _read(self.lab)
+        changes = _changes(self.snapshot, snap)
+        self.snapshot, self.changes = snap, changes
+        self.svg = render(snap, changes, all_host_links=self.all_host_links)
+        self.drawing.value = self.svg
+        self.changes_view.value = _changes_html(changes)
+        self.transcript_view.value = _pre(str(self.lab.transcript) or "(no commands yet)")
+        for dd, host in self._ns_dropdowns:
+            _set_options(dd, _ns_options(snap, host=host))
+        for dd in self._named_dropdowns:
+            _set_options(dd, [(n.key, n.key) for n in snap.namespaces
+                              if n.kind == "named" and n.owned and n.key])
+        for dd, kind in self._link_dropdowns:
+            _set_options(dd, _link_options(snap, kind))
+        bridges = [(f"{label}", value[1]) for label, value in _link_options(snap, "bridge")]
+        for dd in self._bridge_dropdowns:
+            _set_options(dd, [("nomaster", NOMASTER), *bridges])
+        for form in self.forms.values():
+            empty = any(not dd.options for dd in form.required)
+            for button in form.buttons.values():
+                button.disabled = empty
+                button.tooltip = "nothing to choose yet" if empty else ""
+
+
+# ---------------------------------------------------------------- Stepper
+
+
+class Stepper(widgets.VBox):
+    """A step-through player for a Tutorial: Run step, Back, Reset, and a live drawing.
+
+    The dropdown picks the step to run (the next one by default); running a step out
+    of order shows the tutorial's StepOrderError in the widget. Back rebuilds the state
+    before the last step (`tutorial.back()`), Reset starts over (`tutorial.restart()`).
+    """
+
+    def __init__(self, tutorial: Tutorial, **kwargs: Any) -> None:
+        self.tutorial = tutorial
+        self.lab = tutorial.lab
+        self.snapshot: Snapshot | None = None
+        self.changes: Changes | None = None
+        self.result: Any = None
+        self.svg = ""
+        self.error = ""
+
+        self.choice = widgets.Dropdown(
+            options=[(f"{s.id} {s.title}", s.id) for s in tutorial.steps.values()],
+            layout=widgets.Layout(width="320px"),
+        )
+        self.heading = widgets.HTML()
+        self.explain = widgets.HTML()
+        self.command = widgets.HTML()
+        self.progress = widgets.HTML()
+        self.run_button = widgets.Button(description="Run step", button_style="primary")
+        self.back_button = widgets.Button(description="Back")
+        self.reset_button = widgets.Button(description="Reset")
+        for b, cls in ((self.run_button, "run"), (self.back_button, "back"),
+                       (self.reset_button, "reset")):
+            b.add_class("nslab-step-" + cls)
+        self.message = widgets.HTML()
+        self.message.add_class("nslab-message")
+        self.output = widgets.Output(layout=widgets.Layout(border="1px solid #ddd"))
+        self.output.add_class("nslab-output")
+        self.changes_view = widgets.HTML()
+        self.drawing = widgets.HTML(layout=widgets.Layout(overflow="auto", max_height="640px"))
+        self.drawing.add_class("nslab-drawing")
+
+        self.run_button.on_click(lambda _b: self.run_step())
+        self.back_button.on_click(lambda _b: self.back())
+        self.reset_button.on_click(lambda _b: self.reset())
+        self.choice.observe(lambda _c: self._show_step(), names="value")
+
+        controls = widgets.HBox(
+            [self.choice, self.run_button, self.back_button, self.reset_button]
+        )
+        text = widgets.VBox(
+            [self.heading, self.explain, self.command, controls, self.message, self.progress,
+             self.output, self.changes_view],
+            layout=widgets.Layout(width="520px", min_width="420px"),
+        )
+        super().__init__([widgets.HBox([text, self.drawing])], **kwargs)
+        self.add_class("nslab-stepper")
+        self.choice.value = tutorial.next_id() or tutorial.ids[-1]
+        self._show_step()
+        self.refresh()
+
+    # -- what the buttons do: one Tutorial call each ----------------------------------
+    def run_step(self) -> None:
+        """Run the step chosen in the dropdown (the one after the last run, unless changed)."""
+        step_id = self.choice.value
+        self._act(lambda: self.tutorial.run(step_id), ran=True, then=self._after(step_id))
+
+    def back(self) -> None:
+        """Undo the last step (tutorial.back(): replay from a clean lab)."""
+        if not self.tutorial.done:
+            self._say("No step has run yet, so there is nothing to go back from.")
+            return
+        self._act(self.tutorial.back, then=self.tutorial.done[-1])
+
+    def reset(self) -> None:
+        """Start over (tutorial.restart(): the lab removes what it made)."""
+        self._act(self.tutorial.restart, then=self.tutorial.ids[0])
+
+    def _after(self, step_id: str) -> str | None:
+        ids = self.tutorial.ids
+        i = ids.index(step_id) if step_id in ids else -1
+        return ids[i + 1] if 0 <= i < len(ids) - 1 else None
+
+    def _act(
+        self, call: Callable[[], Any], *, ran: bool = False, then: str | None = None
+    ) -> None:
+        """One Tutorial call; its outputs or error shown; the step `then` selected."""
+        self._say("")
+        self.output.outputs = ()
+        try:
+            with self.output:  # in a kernel: whatever the call prints lands here
+                try:
+                    result = call()
+                except Exception as exc:  # shown in the widget, not raised
+                    self._say(_problem(exc))
+                    return
+                if ran:
+                    self.result = result
+                    for out in result.outputs:
+                        shown = str(out).rstrip("\n") or f"(exit status {out.returncode})"
+                        self.output.append_stdout(f"$ {out.command}\n{shown}\n")
+                    if not result.outputs:
+                        self.output.append_stdout(f"Step {result.step.id} done.\n")
+                if then is not None:
+                    self.choice.value = then
+        finally:
+            self.refresh()
+
+    # -- display -------------------------------------------------------------------
+    def _say(self, error: str) -> None:
+        self.error = error
+        self.message.value = _error_html(error) if error else ""
+
+    def _show_step(self) -> None:
+        step: Step = self.tutorial.steps[self.choice.value]
+        n = self.tutorial.ids.index(step.id) + 1
+        self.heading.value = (
+            f"<h3 style='margin:4px 0'>{_text(step.id)} · {_text(step.title)} "
+            f"<small>({n} of {len(self.tutorial.ids)})</small></h3>"
+        )
+        self.explain.value = f"<p>{_text(step.explain)}</p>"
+        lines = "\n".join(f"$ {line}" for line in step.command.splitlines())
+        self.command.value = _pre(lines, "nslab-command")
+
+    def refresh(self) -> None:
+        """Read the kernel again; redraw and say what changed since the last drawing."""
+        snap = _read(self.lab)
+        changes = _changes(self.snapshot, snap)
+        self.snapshot, self.changes = snap, changes
+        self.svg = render(snap, changes)
+        self.drawing.value = self.svg
+        self.changes_view.value = _changes_html(changes)
+        done = ", ".join(self.tutorial.done) or "none yet"
+        self.progress.value = f"<small>Steps done: {_text(done)}</small>"
+        self.back_button.disabled = not self.tutorial.done
