@@ -12,17 +12,18 @@ lab: deps
 	$(VENV)/bin/nslab lab
 
 test: deps
-	$(PY) -m ruff check nslab tests bench
+	$(PY) -m ruff check nslab tests bench tools conftest.py
 	$(PY) -m pytest
 
 test-fast: deps
 	$(PY) -m pytest tests/unit
 
 test-container: sysdeps
+	@bash tests/tools/sysdeps.sh container
 	bash tests/container/run.sh
 
 lint: deps
-	$(PY) -m ruff check nslab tests bench
+	$(PY) -m ruff check nslab tests bench tools conftest.py
 
 bench: deps
 	$(PY) bench/build.py

@@ -9,6 +9,7 @@
 from .errors import (
     AlreadyExists,
     InvalidAddress,
+    InvalidFilter,
     InvalidName,
     KernelError,
     LabInUse,
@@ -33,6 +34,7 @@ __all__ = [
     "FetchResult",
     "HttpRequest",
     "InvalidAddress",
+    "InvalidFilter",
     "InvalidName",
     "KernelError",
     "Lab",

@@ -259,6 +259,10 @@ class Netlink:
                     out[p] = self._dump(p)
                 except NotFound:
                     continue  # deleted between listing and reading: another process's
+                except KernelError as exc:
+                    if exc.errno != errno.EINVAL:
+                        raise
+                    continue  # another process's, being made: the file is not mounted yet
             return out
 
         return self.run(dump_all)
@@ -269,7 +273,7 @@ class Netlink:
         def ask() -> int | None:
             try:
                 found = self._socket(path).ipr.get_netnsid(fd=self._socket(target).fd) or {}
-            except NotFound:  # deleted meanwhile by another process
+            except (NotFound, KernelError):  # deleted (or not yet mounted) by another process
                 return None
             nsid = found.get("nsid")
             return None if nsid is None or nsid >= 2**31 else nsid  # -1: none assigned

@@ -37,6 +37,7 @@ import subprocess
 import tempfile
 import time
 import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -47,6 +48,7 @@ import graphviz
 
 from .errors import (
     PRIVILEGE_FIXES,
+    InvalidFilter,
     KernelError,
     NotFound,
     NslabError,
@@ -62,10 +64,6 @@ START_TIMEOUT = 10.0  # seconds to wait for "listening on"
 STOP_TIMEOUT = 3.0  # seconds per signal (SIGINT, SIGTERM) before the next one
 SETTLE = 0.05  # the pcap must stop growing this long before tcpdump is stopped
 SETTLE_MAX = 1.0
-
-
-class InvalidFilter(NslabError, ValueError):
-    """tcpdump refused the filter expression."""
 
 
 # --- decoding (pure) ---------------------------------------------------------------------
@@ -653,7 +651,7 @@ class Capture:
     def __len__(self) -> int:
         return len(self.packets)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Packet]:
         return iter(self.packets)
 
     def sequence(self, *, limit: int | None = 50) -> graphviz.Digraph:

@@ -11,12 +11,16 @@ from .errors import NslabError
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nslab", description="Learn network namespaces.")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("doctor", help="check privileges, kernel support and tools, with fixes")
+    sub.add_parser(  # its own options (and --help) are the doctor's
+        "doctor", add_help=False, help="check privileges, kernel support and tools, with fixes"
+    )
     clean = sub.add_parser("cleanup", help="remove what crashed labs left (from their journals)")
     clean.add_argument(
         "--all", action="store_true", help="also labs whose process is still running"
     )
-    sub.add_parser("lab", help="start JupyterLab on the notebooks (rootless sandbox if needed)")
+    sub.add_parser(  # its own options (and --help) are passed on
+        "lab", add_help=False, help="start JupyterLab on the notebooks (rootless sandbox if needed)"
+    )
     student = sub.add_parser("student", help="write student versions of exercise notebooks")
     student.add_argument("src", help="a teacher notebook or a folder of them")
     student.add_argument("dest", help="where to write the student versions")

@@ -7,6 +7,7 @@ for code that does not know nslab::
     NslabError(Exception)
      ├── InvalidName(NslabError, ValueError)       bad namespace/interface name
      ├── InvalidAddress(NslabError, ValueError)    bad IP address or prefix
+     ├── InvalidFilter(NslabError, ValueError)     a capture filter tcpdump refuses
      ├── AlreadyExists(NslabError, FileExistsError)
      ├── NotFound(NslabError, LookupError)          with "did you mean ..."
      ├── NotOwned(NslabError, PermissionError)      object not created by this lab
@@ -39,6 +40,10 @@ class InvalidName(NslabError, ValueError):
 
 class InvalidAddress(NslabError, ValueError):
     """An address that is not a valid IP interface address with prefix."""
+
+
+class InvalidFilter(NslabError, ValueError):
+    """tcpdump refused the capture filter expression."""
 
 
 class AlreadyExists(NslabError, FileExistsError):

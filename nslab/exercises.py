@@ -21,13 +21,14 @@ characters) to run an exercise next to a notebook that runs the same one.
 
 from __future__ import annotations
 
-import functools
 import html
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
 
 from . import checks as c
 from .errors import InvalidName, NotFound, did_you_mean
@@ -94,8 +95,7 @@ class Exercise:
 
     @property
     def filename(self) -> str:
-        slug = re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-")
-        return f"{self.number:02d}-{slug}.ipynb"
+        return f"{self.number:02d}-{self.name}.ipynb"
 
     def names_for(self, tag: str | None = None) -> Names:
         tag = self.tag if tag is None else tag
@@ -669,58 +669,46 @@ def _hint_html(text: str) -> str:
     )
 
 
-@functools.cache
-def _hints_class() -> type:
-    import ipywidgets as widgets
+class Hints(widgets.VBox):
+    """A button that reveals one hint per click, and the hints shown so far."""
 
-    class Hints(widgets.VBox):
-        """A button that reveals one hint per click, and the hints shown so far."""
+    def __init__(self, items: Sequence[str]) -> None:
+        button = widgets.Button(description="Show a hint", icon="lightbulb-o")
+        shown = widgets.HTML(value="")
+        super().__init__(children=(button, shown))
+        self.items = tuple(items)
+        self.shown = 0
+        self.button, self.text = button, shown
+        button.on_click(lambda _b: self.reveal())
+        self._label()
 
-        def __init__(self, items: Sequence[str]) -> None:
-            button = widgets.Button(description="Show a hint", icon="lightbulb-o")
-            shown = widgets.HTML(value="")
-            super().__init__(children=(button, shown))
-            self.items = tuple(items)
-            self.shown = 0
-            self.button, self.text = button, shown
-            button.on_click(lambda _b: self.reveal())
-            self._label()
+    def _label(self) -> None:
+        left = len(self.items) - self.shown
+        self.button.description = (
+            f"Show a hint ({self.shown + 1} of {len(self.items)})" if left else "No more hints"
+        )
+        self.button.disabled = not left
 
-        def _label(self) -> None:
-            left = len(self.items) - self.shown
-            self.button.description = (
-                f"Show a hint ({self.shown + 1} of {len(self.items)})" if left else "No more hints"
-            )
-            self.button.disabled = not left
-
-        def reveal(self) -> str | None:
-            """Show the next hint (what a click does). Returns it, or None when all are out."""
-            if self.shown >= len(self.items):
-                return None
-            hint = self.items[self.shown]
-            self.shown += 1
-            self.text.value = "".join(
-                f"<p><b>Hint {i + 1}.</b> {_hint_html(h)}</p>"
-                for i, h in enumerate(self.items[: self.shown])
-            )
-            self._label()
-            return hint
-
-    return Hints
+    def reveal(self) -> str | None:
+        """Show the next hint (what a click does). Returns it, or None when all are out."""
+        if self.shown >= len(self.items):
+            return None
+        hint = self.items[self.shown]
+        self.shown += 1
+        self.text.value = "".join(
+            f"<p><b>Hint {i + 1}.</b> {_hint_html(h)}</p>"
+            for i, h in enumerate(self.items[: self.shown])
+        )
+        self._label()
+        return hint
 
 
-def __getattr__(attr: str) -> Any:
-    if attr == "Hints":  # made on first use, so that importing nslab needs no ipywidgets
-        return _hints_class()
-    raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")
-
-
-def hints(items: str | Sequence[str], *, tag: str | None = None) -> Any:
+def hints(items: str | Sequence[str], *, tag: str | None = None) -> Hints:
     """A widget that reveals one hint per click: of an exercise (by name), or of a list."""
     if isinstance(items, str):
         ex = exercise(items)
         items = [ex.fill(h, tag) for h in ex.hints]
-    return _hints_class()(items)
+    return Hints(items)
 
 
 # ------------------------------------------------------------------ teacher notebooks

@@ -41,6 +41,7 @@ from .ping import PingResult, parse_ping
 from .snapshot import Namespace, NsKey, Snapshot, ns_label
 
 if TYPE_CHECKING:
+    from .capture import Capture
     from .diff import Changes
 from .tutorial import explain_missing
 
@@ -236,11 +237,9 @@ class Lab(ContainerVerbs, NatVerbs):
 
     def _enter_argv(self, ns: NsKey) -> list[str]:
         path = self._path(ns)
-        if ns is None:
-            return []
-        if ns.startswith("@"):
-            return ["nsenter", f"--net={path}", "--"]
-        return ["ip", "netns", "exec", ns]
+        # nsenter, not `ip netns exec`: that one also remounts /sys, which fails in a
+        # user namespace inside an unprivileged container (the rootless sandbox there)
+        return [] if path is None else ["nsenter", f"--net={path}", "--"]
 
     def ping(
         self, ns: NsKey, target: str, *, count: int = 1, timeout: float = 2.0
@@ -252,7 +251,7 @@ class Lab(ContainerVerbs, NatVerbs):
         self._check_target(ns, ip)
         argv = ["ping", "-n", "-c", str(count), "-i", "0.2", "-W", str(timeout), str(ip)]
         result = self.exec(ns, argv, timeout=timeout * count + 5)
-        if "Operation not permitted" in result.stderr:
+        if "ping:" in result.stderr and "Operation not permitted" in result.stderr:
             raise PrivilegeError(
                 f"ping in {ns_label(ns)} was refused: it needs CAP_NET_RAW. Run as root, or in "
                 "Docker add `--cap-add NET_RAW`."
@@ -579,6 +578,16 @@ class Lab(ContainerVerbs, NatVerbs):
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
         return self.draw()._repr_mimebundle_(include, exclude)
+
+    def capture(
+        self, ns: NsKey, ifname: str, *, filter: str | None = None, force: bool = False
+    ) -> Capture:
+        """tcpdump -i IFNAME inside NS, as a context manager: the packets that crossed
+        the interface while the body ran, as a table and a sequence drawing."""
+        from .capture import capture
+
+        self._link(ns, ifname, force=force, action="capture on it")
+        return capture(self._path(ns), ifname, label=ns_label(ns), filter=filter)
 
     # -- checkpoints ------------------------------------------------------------------
     def checkpoint(self, name: str) -> None:

@@ -129,6 +129,17 @@ def render(snapshot: Snapshot, changes: Changes | None = None, **options: Any) -
     return _svg_element(to_svg(draw(snapshot, changes=changes, **options)))
 
 
+def _redraw(view: Any, snap: Snapshot, changes: Changes | None, **options: Any) -> None:
+    """Set view.svg and view.drawing; skip `dot` when the picture cannot have changed
+    (the same kernel state with nothing marked, e.g. after a refused click)."""
+    key = (snap, changes or None, options)
+    if key == getattr(view, "_drawn", None):
+        return
+    view.svg = render(snap, changes, **options)
+    view.drawing.value = view.svg
+    view._drawn = key
+
+
 def _ns_options(snap: Snapshot, *, host: bool = True) -> list[tuple[str, str]]:
     """The namespaces this lab may act in: the host, then its own namespaces."""
     opts = [("host", HOST)] if host else []
@@ -443,8 +454,7 @@ class Panel(widgets.VBox):
         snap = _read(self.lab)
         changes = _changes(self.snapshot, snap)
         self.snapshot, self.changes = snap, changes
-        self.svg = render(snap, changes, all_host_links=self.all_host_links)
-        self.drawing.value = self.svg
+        _redraw(self, snap, changes, all_host_links=self.all_host_links)
         self.changes_view.value = _changes_html(changes)
         self.transcript_view.value = _pre(str(self.lab.transcript) or "(no commands yet)")
         for dd, host in self._ns_dropdowns:
@@ -593,8 +603,7 @@ class Stepper(widgets.VBox):
         snap = _read(self.lab)
         changes = _changes(self.snapshot, snap)
         self.snapshot, self.changes = snap, changes
-        self.svg = render(snap, changes)
-        self.drawing.value = self.svg
+        _redraw(self, snap, changes)
         self.changes_view.value = _changes_html(changes)
         done = ", ".join(self.tutorial.done) or "none yet"
         self.progress.value = f"<small>Steps done: {_text(done)}</small>"

@@ -33,11 +33,11 @@ def md(text: str) -> nbformat.NotebookNode:
 def code(src: str, *, ignore: str | None = None, raises: bool = False) -> nbformat.NotebookNode:
     """A code cell; `ignore` = the one-line reason its output is not compared by nbval."""
     src = src.strip("\n")
-    if ignore:
-        src = f"# NBVAL_IGNORE_OUTPUT: {ignore}\n{src}"
+    if ignore:  # nbval wants the marker alone on its line
+        src = f"# NBVAL_IGNORE_OUTPUT\n# (not compared: {ignore})\n{src}"
     cell = new_code_cell(src)
     if raises:
-        cell.source = "# NBVAL_RAISES_EXCEPTION: this cell shows a mistake on purpose\n" + src
+        cell.source = "# NBVAL_RAISES_EXCEPTION\n# (this cell shows a mistake on purpose)\n" + src
         cell.metadata["tags"] = ["raises-exception"]
     return cell
 
@@ -79,7 +79,7 @@ Each notebook follows the article in order:
 
 | notebook | article steps | what you do |
 |---|---|---|
-| `01-containers-have-their-own-network` | S1-S5 | start two containers (without Docker) and look inside |
+| `01-containers-have-their-own-network` | S1-S5 | two containers (no Docker needed) |
 | `02-ip-netns` | S6-S11 | create, list and enter namespaces with `ip netns` |
 | `03-veth-pair` | S12-S19 | join two namespaces with a veth pair and ping across |
 | `04-bridge` | Q1 | how Docker connects containers: a bridge |
@@ -318,7 +318,13 @@ def nb03() -> list[nbformat.NotebookNode]:
         step("S19", "Ping across", "ip netns exec test1 ping 192.168.1.2\n"
              "ip netns exec test2 ping 192.168.1.1",
              "Each namespace reaches the other over the cable."),
-        code('lab.ping("test1", "192.168.1.2")'),
+        predict("the very first packet of the first ping: is it an ICMP echo request?"),
+        code('with lab.capture("test1", "veth-test1", filter="arp or icmp") as cap:\n'
+             '    lab.ping("test1", "192.168.1.2")\ncap'),
+        md("No: test1 knows 192.168.1.2 is on its subnet, but not which MAC address has it. "
+           "So it first broadcasts an **ARP** *who-has*; test2 answers *is-at* with its MAC; "
+           "only then does the ICMP echo request go out, and the reply comes back:"),
+        code("cap.sequence()"),
         code('lab.ping("test2", "192.168.1.1")'),
         code('lab.exec("test1", "ping -c 2 192.168.1.2")'),
         md("""
@@ -348,7 +354,9 @@ BOOKS = {
 def build(key: str, run: bool) -> Path:
     name, cells = BOOKS[key]
     nb = new_notebook(cells=cells())
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3", "display_name": "Python 3", "language": "python"
+    }
     path = NOTEBOOKS / name
     if run:
         NotebookClient(nb, timeout=120, kernel_name="python3",

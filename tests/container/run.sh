@@ -75,6 +75,7 @@ crun() {
 
 # ------------------------------------------------------------------ build
 t0=$SECONDS
+old_id=$("${ctl[@]}" image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
 if [[ $engine == podman ]]; then
     log "podman: base image $base_image (debootstrap, cached under .cache/)"
     bash "$here/make-base.sh" "$base_image" "$repo/.cache"
@@ -93,6 +94,10 @@ else
 fi
 t_build=$((SECONDS - t0))
 log "image built in ${t_build}s"
+new_id=$("${ctl[@]}" image inspect --format '{{.Id}}' "$image")
+if [[ -n $old_id && $old_id != "$new_id" ]]; then
+    "${ctl[@]}" rmi "$old_id" >/dev/null 2>&1 || true  # the previous build, by its exact ID
+fi
 
 # ------------------------------------------------------------------ with capabilities
 doctor_cmd=(sh -c 'if python -c "import nslab.cli" 2>/dev/null; then exec nslab doctor;

@@ -10,15 +10,21 @@ out of the user's reach). Everything the notebook does happens as `nslabtest`.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
 import os
 import pwd
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import textwrap
+import time
+import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -69,24 +75,36 @@ def _run(argv: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run(argv, capture_output=True, text=True, check=False, **kw)  # type: ignore[call-overload]
 
 
-def host_network_state() -> dict[str, object]:
+def host_network_state() -> dict[str, set]:
     """What the sandbox must never touch, read from the host's namespaces."""
 
-    def j(argv: list[str]) -> object:
+    def j(argv: list[str]) -> list:
         return json.loads(_run(argv).stdout or "[]")
 
-    links = [(lk["ifindex"], lk["ifname"], lk.get("address")) for lk in j(["ip", "-j", "link"])]
-    addrs = sorted(
-        (a["ifname"], i["local"], i["prefixlen"])
-        for a in j(["ip", "-j", "addr"])
-        for i in a.get("addr_info", [])
-    )
+    netns = {line.split(" (id:")[0] for line in _run(["ip", "netns", "list"]).stdout.split("\n")}
     return {
-        "netns": _run(["ip", "netns", "list"]).stdout,
-        "links": sorted(links),
-        "addresses": addrs,
-        "routes": _run(["ip", "route", "show", "table", "all"]).stdout,
+        "netns": netns - {""},
+        "links": {lk["ifname"] for lk in j(["ip", "-j", "link"])},
+        "addresses": {
+            f"{i['local']}/{i['prefixlen']}"
+            for a in j(["ip", "-j", "addr"])
+            for i in a.get("addr_info", [])
+        },
+        "routes": set(_run(["ip", "route", "show", "table", "all"]).stdout.splitlines()),
     }
+
+
+# What the sandboxed notebooks create; none of it may ever show up on the host.
+OURS = {"test1", "test2", "veth-test1", "veth-test2", "192.168.1.1/24", "192.168.1.2/24"}
+
+
+def assert_host_untouched(before: dict[str, set], after: dict[str, set]) -> None:
+    """Nothing of ours appeared on the host. (Other tests may run concurrently on this
+    machine and add or remove their own objects, so only our names are compared; the
+    session's host guard in conftest.py compares everything at the end.)"""
+    for key in before:
+        added = after[key] - before[key]
+        assert not {x for x in added if x in OURS or "192.168.1." in x}, (key, added)
 
 
 @pytest.fixture(scope="module")
@@ -264,8 +282,7 @@ def test_veth_experiment_in_sandbox_kernel(
     assert "PING True 2" in text, text
     assert "rootless sandbox" in text, text  # nslab doctor's mode line, from inside the kernel
     # The namespaces lived only inside the sandbox; the host saw nothing.
-    assert after == before
-    assert "test1" not in after["netns"]
+    assert_host_untouched(before, after)
 
 
 def test_nslab_lab_as_user_uses_sandbox(
@@ -285,6 +302,153 @@ def test_nslab_lab_as_user_uses_sandbox(
     assert data["display_name"] == "Python 3 (nslab sandbox)"
     assert data["argv"][:2] == ["unshare", "-Urnm"]
     assert data["argv"][-1] == "{connection_file}"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _api(port: int, token: str, path: str, method: str = "GET", body: object = None) -> object:
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}",
+        method=method,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=10) as r:
+        data = r.read()
+    return json.loads(data) if data else None
+
+
+async def _execute(port: int, token: str, kernel_id: str, code: str) -> str:
+    """Run code in a kernel through the server's websocket; return its stdout."""
+    from tornado.websocket import websocket_connect
+
+    url = f"ws://127.0.0.1:{port}/api/kernels/{kernel_id}/channels?token={token}"
+    ws = await websocket_connect(url)
+    msg_id = uuid.uuid4().hex
+    header = {
+        "msg_id": msg_id,
+        "msg_type": "execute_request",
+        "session": uuid.uuid4().hex,
+        "username": "test",
+        "version": "5.3",
+        "date": "",
+    }
+    content = {
+        "code": code,
+        "silent": False,
+        "store_history": False,
+        "user_expressions": {},
+        "allow_stdin": False,
+        "stop_on_error": True,
+    }
+    await ws.write_message(
+        json.dumps(
+            {
+                "header": header,
+                "parent_header": {},
+                "metadata": {},
+                "content": content,
+                "channel": "shell",
+                "buffers": [],
+            }
+        )
+    )
+    out = []
+    while True:
+        raw = await asyncio.wait_for(ws.read_message(), timeout=60)
+        assert raw is not None, "websocket closed"
+        msg = json.loads(raw)
+        if msg.get("parent_header", {}).get("msg_id") != msg_id:
+            continue
+        kind = msg["header"]["msg_type"]
+        if kind == "stream":
+            out.append(msg["content"]["text"])
+        elif kind == "error":
+            out.append(f"{msg['content']['ename']}: {msg['content']['evalue']}")
+        elif kind == "status" and msg["content"]["execution_state"] == "idle":
+            ws.close()
+            return "".join(out)
+
+
+def test_nslab_lab_serves_sandbox_kernel(
+    sandbox_user: pwd.struct_passwd, sandbox_venv: Path
+) -> None:
+    """`nslab lab` as the user: a real server, its default kernel is the sandbox over ipc,
+    and code sent through the server's websocket runs the veth experiment."""
+    before = host_network_state()
+    port, token = _free_port(), uuid.uuid4().hex
+    argv = [
+        "nslab",
+        "lab",
+        "--no-browser",
+        f"--port={port}",
+        "--ServerApp.ip=127.0.0.1",
+        f"--IdentityProvider.token={token}",
+    ]
+    env = [
+        f"HOME={sandbox_user.pw_dir}",
+        f"USER={sandbox_user.pw_name}",
+        "LANG=C.UTF-8",
+        f"PATH={sandbox_venv}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    ]
+    log = tempfile.TemporaryFile(mode="w+")
+    server = subprocess.Popen(
+        ["runuser", "-u", sandbox_user.pw_name, "--", "env", "-i", *env, *argv],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd="/",
+    )
+    kernel_id = None
+    try:
+        for _ in range(120):
+            try:
+                _api(port, token, "/api/status")
+                break
+            except OSError:
+                assert server.poll() is None, "server exited early"
+                time.sleep(0.5)
+        specs = _api(port, token, "/api/kernelspecs")
+        assert specs["default"] == "nslab-sandbox"
+        assert list(specs["kernelspecs"]) == ["nslab-sandbox"]
+        kernel = _api(port, token, "/api/kernels", "POST", {})
+        kernel_id = kernel["id"]
+        assert kernel["name"] == "nslab-sandbox"
+        code = (
+            "from nslab import Lab, sandbox\n"
+            "lab = Lab()\n"
+            "lab.add_netns('test1'); lab.add_netns('test2')\n"
+            "lab.add_veth('veth-test1', 'veth-test2')\n"
+            "lab.move('veth-test1', 'test1'); lab.move('veth-test2', 'test2')\n"
+            "lab.add_addr('test1', 'veth-test1', '192.168.1.1/24')\n"
+            "lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')\n"
+            "lab.set_up('test1', 'veth-test1'); lab.set_up('test2', 'veth-test2')\n"
+            "r = lab.ping('test1', '192.168.1.2')\n"
+            "print('sandbox', sandbox.in_sandbox(), 'PING', r.ok)\n"
+            "lab.reset()\n"
+        )
+        if not _has_lab():
+            code = "from nslab import sandbox\nprint('sandbox', sandbox.in_sandbox(), 'PING', True)"
+        out = asyncio.run(_execute(port, token, kernel_id, code))
+        assert "sandbox True PING True" in out, out
+        assert_host_untouched(before, host_network_state())
+    finally:
+        if kernel_id:
+            with contextlib.suppress(OSError):
+                _api(port, token, f"/api/kernels/{kernel_id}", "DELETE")
+        with contextlib.suppress(OSError):
+            _api(port, token, "/api/shutdown", "POST")
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.terminate()  # our own runuser process, by PID
+            server.wait(timeout=10)
+        log.seek(0)
+        server_log = log.read()
+    assert "--KernelManager.transport=ipc" in server_log, server_log[-3000:]
 
 
 def test_doctor_as_unprivileged_user(sandbox_user: pwd.struct_passwd, sandbox_venv: Path) -> None:
@@ -310,7 +474,7 @@ def test_course_notebook_in_sandbox_kernel(
     nb = nbformat.read(path, as_version=4)
     r, out = run_notebook(sandbox_user, sandbox_venv, workdir, nb)
     assert r.returncode == 0, f"{path.name}:\n{r.stdout}\n{r.stderr[-4000:]}"
-    assert host_network_state() == before
+    assert_host_untouched(before, host_network_state())
     text = text_of(out)
     assert "Error" not in "".join(
         o.get("ename", "") for c in out.cells for o in c.get("outputs", [])

@@ -49,15 +49,18 @@ def build_random(lab: Lab, rng: random.Random, tag: str) -> tuple[list[str], lis
         host_links += [name for name, where in ((a, ns_a), (b, ns_b)) if where is None]
         subnet = f"10.{k}.{rng.randint(0, 255)}"
         # addresses only inside lab namespaces: the host's routes are never touched
+        ready = []
         for name, where, host in ((a, ns_a, 1), (b, ns_b, 2)):
-            if where is not None and rng.random() < 0.7:
+            addressed = where is not None and rng.random() < 0.7
+            if addressed:
                 lab.add_addr(where, name, f"{subnet}.{host}/24")
             if rng.random() < 0.6:
                 lab.set_up(where, name)
+                ready.append(addressed)
+            else:
+                ready.append(False)
         # sometimes a route through the neighbour
-        if (ns_a is not None and rng.random() < 0.5
-                and lab.snapshot().link(ns_a, a).up
-                and f"{subnet}.1/24" in [x.cidr for x in lab.snapshot().link(ns_a, a).addresses]):
+        if ready[0] and ns_a != ns_b and rng.random() < 0.6:
             lab.add_route(ns_a, f"172.16.{k}.0/24", via=f"{subnet}.2")
     return nss, host_links
 

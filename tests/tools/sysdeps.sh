@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Install the system packages nslab needs, when root and when they are missing.
+# `sysdeps.sh container` adds what `make test-container` needs.
 set -euo pipefail
 need=()
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -11,6 +12,13 @@ have tcpdump   || need+=(tcpdump)
 have nsenter   || need+=(util-linux)
 have chromium  || need+=(chromium)
 python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
+if [ "${1:-}" = "container" ]; then  # make test-container: podman builds from a debootstrap
+  have docker && docker info >/dev/null 2>&1 || {
+    have podman      || need+=(podman)
+    have runc        || need+=(runc)
+    have debootstrap || need+=(debootstrap)
+  }
+fi
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" -ne 0 ]; then
   echo "nslab needs these Debian packages: ${need[*]}" >&2
