@@ -341,8 +341,10 @@ def _first_iface(ns: Namespace, prefer: Link | None = None, toward: Any = None) 
     return None if toward is None else _first_iface(ns, prefer)
 
 
-def _gateway(snap: Snapshot, ns: NsKey, dst: IPAddr) -> tuple[NsKey, IPAddr, IPIface] | None:
-    """A neighbour of NS that can take packets to DST: (router, its address, ours)."""
+def _gateway(
+    snap: Snapshot, ns: NsKey, dst: IPAddr
+) -> tuple[NsKey, IPAddr, IPIface, Any] | None:
+    """A neighbour of NS that leads to DST: (router, its address, ours, DST's subnet there)."""
     here = snap.ns(ns)
     if here is None:
         return None
@@ -355,16 +357,16 @@ def _gateway(snap: Snapshot, ns: NsKey, dst: IPAddr) -> tuple[NsKey, IPAddr, IPI
                 continue
             ours = {i.ip for x in here.links for i in _ifaces(x)}
             onward = _lookup(router, dst)
-            leads = any(dst in i.network for x in router.links for i in _ifaces(x, 4)) or (
-                onward is not None and (onward.gateway is None or
-                                        ipaddress.ip_address(onward.gateway) not in ours)
-            )
-            if not leads:
+            there = [i.network for x in router.links for i in _ifaces(x, 4) if dst in i.network]
+            if onward is not None and (onward.gateway is None or
+                                       ipaddress.ip_address(onward.gateway) not in ours):
+                there.append(_route_net(onward))
+            if not there:
                 continue
             for mine in _ifaces(lk, 4):
                 for theirs in _ifaces(rl, 4):
                     if theirs.ip in mine.network:
-                        return rk, theirs.ip, mine
+                        return rk, theirs.ip, mine, there[0]
     return None
 
 
@@ -437,7 +439,9 @@ def _no_route(
         subnet = ipaddress.ip_network(target, strict=False)
     gw = _gateway(snap, ns, dst)
     if gw:
-        router, via, mine = gw
+        router, via, mine, near = gw
+        if not holders and target == str(dst) and near.prefixlen:
+            subnet = near
         theirs = f" and {holders[0].iface}" if holders else ""
         return [
             f"{mine}{theirs} are in different subnets and no route joins them: {lead} — "
@@ -988,6 +992,7 @@ class Report:
     """The checklist `check` returns: one Verdict per goal, in order."""
 
     verdicts: tuple[Verdict, ...]
+    explain: bool = True  # False: show only ✔/✘ (troubleshooting: find the cause yourself)
 
     @property
     def passed(self) -> bool:
@@ -1017,8 +1022,16 @@ class Report:
             return f"All {len(self.verdicts)} goals met."
         return f"{met} of {len(self.verdicts)} goals met."
 
+    def explained(self) -> Report:
+        """The same report, with every explanation shown."""
+        return replace(self, explain=True)
+
     def __str__(self) -> str:
-        return "\n".join([*(str(v) for v in self.verdicts), self.summary()])
+        lines = [
+            str(v) if self.explain else f"{'✔' if v.ok else '✘'} {v.goal.describe()}"
+            for v in self.verdicts
+        ]
+        return "\n".join([*lines, self.summary()])
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         p.text(str(self))
@@ -1032,7 +1045,7 @@ class Report:
             )
             why = "".join(
                 f'<div style="margin-left:1.5em;color:#555">{_html_text(r)}</div>'
-                for r in v.reasons
+                for r in (v.reasons if self.explain else ())
             )
             rows.append(f"<li>{mark} {html.escape(v.goal.describe())}{why}</li>")
         colour = "#2ca02c" if self.passed else "#d62728"
@@ -1094,11 +1107,20 @@ def _ping(lab: Lab, goal: Reachable, snap: Snapshot) -> Verdict:
     ))
 
 
-def check(lab: Lab | Snapshot, goals: Goal | Iterable[Goal], *, ping: bool = True) -> Report:
+def check(
+    lab: Lab | Snapshot,
+    goals: Goal | Iterable[Goal],
+    *,
+    ping: bool = True,
+    explain: bool = True,
+) -> Report:
     """Check GOALS against ONE snapshot of LAB (plus a real ping per `reachable` goal).
 
     Pass a Snapshot instead of a Lab to judge without touching the kernel (no pings:
     `reachable` is then judged from the routes, links and addresses alone).
+    `explain=False` shows only the checklist (the reasons are still in the report:
+    `report.reasons`, `report.explained()`), for exercises where finding the cause
+    is the point.
     """
     goal_list = [goals] if isinstance(goals, Goal) else list(goals)
     for g in goal_list:
@@ -1118,4 +1140,4 @@ def check(lab: Lab | Snapshot, goals: Goal | Iterable[Goal], *, ping: bool = Tru
         else:
             reasons = tuple(dict.fromkeys(g.judge(snap)))
             verdicts.append(Verdict(g, not reasons, reasons))
-    return Report(tuple(verdicts))
+    return Report(tuple(verdicts), explain=explain)

@@ -486,7 +486,7 @@ def draw(
                 if ns.key is not None or owned or all_host_links:
                     _ghost(c, ns.key, name, why, ghosts)
             hidden = len(links) - len(shown)
-            if hidden:
+            if hidden or (ns.kind == "host" and not all_host_links):
                 text = "(the host's own links are hidden)"  # their count varies per machine
                 c.node("host/#hidden", _label([text]), shape="plaintext", fontcolor="#666666")
             elif not links:

@@ -12,7 +12,11 @@ namespaces, a router between two subnets). Build-from-scratch exercises:
 ``two-namespaces`` and ``router``. Each exercise is data (`Exercise`): its goals,
 the code that builds its starting lab, its solution, hints, and the explanation
 `check` gives before the fix. The notebooks in ``notebooks/exercises/`` are written
-from this data by `write_notebooks`, as nbgrader-style teacher versions.
+from this data, as nbgrader-style teacher versions, and run for real::
+
+    python -c "from nslab.exercises import write_notebooks as w; w('notebooks/exercises', run=True)"
+
+`nslab student notebooks/exercises/ student/` then writes the student versions.
 
 Every exercise has a *tag*, its lab's name and its namespaces' prefix: "ex2" for
 exercise 2. Pass another tag (``broken("down-end", tag="t1a2b")``, at most five
@@ -250,7 +254,7 @@ _EXERCISES: list[Exercise] = [
     Exercise(
         name="down-end",
         number=2,
-        title="Troubleshoot: a cable with one end down",
+        title="A cable with one end down",
         names=_PAIR_NAMES,
         setup=_PAIR_SETUP + (
             'lab.add_addr("{a}", "{va}", "192.168.1.1/24")\n'
@@ -296,7 +300,7 @@ _EXERCISES: list[Exercise] = [
     Exercise(
         name="left-in-host",
         number=3,
-        title="Troubleshoot: a veth end left in the host",
+        title="A veth end left in the host",
         names={"a": "{tag}-a", "b": "{tag}-b", "va": "{tag}-veth-a", "vb": "{tag}-veth-b"},
         setup=(
             'lab.add_netns("{a}")\nlab.add_netns("{b}")\n'
@@ -349,7 +353,7 @@ _EXERCISES: list[Exercise] = [
     Exercise(
         name="wrong-prefix",
         number=4,
-        title="Troubleshoot: a wrong prefix length",
+        title="A wrong prefix length",
         names=_PAIR_NAMES,
         setup=_PAIR_SETUP + (
             'lab.add_addr("{a}", "{va}", "192.168.1.1/24")\n'
@@ -398,7 +402,7 @@ _EXERCISES: list[Exercise] = [
     Exercise(
         name="lo-down",
         number=5,
-        title="Troubleshoot: lo is down",
+        title="lo is down",
         names=_PAIR_NAMES,
         setup=(
             'lab.add_netns("{a}")\nlab.add_netns("{b}")\nlab.set_up("{b}", "lo")\n'
@@ -443,7 +447,7 @@ _EXERCISES: list[Exercise] = [
     Exercise(
         name="duplicate-address",
         number=6,
-        title="Troubleshoot: a duplicate address",
+        title="A duplicate address",
         names=_PAIR_NAMES,
         setup=_PAIR_SETUP + (
             'lab.add_addr("{a}", "{va}", "192.168.1.1/24")\n'
@@ -488,7 +492,7 @@ _EXERCISES: list[Exercise] = [
     Exercise(
         name="missing-route",
         number=7,
-        title="Troubleshoot: a missing route through a router",
+        title="A missing route through a router",
         names=_ROUTER_NAMES,
         setup=_ROUTER_WIRING + _ROUTER_ADDRESSES + (
             'lab.set_forwarding("{router}", True)\n'
@@ -708,6 +712,11 @@ def hints(items: str | Sequence[str], *, tag: str | None = None) -> Hints:
     if isinstance(items, str):
         ex = exercise(items)
         items = [ex.fill(h, tag) for h in ex.hints]
+        if ex.troubleshooting:
+            items.append(
+                "Still stuck? Let the checker explain: `check(lab, goal)`, without "
+                "`explain=False`."
+            )
     return Hints(items)
 
 
@@ -781,16 +790,21 @@ def notebook(name: str) -> Any:
             "from nslab.exercises import goals, hints"
         )
         nb.md(f"## The lab\n\n{f(ex.story)}")
-        nb.code(f"lab = Lab({ex.tag!r})\nlab.reset();  # start clean, even if this ran before")
+        nb.code(f"lab = Lab({ex.tag!r})\nleftovers = lab.reset()  # start clean, if it ran before")
         if ex.setup:
             nb.md("The namespaces and cables are given:")
             nb.code(f(ex.setup))
             nb.code("lab")
-    nb.md(
-        f"## The goal\n\n{goal_list}\n\nThe check asks the kernel (one snapshot, and a real "
-        "ping for each *can ping* goal) and explains every ✘:"
-    )
-    nb.code(f"goal = goals({ex.name!r})\ncheck(lab, goal)")
+    asks = "The check asks the kernel (one snapshot, and a real ping for each *can ping* goal)"
+    if ex.troubleshooting:
+        nb.md(
+            f"## The goal\n\n{goal_list}\n\n{asks}. Here it only says ✔ or ✘: finding out "
+            "why is your job."
+        )
+        nb.code(f"goal = goals({ex.name!r})\ncheck(lab, goal, explain=False)")
+    else:
+        nb.md(f"## The goal\n\n{goal_list}\n\n{asks} and explains every ✘:")
+        nb.code(f"goal = goals({ex.name!r})\ncheck(lab, goal)")
     if ex.investigate:
         nb.md("## Investigate\n\nLook with the article's own tools before you change anything:")
         for cell in ex.investigate:
@@ -799,7 +813,7 @@ def notebook(name: str) -> Any:
     nb.code(f"hints({ex.name!r})")
     for i, part in enumerate(ex.parts, 1):
         number = f"{ex.number}.{i}" if len(ex.parts) > 1 else f"{ex.number}"
-        nb.md(f"#### Exercise {number}:\n\n{f(part.task)}")
+        nb.md(f"#### Exercise {number}\n\n{f(part.task)}")
         nb.code(f"### BEGIN SOLUTION\n{f(part.code)}### END SOLUTION", solution=True)
         nb.code("lab")
     nb.md(f"#### Question\n\n{f(ex.question)}")
@@ -821,15 +835,31 @@ def notebook(name: str) -> Any:
     return book
 
 
-def write_notebooks(folder: str | Path) -> list[Path]:
-    """Write every exercise's teacher notebook (unexecuted) into FOLDER."""
+def write_notebooks(
+    folder: str | Path, *, run: bool = False, only: Sequence[str] = ()
+) -> list[Path]:
+    """Write the exercises' teacher notebooks into FOLDER (`only`: these exercises).
+
+    run=True executes each one for real (needs root, or the sandbox kernel), so the
+    written notebook carries the outputs that nbval compares.
+    """
     import nbformat
 
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for ex in _EXERCISES:
+        if only and ex.name not in only:
+            continue
+        book = notebook(ex.name)
+        if run:
+            from nbclient import NotebookClient
+
+            NotebookClient(
+                book, kernel_name="python3", timeout=600, record_timing=False,
+                resources={"metadata": {"path": str(out)}},
+            ).execute()
         path = out / ex.filename
-        nbformat.write(notebook(ex.name), path)
+        nbformat.write(book, path)
         written.append(path)
     return written

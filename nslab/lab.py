@@ -517,7 +517,7 @@ class Lab(ContainerVerbs, NatVerbs):
                 f"A route to {dst} needs a gateway or an interface: pass via='ADDR' (a "
                 "neighbour on a connected subnet) or dev='IFNAME'."
             )
-        spec: dict[str, Any] = {"dst": str(network)}
+        spec: dict[str, Any] = {"dst": str(network), "proto": 3}  # boot, as `ip route add`
         words = [f"ip route add {dst if dst == 'default' else network}"]
         if via is not None:
             gateway = names.check_ip(via)
@@ -549,18 +549,19 @@ class Lab(ContainerVerbs, NatVerbs):
         self._say(_in_ns(ns, " ".join(words)))
 
     # -- reading ----------------------------------------------------------------------
-    def snapshot(self) -> Snapshot:
-        """What the kernel holds now: every namespace, its links, addresses and routes."""
+    def snapshot(self, *, everything: bool = False) -> Snapshot:
+        """What the kernel holds now: the host and this lab's namespaces, with their
+        links, addresses and routes (`everything=True`: every namespace on the machine)."""
         from .snapshot import read_snapshot
 
-        return read_snapshot(self)
+        return read_snapshot(self, everything=everything)
 
     def draw(self, *, everything: bool = False, **options: Any) -> Any:
         """The live topology as a graphviz.Graph: the host and this lab's namespaces
         (`everything=True`: every namespace on the machine). See nslab.draw.draw."""
         from .draw import draw
 
-        snap = self.snapshot()
+        snap = self.snapshot(everything=everything)
         return draw(snap if everything else snap.lab_only(), **options)
 
     def what_changed(self) -> Changes:

@@ -39,6 +39,8 @@ def check_ifname(name: object) -> str:
     problem = _common_problem(name)
     if problem is None and len(name.encode()) >= IFNAMSIZ:
         problem = f"is {len(name.encode())} bytes long; the kernel allows at most {IFNAMSIZ - 1}"
+    if problem is None and name in ("all", "default"):
+        problem = "is reserved by the kernel (the sysctl folders net/ipv4/conf/all and default)"
     if problem is None:
         bad = sorted({c for c in name if c in "/:"})
         if bad:

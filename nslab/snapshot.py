@@ -122,8 +122,18 @@ class Snapshot:
         return sorted(n.key for n in self.namespaces if n.kind == "named" and n.key)
 
     def lab_only(self) -> Snapshot:
-        """The host plus the namespaces the lab created: what drawings and diffs show."""
-        return Snapshot(tuple(n for n in self.namespaces if n.kind == "host" or n.owned))
+        """What drawings and diffs show: the lab's namespaces, and of the host only the
+        links the lab created (plus the routes through them)."""
+        kept = []
+        for n in self.namespaces:
+            if n.kind == "host":
+                links = tuple(lk for lk in n.links if lk.owned)
+                mine = {lk.name for lk in links}
+                routes = tuple(r for r in n.routes if r.dev in mine)
+                kept.append(replace(n, links=links, routes=routes))
+            elif n.owned:
+                kept.append(n)
+        return Snapshot(tuple(kept))
 
     def __sub__(self, before: Snapshot) -> Changes:
         from .diff import diff
@@ -150,8 +160,13 @@ def hidden_namespaces(exclude: set[int]) -> dict[int, list[int]]:
     return {inode: sorted(pids) for inode, pids in found.items()}
 
 
-def read_snapshot(lab: Lab, *, read_hidden: bool = False) -> Snapshot:
-    """Read every namespace the kernel has, as `lab` sees it (ownership from its journal)."""
+def read_snapshot(lab: Lab, *, everything: bool = False, read_hidden: bool = False) -> Snapshot:
+    """Read the kernel as `lab` sees it (ownership from its journal).
+
+    By default: the host and the lab's own namespaces are read; other named namespaces
+    are listed but not read. `everything=True` reads every named namespace and lists
+    the hidden ones found through /proc (`read_hidden=True` reads those too).
+    """
     journal = lab._journal
     owned_named = set(lab.owned_netns())
     keys: dict[NsKey, tuple[str, str | None, int]] = {}  # key -> (kind, path, inode)
@@ -162,17 +177,26 @@ def read_snapshot(lab: Lab, *, read_hidden: bool = False) -> Snapshot:
             keys[name] = ("named", path, os.stat(path).st_ino)
         except OSError:
             continue  # deleted while we looked
-    containers = {}
+    containers: dict[int, str] = {}
+    hidden: dict[int, list[int]] = {}
     for entry in journal.of_kind("process"):
-        if is_alive(entry.get("pid"), entry.get("start")):
-            containers[os.stat(f"/proc/{entry['pid']}/ns/net").st_ino] = entry["name"]
-    hidden = hidden_namespaces({inode for _, _, inode in keys.values()})
+        pid = entry.get("pid")
+        if is_alive(pid, entry.get("start")):
+            try:
+                inode = os.stat(f"/proc/{pid}/ns/net").st_ino
+            except OSError:
+                continue  # it ended while we looked
+            containers[inode] = entry["name"]
+            hidden[inode] = [pid]
+    if everything:
+        hidden = hidden_namespaces({inode for _, _, inode in keys.values()})
     for inode, pids in hidden.items():
         key = f"@{containers[inode]}" if inode in containers else f"@pid{pids[0]}"
         keys[key] = ("hidden", f"/proc/{pids[0]}/ns/net", inode)
     readable = [
         k for k, (kind, _, inode) in keys.items()
-        if kind != "hidden" or inode in containers or read_hidden
+        if kind == "host" or k in owned_named or inode in containers
+        or (everything and (kind == "named" or read_hidden))
     ]
     dumps = lab._nl.dump_many([keys[k][1] for k in readable])
     raw = {k: dumps[keys[k][1]] for k in readable if keys[k][1] in dumps}
@@ -184,7 +208,13 @@ def read_snapshot(lab: Lab, *, read_hidden: bool = False) -> Snapshot:
             nsids[key, other] = lab._nl.nsid(keys[key][1], keys[other][1])
         return nsids[key, other]
 
-    peers = _resolve_peers(raw, nsid_of)
+    def journal_hint(key: NsKey, ifname: str) -> tuple[NsKey, str] | None:
+        """Where the lab put this veth's peer, if the lab made the pair."""
+        entry = journal.find("link", ifname, ns=key)
+        peer = journal.find("link", entry["peer"]) if entry and entry.get("peer") else None
+        return (peer.get("ns"), peer["name"]) if peer else None
+
+    peers = _resolve_peers(raw, nsid_of, journal_hint)
     owned_paths = [
         keys[k][1] for k in raw
         if k in owned_named or (keys[k][0] == "hidden" and keys[k][2] in containers)
@@ -248,7 +278,7 @@ def _with_nat(lab: Lab, found: Namespace, forwarding: str | None) -> Namespace:
 
 
 def _resolve_peers(
-    raw: dict[NsKey, dict[str, list[dict]]], nsid_of: Any = None
+    raw: dict[NsKey, dict[str, list[dict]]], nsid_of: Any = None, hint: Any = None
 ) -> dict[tuple[NsKey, int], Peer]:
     """Match each veth end with its peer, also across namespaces.
 
@@ -259,21 +289,25 @@ def _resolve_peers(
     ifindexes repeat across namespaces, so index and back-pointer alone can mislead.
     """
     peers: dict[tuple[NsKey, int], Peer] = {}
+    # veths that live apart from their peer, by (own index, peer's index)
+    remote: dict[tuple[int, int], list[tuple[NsKey, dict]]] = {}
+    for key, dump in raw.items():
+        for m in dump["links"]:
+            if m["kind"] == "veth" and m["link"] and m["link_netnsid"] is not None:
+                remote.setdefault((m["index"], m["link"]), []).append((key, m))
     for key, dump in raw.items():
         for lk in dump["links"]:
             if lk["kind"] != "veth" or not lk["link"]:
                 continue
             if lk["link_netnsid"] is None:
                 match = [(key, m) for m in dump["links"] if m["index"] == lk["link"]]
-            else:
-                match = [
-                    (other, m)
-                    for other, d in raw.items() if other != key
-                    for m in d["links"]
-                    if m["index"] == lk["link"] and m["kind"] == "veth"
-                    and m["link"] == lk["index"] and m["link_netnsid"] is not None
-                    and (nsid_of is None or nsid_of(key, other) == lk["link_netnsid"])
-                ]
+            else:  # the veth there that points back at us; the nsid settles a tie
+                match = [c for c in remote.get((lk["link"], lk["index"]), []) if c[0] != key]
+                where = hint(key, lk["name"]) if hint and len(match) > 1 else None
+                if where:  # a pair the lab made: its journal knows (checked against the kernel)
+                    match = [c for c in match if (c[0], c[1]["name"]) == where] or match
+                if len(match) > 1 and nsid_of is not None:
+                    match = [c for c in match if nsid_of(key, c[0]) == lk["link_netnsid"]]
             if match:
                 other, m = match[0]
                 peers[(key, lk["index"])] = Peer(other, m["name"], m["index"])

@@ -129,6 +129,15 @@ def render(snapshot: Snapshot, changes: Changes | None = None, **options: Any) -
     return _svg_element(to_svg(draw(snapshot, changes=changes, **options)))
 
 
+def _refresh_or_say(refresh: Callable[[], None], say: Callable[[str], None]) -> None:
+    """Redraw after a click; if even reading the kernel fails, say so in the widget
+    (an exception raised from a callback is lost in JupyterLab)."""
+    try:
+        refresh()
+    except Exception as exc:
+        say(f"Could not read the kernel to redraw: {_problem(exc)}")
+
+
 def _redraw(view: Any, snap: Snapshot, changes: Changes | None, **options: Any) -> None:
     """Set view.svg and view.drawing; skip `dot` when the picture cannot have changed
     (the same kernel state with nothing marked, e.g. after a refused click)."""
@@ -222,7 +231,7 @@ class Panel(widgets.VBox):
 
         forms = self._build_forms()
         left = widgets.VBox(
-            [widgets.HTML(f"<b>Lab {_text(lab.name)!s}</b>: each button runs one command")]
+            [widgets.HTML(f"<b>Lab {_text(lab.name)}</b>: each button runs one command")]
             + [f.box for f in forms],
             layout=widgets.Layout(width="680px", flex="0 0 auto"),
         )
@@ -406,11 +415,11 @@ class Panel(widgets.VBox):
     # -- callbacks ----------------------------------------------------------------
     def _callback(self, form: _Form, action: Callable[[dict[str, Any]], Any]):
         def on_click(_button: widgets.Button) -> None:
-            self.run(form, action)
+            self._click(form, action)
 
         return on_click
 
-    def run(self, form: _Form, action: Callable[[dict[str, Any]], Any]) -> None:
+    def _click(self, form: _Form, action: Callable[[dict[str, Any]], Any]) -> None:
         """What a click does: one library call, its output or error shown, then a redraw."""
         for other in self.forms.values():
             other.show("")
@@ -431,7 +440,7 @@ class Panel(widgets.VBox):
                     text += "removed: " + ", ".join(map(str, result)) + "\n"
                 self.output.append_stdout(text or "(done)\n")
         finally:
-            self.refresh()
+            _refresh_or_say(self.refresh, form.show)
 
     def _live_check(self, form: _Form, check: Callable[[Any], Any]):
         """Validate a text field as it is typed, with the library's pure checks."""
@@ -580,7 +589,7 @@ class Stepper(widgets.VBox):
                 if then is not None:
                     self.choice.value = then
         finally:
-            self.refresh()
+            _refresh_or_say(self.refresh, self._say)
 
     # -- display -------------------------------------------------------------------
     def _say(self, error: str) -> None:

@@ -192,6 +192,10 @@ def test_panel_click_redraws_in_jupyterlab(jupyter):
                 ".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']",
                 timeout=30_000,
             )
+            # fold the file browser away, so the drawing fits beside the forms
+            current = page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current")
+            if current.count():
+                current.first.click()
             page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
             page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
 

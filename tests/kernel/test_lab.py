@@ -22,8 +22,8 @@ from nslab import (
     InvalidName,
     Lab,
     NotFound,
-    NslabError,
     NotOwned,
+    NslabError,
     PingResult,
     UnsafeTarget,
 )
@@ -381,12 +381,12 @@ def test_host_lo_and_eth0_are_refused_and_unchanged(lab: Lab, n: Names) -> None:
     before = host(), lab_record(lab)
     for name in host_links:
         for call in (
-            lambda: lab.set_down(None, name),
-            lambda: lab.set_up(None, name),
-            lambda: lab.delete_link(None, name),
-            lambda: lab.add_addr(None, name, "10.77.0.1/24"),
-            lambda: lab.del_addr(None, name, "10.77.0.1/24"),
-            lambda: lab.move(name, n.t1),
+            lambda name=name: lab.set_down(None, name),
+            lambda name=name: lab.set_up(None, name),
+            lambda name=name: lab.delete_link(None, name),
+            lambda name=name: lab.add_addr(None, name, "10.77.0.1/24"),
+            lambda name=name: lab.del_addr(None, name, "10.77.0.1/24"),
+            lambda name=name: lab.move(name, n.t1),
         ):
             with pytest.raises(NotOwned) as info:
                 call()

@@ -46,44 +46,48 @@ def _run(*argv: str) -> str:
     return subprocess.run(argv, capture_output=True, text=True).stdout
 
 
-def _journaled_host_links() -> set[str]:
-    """Host links that some lab (maybe another developer's, running now) journaled."""
-    from nslab.journal import Journal
-
-    return {
-        e["name"] for j in Journal.all() for e in j.entries
-        if e["kind"] == "link" and e.get("ns") is None
-    }
+MY_IFNAMES = {"wan0", "up0", "vc1", "br0", "uplink"}  # what these tests create (never in the host)
 
 
 def host_view() -> dict[str, object]:
-    """What these verbs must never touch in the host, minus other labs' own host links."""
-    skip = _journaled_host_links()
+    """What these verbs must never touch in the host: nft rules, forwarding, links, routes."""
+    keep = ("ifname", "ifindex", "flags", "mtu", "master", "address", "linkinfo")
     links = json.loads(_run("ip", "-j", "-d", "link") or "[]")
-    routes = json.loads(_run("ip", "-j", "route", "show", "table", "all") or "[]")
-    view = {
+    return {
         "nft": _run("nft", "list", "ruleset"),
         "sysctls": [
             Path(f"/proc/sys/net/{k}").read_text()
             for k in ("ipv4/ip_forward", "ipv4/conf/all/forwarding", "ipv6/conf/all/forwarding")
         ],
+        "links": {lk["ifname"]: {k: lk.get(k) for k in keep} for lk in links},
+        "routes": json.loads(_run("ip", "-j", "route", "show", "table", "all") or "[]"),
     }
-    skip |= _journaled_host_links()
-    keep = ("ifname", "ifindex", "flags", "mtu", "master", "address", "linkinfo")
-    view["links"] = [
-        {k: lk.get(k) for k in keep} for lk in links if lk["ifname"] not in skip
-    ]
-    view["routes"] = [r for r in routes if r.get("dev") not in skip]
-    return view
+
+
+def _machine_links(view: dict) -> dict:
+    """The host's own links; veths and bridges come and go with other developers' tests."""
+    return {
+        name: lk for name, lk in view["links"].items()
+        if (lk.get("linkinfo") or {}).get("info_kind") not in ("veth", "bridge")
+    }
 
 
 @pytest.fixture(autouse=True)
-def host_unchanged():
+def host_unchanged(unique: str):
+    """Strict about the host's own links; other developers' tests add and remove veths in
+    the host meanwhile (conftest.py's session guard is strict about all when run alone)."""
     before = host_view()
     yield
     after = host_view()
-    for key in before:
-        assert after[key] == before[key], f"the host's {key} changed"
+    assert after["nft"] == before["nft"], "the host's nft ruleset changed"
+    assert after["sysctls"] == before["sysctls"], "the host's forwarding sysctls changed"
+    assert _machine_links(after) == _machine_links(before), "the host's links changed"
+    new = set(after["links"]) - set(before["links"])
+    assert not new & MY_IFNAMES and not any(unique in n for n in new), f"new host links {new}"
+    old_devs = set(_machine_links(before))
+    assert [r for r in after["routes"] if r.get("dev") in old_devs] == [
+        r for r in before["routes"] if r.get("dev") in old_devs
+    ], "the host's routes changed"
 
 
 # -- topology -------------------------------------------------------------------------------

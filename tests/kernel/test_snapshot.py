@@ -31,7 +31,7 @@ def ipj(ns: str | None, *args: str) -> list[dict]:
 
 def build_random(lab: Lab, rng: random.Random, tag: str) -> tuple[list[str], list[str]]:
     """A random topology; returns (namespaces, host links) it made."""
-    nss = [f"r{i}-{tag}" for i in range(rng.randint(2, 4))]
+    nss = [f"r{i}-{tag}" for i in range(rng.randint(2, 4))]  # 2-4 namespaces
     for ns in nss:
         lab.add_netns(ns)
         if rng.random() < 0.7:
@@ -155,7 +155,7 @@ def from_snapshot(lab: Lab, nss: list[str], host_links: list[str]) -> dict:
     return out
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+@pytest.mark.parametrize("seed", [3, 5, 7, 11])
 def test_snapshot_matches_ip(lab: Lab, unique: str, seed: int) -> None:
     rng = random.Random(seed)
     nss, host_links = build_random(lab, rng, unique)
@@ -233,7 +233,7 @@ def test_hidden_namespaces(lab: Lab, unique: str) -> None:
             assert time.monotonic() < deadline, "nsenter/ip netns exec did not start"
             time.sleep(0.01)
 
-        snap = lab.snapshot()
+        snap = lab.snapshot(everything=True)
         inodes = [n.inode for n in snap.namespaces]
         assert len(inodes) == len(set(inodes)), "one entry per namespace inode"
         entry = next(n for n in snap.namespaces if n.inode == inode)
@@ -245,7 +245,7 @@ def test_hidden_namespaces(lab: Lab, unique: str) -> None:
         assert [n.kind for n in snap.namespaces if n.inode == named_inode] == ["named"]
         assert entry.key not in lab.list_netns()  # `ip netns list` does not show it (S7)
         # read in full on request: only lo inside
-        full = read_snapshot(lab, read_hidden=True)
+        full = read_snapshot(lab, everything=True, read_hidden=True)
         entry = next(n for n in full.namespaces if n.inode == inode)
         assert entry.links_read and [lk.name for lk in entry.links] == ["lo"]
     finally:
@@ -253,4 +253,4 @@ def test_hidden_namespaces(lab: Lab, unique: str) -> None:
             proc.kill()
             proc.wait()
     # gone with its processes
-    assert inode not in [n.inode for n in lab.snapshot().namespaces]
+    assert inode not in [n.inode for n in lab.snapshot(everything=True).namespaces]

@@ -696,3 +696,74 @@ def test_check_reads_forwarding_when_the_snapshot_did_not():
     ))
     assert check(FakeLab(snap, fwd={"router": True}), forwards("router")).passed
     assert not check(FakeLab(snap, fwd={}), forwards("router")).passed
+
+
+# ------------------------------------------------------------------ the remaining sentences
+
+
+def test_interface_elsewhere_when_the_host_is_asked_for():
+    snap = world({None: [], "test1": [L("veth-test1")]})
+    assert why(snap, in_namespace("veth-test1", None)) == (
+        "veth-test1 is in test1, not in the host namespace — move it: "
+        "lab.move('veth-test1', None, src='test1')"
+    )
+
+
+def test_up_end_whose_peer_is_stranded_in_the_host():
+    snap = world({None: [L("veth-test2", up=False)], "test1": [L("veth-test1", "10.0.0.1/24")],
+                  "test2": []}, pairs=[("test1", "veth-test1", None, "veth-test2")])
+    assert why(snap, link_up("test1", "veth-test1")) == (
+        "veth-test2 is still in the host namespace — move it into test2 (S14): "
+        "lab.move('veth-test2', 'test2')"
+    )
+
+
+def test_down_sender_facing_another_subnet():
+    snap = pair(ca="10.0.0.1/24", cb="192.168.1.2/24", up_a=False)
+    assert why(snap, reachable("test1", "192.168.1.2")) == (
+        "veth-test1 is DOWN, so the pair has no carrier — bring it up in test1: "
+        "lab.set_up('test1', 'veth-test1')"
+    )
+
+
+def test_router_suggested_for_an_address_nobody_has_yet():
+    snap = router(left_route=False)
+    assert why(snap, reachable("left", "10.0.2.77")) == (
+        "left has no route to 10.0.2.77 — send it through the router router: "
+        "lab.add_route('left', '10.0.2.0/24', via='10.0.1.254')"
+    )
+
+
+def test_route_through_an_interface_that_is_gone():
+    snap = world({"a": [L("va", "10.0.0.1/24")]}, routes={"a": [("10.9.0.0/24", None, "vz")]})
+    assert why(snap, reachable("a", "10.9.0.1")) == (
+        "the route in a to 10.9.0.1 uses vz, which is gone — add the route again"
+    )
+
+
+def test_too_many_hops():
+    n = 10
+    spaces = {f"n{i}": [] for i in range(n)}
+    pairs, routes = [], {}
+    for i in range(n - 1):
+        spaces[f"n{i}"].append(L(f"up{i}", f"10.{i}.0.1/24"))
+        spaces[f"n{i + 1}"].append(L(f"down{i + 1}", f"10.{i}.0.2/24"))
+        pairs.append((f"n{i}", f"up{i}", f"n{i + 1}", f"down{i + 1}"))
+        routes[f"n{i}"] = [("default", f"10.{i}.0.2", f"up{i}")]
+    snap = world(spaces, pairs=pairs, routes=routes,
+                 forwarding={f"n{i}": True for i in range(n)})
+    assert why(snap, reachable("n0", "172.16.0.1")) == (
+        "packets to 172.16.0.1 take more than 8 hops — check the routes"
+    )
+
+
+def test_the_host_is_not_judged_by_its_routes():
+    assert why(pair(), reachable(None, "192.168.1.2")) == ""
+
+
+def test_report_without_explanations():
+    report = check(pair(up_b=False), [has_netns("test1"), link_up("test2", "veth-test2")],
+                   explain=False)
+    assert str(report) == "✔ namespace test1 exists\n✘ veth-test2 is up in test2\n1 of 2 goals met."
+    assert "DOWN" not in report._repr_html_()
+    assert report.reasons and "DOWN" in str(report.explained())

@@ -11,6 +11,7 @@ from nslab.errors import did_you_mean
 TREE = {
     "InvalidName": ValueError,
     "InvalidAddress": ValueError,
+    "InvalidFilter": ValueError,
     "AlreadyExists": FileExistsError,
     "NotFound": LookupError,
     "NotOwned": PermissionError,

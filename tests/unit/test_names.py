@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 
 from nslab import InvalidAddress, InvalidName
 from nslab.names import (
+    check_ifname,
     check_interface_address,
     check_ip,
     check_netns_name,
-    check_ifname,
     check_network,
 )
 
@@ -29,7 +29,7 @@ def _ifname_ok(name: str) -> bool:
     return (
         1 <= len(name.encode()) <= 15
         and not any(c in "/:\0" or c.isspace() for c in name)
-        and name not in (".", "..")
+        and name not in (".", "..", "all", "default")  # the kernel refuses these (EINVAL)
     )
 
 
@@ -47,6 +47,8 @@ def _ifname_ok(name: str) -> bool:
 @example("a b")
 @example("a\0b")
 @example("")
+@example("all")
+@example("default")
 def test_ifname_accepted_iff_kernel_would(name: str) -> None:
     try:
         got = check_ifname(name)
@@ -63,7 +65,7 @@ def test_ifname_accepted_iff_kernel_would(name: str) -> None:
 @given(st.text(alphabet=st.sampled_from(string.ascii_letters + string.digits + "-_."),
                min_size=1, max_size=15))
 def test_plain_ifnames_are_accepted(name: str) -> None:
-    assume(name not in (".", "..") and not name.startswith("-"))
+    assume(name not in (".", "..", "all", "default") and not name.startswith("-"))
     assert check_ifname(name) == name
 
 
@@ -79,6 +81,7 @@ def test_plain_ifnames_are_accepted(name: str) -> None:
 @example("")
 @example("a\tb")
 @example("-x")
+@example("@test1")
 def test_netns_name_accepted_iff_safe(name: str) -> None:
     try:
         got = check_netns_name(name)
@@ -92,6 +95,7 @@ def test_netns_name_accepted_iff_safe(name: str) -> None:
         assert not any(c in "/\0" or c.isspace() for c in name)
         assert len(name.encode()) <= 64
         assert not name.startswith("-")
+        assert not name.startswith("@"), "'@NAME' keys are containers' unnamed namespaces"
 
 
 @pytest.mark.parametrize("bad", [None, 3, b"test1", ["a"]])

@@ -1,0 +1,158 @@
+"""lab.transcript.script() rebuilds the lab from nothing, even with odd (but valid) names.
+
+`ip` reads some words as keywords (`ip link add a type veth` fails: "a" is `address`),
+so the transcript must use unambiguous forms. Build a lab with such names, snapshot it,
+reset, run the script with bash on the now clean kernel, snapshot again, compare
+(ignoring MACs and ifindexes, which the kernel picks anew).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+
+import pytest
+
+from nslab import Lab
+from tests.conftest import needs_root
+
+pytestmark = [needs_root, pytest.mark.kernel]
+
+# interface names that are also words of the `ip` command; they only ever live inside
+# the test's own namespaces, so they cannot collide with anything of other developers
+ODD = ["a", "help", "dev", "name", "type", "peer", "netns", "up", "group", "0", "é"]
+
+
+def essence(lab: Lab, nss: list[str], host_links: list[str]) -> dict:
+    """The snapshot without what the kernel chooses anew (MACs, indexes, link-local v6)."""
+    snap = lab.snapshot()
+    out: dict = {}
+    for key in [None, *nss]:
+        ns = snap.ns(key)
+        if ns is None:
+            out[key] = None
+            continue
+        links = {}
+        for lk in ns.links:
+            if key is None and lk.name not in host_links:
+                continue
+            links[lk.name] = (
+                lk.kind, lk.up, lk.operstate, lk.mtu, lk.master,
+                (lk.peer.ns, lk.peer.ifname) if lk.peer else None,
+                tuple(a.cidr for a in lk.addresses if not a.cidr.startswith("fe80:")),
+            )
+        routes = sorted((r.dst, r.dev, r.gateway, r.scope, r.protocol) for r in ns.routes)
+        out[key] = (links, routes if key is not None else None)
+    return out
+
+
+def _operstate_settled(ess: dict) -> bool:
+    """Operstate follows admin state through the kernel's linkwatch, up to a second late:
+    settled when every veth's operstate agrees with its own and its peer's admin flag."""
+    ups = {}
+    for key, value in ess.items():
+        for name, (_kind, up, *_rest) in (value[0].items() if value else ()):
+            ups[key, name] = up
+    for value in ess.values():
+        for kind, up, operstate, _mtu, _master, peer, _addrs in (
+            value[0].values() if value else ()
+        ):
+            if kind != "veth":
+                continue
+            if peer not in ups and up:
+                continue  # its peer is in a namespace we do not compare
+            want = "DOWN" if not up else ("UP" if ups.get(peer) else "LOWERLAYERDOWN")
+            if operstate != want:
+                return False
+    return True
+
+
+def settled(lab: Lab, nss: list[str], host_links: list[str]) -> dict:
+    """essence() once the operstates have caught up (3 s at most)."""
+    deadline = time.monotonic() + 3
+    while True:
+        now = essence(lab, nss, host_links)
+        if _operstate_settled(now) or time.monotonic() > deadline:
+            return now
+        time.sleep(0.05)
+
+
+def build(lab: Lab, dotted: str, uni: str, host_a: str, host_b: str) -> None:
+    a, help_, dev, name, type_, peer, netns, up, all_, zero, e = ODD
+    lab.add_netns(dotted)
+    lab.add_netns(uni)
+    lab.set_up(dotted, "lo")
+    lab.add_veth(a, help_, ns=dotted, peer_ns=uni)
+    lab.add_addr(dotted, a, "10.20.0.1/24")
+    lab.add_addr(uni, help_, "10.20.0.2/24")
+    lab.set_up(dotted, a)
+    lab.set_up(uni, help_)
+    lab.add_veth(dev, name, ns=dotted)  # both ends in one namespace
+    lab.move(name, uni, src=dotted)
+    lab.add_addr(uni, name, "10.21.0.2/24")
+    lab.add_addr(uni, name, "10.21.0.9/24")
+    lab.del_addr(uni, name, "10.21.0.9/24")
+    lab.set_up(uni, name)
+    lab.add_veth(type_, peer, ns=uni, peer_ns=dotted)
+    lab.delete_link(dotted, peer)  # takes `type` along
+    lab.add_veth(netns, up, ns=dotted)
+    lab.add_veth(all_, zero, ns=uni)
+    lab.set_up(uni, zero)
+    lab.set_down(uni, zero)
+    lab.add_veth(e, "x", ns=uni)
+    lab.add_route(dotted, "172.16.9.0/24", via="10.20.0.2")
+    # the host: one pair made there with its peer sent away, one link brought back home
+    lab.add_veth(host_a, "eth9", peer_ns=uni)
+    lab.set_up(None, host_a)
+    lab.add_veth(host_b, "home", ns=dotted, peer_ns=uni)
+    lab.move(host_b, None, src=dotted)
+
+
+def test_script_rebuilds_the_lab(lab: Lab, unique: str) -> None:
+    dotted, uni = f"ns.{unique}", f"ñs-名-{unique}"
+    host_a, host_b = f"ha{unique}", f"hb{unique}"
+    nss, host_links = [dotted, uni], [host_a, host_b]
+    build(lab, dotted, uni, host_a, host_b)
+    before = settled(lab, nss, host_links)
+    assert before[dotted] and before[uni]
+    assert set(before[None][0]) == {host_a, host_b}
+    script = lab.transcript.script()
+    assert script.startswith("#!/bin/bash\nset -euo pipefail\n")
+    assert len(lab.transcript) == script.count("\n") - 2
+
+    lab.reset()
+    assert essence(lab, nss, host_links) == {None: ({}, None), dotted: None, uni: None}
+
+    fixer = Lab(name=f"test-fix-{unique}")
+    try:
+        proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True,
+                              env={**os.environ, "LC_ALL": "C.UTF-8"})
+        assert proc.returncode == 0, f"the script failed:\n{proc.stderr}\n{script}"
+        after = settled(fixer, nss, host_links)
+        assert after == before
+    finally:
+        # remove what the script made, by exact name, whatever happened
+        for name in host_links:
+            if fixer.snapshot().link(None, name):
+                fixer.delete_link(None, name, force=True)
+        for ns in nss:
+            if ns in fixer.list_netns():
+                fixer.delete_netns(ns, force=True)
+        fixer.reset()
+        fixer._journal.delete()
+    assert not [n for n in fixer.list_netns() if unique in n]
+    assert not {host_a, host_b} & {lk.name for lk in fixer.snapshot().host.links}
+
+
+def test_transcript_quotes_what_the_shell_would_split(lab: Lab, unique: str) -> None:
+    dotted = f"ns.{unique}"
+    lab.add_netns(dotted)
+    lab.add_veth("a", "help", ns=dotted)
+    assert list(lab.transcript) == [
+        f"ip netns add {dotted}",
+        f"ip netns exec {dotted} ip link add name a type veth peer name help",
+    ]
+    uni = f"ñs-名-{unique}"
+    lab.add_netns(uni)
+    assert lab.transcript[-1] == f"ip netns add '{uni}'"
