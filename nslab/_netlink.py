@@ -286,6 +286,19 @@ class Netlink:
 
         return self.run(ask)
 
+    def settle(self, path: str | None, index: int, timeout: float = 1.5) -> None:
+        """Wait until the link's operstate agrees with its flags and carrier.
+
+        The kernel updates operstate asynchronously (linkwatch; up to a second later for
+        a bridge), so without this `ip a` right after `up` may still say UNKNOWN or DOWN.
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.call(path, "link", "get", index=index)
+            if not found or _settled(_link_dict(found[0])):
+                return
+            time.sleep(0.005)
+
     def link_index(self, path: str | None, ifname: str) -> int | None:
         found = self.call(path, "link_lookup", ifname=ifname)
         return found[0] if found else None
@@ -347,6 +360,18 @@ def _check_sysctl_key(key: str) -> None:
     parts = key.split("/")
     if parts[0] != "net" or any(p in ("", ".", "..") for p in parts):
         raise ValueError(f"{key!r} is not a network sysctl path like 'net/ipv4/ip_forward'.")
+
+
+def _settled(link: dict) -> bool:
+    """True when operstate is what the admin flag and carrier imply."""
+    state = link["operstate"]
+    if not link["up"]:
+        return state == "DOWN"
+    if link["kind"] == "loopback":
+        return True  # lo always reports UNKNOWN
+    if link["carrier"]:
+        return state == "UP"
+    return state in ("DOWN", "LOWERLAYERDOWN")
 
 
 def _link_dict(msg: Any) -> dict:

@@ -29,6 +29,7 @@ import difflib
 import html
 import ipaddress
 import re
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -62,6 +63,7 @@ __all__ = [
     "lo_up",
     "reachable",
     "route_to",
+    "settled_snapshot",
     "unique_addresses",
 ]
 
@@ -1071,6 +1073,40 @@ def _world(snap: Snapshot, goals: list[Goal]) -> Snapshot:
     return Snapshot(keep)
 
 
+def _unsettled(snap: Snapshot) -> list[str]:
+    """Links whose operstate does not yet say what their flags and carrier imply.
+
+    The kernel updates operstate asynchronously (linkwatch batches some events for up
+    to a second), so right after `set_up` the *other* end of a veth may still read
+    LOWERLAYERDOWN. The checks themselves use the admin flag and the carrier, which are
+    exact; settling keeps a drawing made right after a check from showing stale states.
+    """
+    out = []
+    for n in snap.lab_only().namespaces:
+        for lk in _links(n):
+            if lk.kind == "loopback":
+                continue
+            if not lk.up:
+                ok = lk.operstate == "DOWN"
+            elif lk.carrier:
+                ok = lk.operstate in ("UP", "UNKNOWN")
+            else:
+                ok = lk.operstate in ("DOWN", "LOWERLAYERDOWN")
+            if not ok:
+                out.append(f"{lk.name} in {_in(n.key)}")
+    return out
+
+
+def settled_snapshot(lab: Lab, timeout: float = 1.5) -> Snapshot:
+    """lab.snapshot(), once every link of the lab shows its final state (or at TIMEOUT)."""
+    deadline = time.monotonic() + timeout
+    snap = lab.snapshot()
+    while _unsettled(snap) and time.monotonic() < deadline:
+        time.sleep(0.02)
+        snap = lab.snapshot()
+    return snap
+
+
 def _with_forwarding(lab: Lab, snap: Snapshot) -> Snapshot:
     """Fill in `forwarding` where the snapshot did not read it."""
     reader = getattr(lab, "forwarding", None)
@@ -1132,7 +1168,7 @@ def check(
     if isinstance(lab, Snapshot):
         snap, live = _world(lab, goal_list), None
     else:
-        snap, live = _with_forwarding(lab, _world(lab.snapshot(), goal_list)), lab
+        snap, live = _with_forwarding(lab, _world(settled_snapshot(lab), goal_list)), lab
     verdicts = []
     for g in goal_list:
         if isinstance(g, Reachable) and live is not None and ping:

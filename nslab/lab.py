@@ -315,6 +315,7 @@ class Lab(ContainerVerbs, NatVerbs):
     def _set_state(self, ns: NsKey, ifname: str, state: str, force: bool) -> None:
         index = self._link(ns, ifname, force=force, action=f"bring it {state}")
         self._nl.call(self._path(ns), "link", "set", index=index, state=state)
+        self._nl.settle(self._path(ns), index)
         self._say(_in_ns(ns, f"ip link set dev {_q(ifname)} {state}"))
 
     @recorded
@@ -467,7 +468,10 @@ class Lab(ContainerVerbs, NatVerbs):
             )
         entry = self._journal.add("link", name, ns=ns)
         try:
-            self._nl.call(self._path(ns), "link", "add", ifname=name, kind="bridge")
+            # a fixed MAC, as Docker gives docker0: else the bridge takes its lowest
+            # port's MAC and changes it whenever a port comes or goes
+            mac = "02:" + ":".join(f"{b:02x}" for b in os.urandom(5))
+            self._nl.call(self._path(ns), "link", "add", ifname=name, kind="bridge", address=mac)
         except BaseException:
             self._journal.remove(entry)
             raise
@@ -492,6 +496,7 @@ class Lab(ContainerVerbs, NatVerbs):
                 f"one with lab.add_bridge({ns!r}, 'br0') and attach ports to it."
             )
         self._nl.call(self._path(ns), "link", "set", index=index, master=bridge)
+        self._nl.settle(self._path(ns), bridge)
         self._say(_in_ns(ns, f"ip link set dev {_q(ifname)} master {_q(master)}"))
 
     @recorded

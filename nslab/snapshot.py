@@ -306,7 +306,7 @@ def _resolve_peers(
                 where = hint(key, lk["name"]) if hint and len(match) > 1 else None
                 if where:  # a pair the lab made: its journal knows (checked against the kernel)
                     match = [c for c in match if (c[0], c[1]["name"]) == where] or match
-                if len(match) > 1 and nsid_of is not None:
+                if match and nsid_of is not None:  # even one lookalike: indexes repeat
                     match = [c for c in match if nsid_of(key, c[0]) == lk["link_netnsid"]]
             if match:
                 other, m = match[0]

@@ -233,6 +233,8 @@ def test_hidden_namespaces(lab: Lab, unique: str) -> None:
             assert time.monotonic() < deadline, "nsenter/ip netns exec did not start"
             time.sleep(0.01)
 
+        assert inode not in [n.inode for n in lab.snapshot().namespaces], (
+            "by default only the host and the lab's own namespaces are shown")
         snap = lab.snapshot(everything=True)
         inodes = [n.inode for n in snap.namespaces]
         assert len(inodes) == len(set(inodes)), "one entry per namespace inode"
@@ -254,3 +256,28 @@ def test_hidden_namespaces(lab: Lab, unique: str) -> None:
             proc.wait()
     # gone with its processes
     assert inode not in [n.inode for n in lab.snapshot(everything=True).namespaces]
+
+
+def test_single_lookalike_is_not_taken_for_the_peer(lab: Lab, unique: str) -> None:
+    """A lab veth whose peer is in a namespace the snapshot does not read (one made by
+    hand, used with force=True) must not be matched with a veth elsewhere that merely has
+    the mirrored index pair (here B's b1: 2 -> 3 while A's a1 is 3 -> 2)."""
+    a, b, c, foreign = (f"{x}-{unique}" for x in ("la", "lb", "lc", "lf"))
+    subprocess.run(["ip", "netns", "add", foreign], check=True)
+    try:
+        for ns in (a, b, c):
+            lab.add_netns(ns)
+        lab.add_bridge(a, "br")  # index 2, so the next link is 3
+        lab.add_bridge(c, "br")
+        lab.add_veth("a1", "f1", ns=a, peer_ns=foreign, force=True)  # a1: 3 -> 2 (foreign)
+        lab.add_veth("b1", "c1", ns=b, peer_ns=c)  # b1: 2 -> 3, c1: 3 -> 2
+        snap = lab.snapshot()
+        a1, b1 = snap.link(a, "a1"), snap.link(b, "b1")
+        assert (a1.index, a1.peer.index, b1.index, b1.peer.index) == (3, 2, 2, 3), "setup"
+        assert (b1.peer.ns, b1.peer.ifname) == (c, "c1")
+        assert (a1.peer.ns, a1.peer.ifname) != (b, "b1"), "b1 is c1's peer, not a1's"
+        full = lab.snapshot(everything=True).link(a, "a1").peer
+        assert (full.ns, full.ifname) == (foreign, "f1")
+    finally:
+        if foreign in lab.list_netns():
+            lab.delete_netns(foreign, force=True)
