@@ -286,6 +286,19 @@ class Netlink:
 
         return self.run(ask)
 
+    def fdb(self, path: str | None) -> list[dict]:
+        """The bridge forwarding database entries (`bridge fdb show`), as dicts."""
+        msgs = self.call(path, "neigh", "dump", family=socket.AF_BRIDGE)
+        return [
+            {
+                "port": m["ifindex"],
+                "mac": m.get_attr("NDA_LLADDR"),
+                "master": m.get_attr("NDA_MASTER"),
+                "permanent": bool(m["state"] & 0x80),  # NUD_PERMANENT: a port's own MAC
+            }
+            for m in msgs
+        ]
+
     def settle(self, path: str | None, index: int, timeout: float = 1.5) -> None:
         """Wait until the link's operstate agrees with its flags and carrier.
 

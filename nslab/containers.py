@@ -84,6 +84,7 @@ class ContainerVerbs:
             self._journal.update(entry, pid=pid, start=process_start(pid))
             key = f"@{name}"
             try:
+                _no_ipv6(self, key)  # like Docker on a network without IPv6
                 self.add_veth(f"veth-{name}", "eth0", ns=DOCKER_HOST, peer_ns=key)
                 self.set_master(DOCKER_HOST, f"veth-{name}", BRIDGE)
                 self.set_up(DOCKER_HOST, f"veth-{name}")
@@ -142,6 +143,26 @@ class ContainerVerbs:
         shown = command if isinstance(command, str) else shlex.join(argv)
         return ExecResult(f"docker exec {name} {shown}", proc.returncode, proc.stdout, proc.stderr)
 
+    def network_inspect(self: Lab) -> list[dict]:
+        """What `docker network inspect bridge` would show for the lab's docker0."""
+        snap = self.snapshot()
+        containers = {}
+        for c in self.containers():
+            eth0 = snap.link(c.key, "eth0")
+            containers[c.name] = {
+                "Name": c.name,
+                "MacAddress": eth0.mac if eth0 else "",
+                "IPv4Address": f"{c.ip}/{SUBNET.prefixlen}",
+                "IPv6Address": "",
+            }
+        return [{
+            "Name": "bridge",
+            "Driver": "bridge",
+            "IPAM": {"Driver": "default", "Config": [{"Subnet": str(SUBNET), "Gateway": GATEWAY}]},
+            "Containers": containers,
+            "Options": {"com.docker.network.bridge.name": BRIDGE},
+        }]
+
     def reveal(self: Lab, name: str, *, as_name: str | None = None) -> str:
         """ip netns attach NAME PID: make a container's hidden namespace visible by name."""
         as_name = as_name or name
@@ -168,6 +189,7 @@ class ContainerVerbs:
         if self._journal.find("netns", DOCKER_HOST):
             return
         self.add_netns(DOCKER_HOST)  # AlreadyExists if someone else has that name
+        _no_ipv6(self, DOCKER_HOST)
         self.set_up(DOCKER_HOST, "lo")
         self.add_bridge(DOCKER_HOST, BRIDGE)
         self.add_addr(DOCKER_HOST, BRIDGE, f"{GATEWAY}/{SUBNET.prefixlen}")
@@ -180,6 +202,13 @@ class ContainerVerbs:
             if str(host) != GATEWAY and str(host) not in used:
                 return str(host)
         raise KernelError(f"No free address left in {SUBNET}. Stop a container first.")
+
+
+def _no_ipv6(lab: Lab, ns: str) -> None:
+    """Turn IPv6 off in a namespace, so only the lab's own traffic crosses docker0
+    (no router solicitations or duplicate-address probes in captures and MAC tables)."""
+    for scope in ("default", "all"):
+        lab._nl.sysctl(lab._path(ns), f"net/ipv6/conf/{scope}/disable_ipv6", "1")
 
 
 def names_hint(name: str, known: list[str]) -> str:

@@ -41,6 +41,7 @@ from .ping import PingResult, parse_ping
 from .snapshot import Namespace, NsKey, Snapshot, ns_label
 
 if TYPE_CHECKING:
+    from .bridge import Fdb
     from .capture import Capture
     from .diff import Changes
 from .tutorial import explain_missing
@@ -174,6 +175,16 @@ class Lab(ContainerVerbs, NatVerbs):
                 raise AlreadyExists(
                     f"Namespace {name!r} already exists (created by this lab). Use it as it "
                     "is, or start over with lab.reset()."
+                )
+            other = next(
+                (j for j in Journal.all() if j.lab != self.name and j.find("netns", name)), None
+            )
+            if other is not None:
+                state = "still open" if other.owner_alive else "left by a process that ended"
+                raise AlreadyExists(
+                    f"Namespace {name!r} already exists: it belongs to lab {other.lab!r} "
+                    f"({state}). Reset that lab first (its last cell: lab.reset()), or run "
+                    "`nslab cleanup` for labs whose process ended."
                 )
             raise AlreadyExists(
                 f"Namespace {name!r} already exists (not created by this lab). Delete it with "
@@ -552,6 +563,12 @@ class Lab(ContainerVerbs, NatVerbs):
             )
         self._nl.call(self._path(ns), "route", "add", **spec)
         self._say(_in_ns(ns, " ".join(words)))
+
+    def fdb(self, ns: NsKey, bridge: str) -> Fdb:
+        """bridge fdb show br BRIDGE: which MAC the bridge learned on which port."""
+        from .bridge import read_fdb
+
+        return read_fdb(self, ns, bridge)
 
     # -- reading ----------------------------------------------------------------------
     def snapshot(self, *, everything: bool = False) -> Snapshot:

@@ -343,11 +343,136 @@ The whole lab as `ip` commands, a script that rebuilds it from nothing:
     ]
 
 
+def nb04() -> list[nbformat.NotebookNode]:
+    return [
+        *intro("04 · How Docker connects containers: a bridge", [
+            "run three containers on one `docker0` bridge, as Docker does",
+            "look at the bridge's ports and at the MAC table it learns",
+            "unplug one port and watch the ping fail; plug it back",
+        ], "`03-veth-pair`. Root or the nslab sandbox kernel."),
+        md("""
+The article ends by asking how Docker connects two containers (Q1). A veth pair joins
+exactly two namespaces; with ten containers you would need 45 pairs. Docker instead
+creates one **bridge**, `docker0`, a virtual switch, and plugs every container into it
+with one veth pair each: `eth0` inside the container, `vethXXXX` on the bridge.
+"""),
+        code('from nslab import Lab\n\nlab = Lab("04-bridge")\nlab.reset()'),
+        code('[lab.run_container(name) for name in ("web", "db", "app")]'),
+        code("lab.show()"),
+        md("## The bridge's ports\n\n`bridge link` lists the interfaces plugged into a "
+           "bridge, and their state (*forwarding* means the port passes frames):"),
+        code('lab.exec("docker-host", "bridge link")'),
+        md("## The MAC table\n\nA switch learns which MAC address lives behind which port "
+           "from the frames it sees. Nothing has crossed the bridge yet:"),
+        code('lab.fdb("docker-host", "docker0")'),
+        code('lab.ping("@web", "172.17.0.3")'),
+        md("The ARP request from web was flooded to every port; the reply came back from "
+           "db. Now the bridge knows where both are (nslab names each MAC's owner):"),
+        code('lab.fdb("docker-host", "docker0")'),
+        md("""
+## What `docker network inspect bridge` would show
+
+The same facts, in Docker's format (`lab.network_inspect()` builds it from the kernel):
+"""),
+        code("lab.network_inspect()"),
+        md("## Unplug a port"),
+        predict("if `veth-app` is taken off the bridge (`ip link set dev veth-app nomaster`), "
+                "can web still reach app at 172.17.0.4?"),
+        code('lab.set_master("docker-host", "veth-app", None)\n'
+             'lab.ping("@web", "172.17.0.4", timeout=4)'),
+        md("No: the cable to app still exists, but it no longer ends in the switch, so "
+           "web's ARP request never reaches app. (ARP asks three times, a second apart, "
+           "then gives up: hence the 4 s wait.) The drawing shows the loose port:"),
+        code("lab.show()"),
+        code('lab.set_master("docker-host", "veth-app", "docker0")\n'
+             'lab.ping("@web", "172.17.0.4")'),
+        code("lab.reset()"),
+    ]
+
+
+def nb05() -> list[nbformat.NotebookNode]:
+    return [
+        *intro("05 · How a container reaches the outside: routes, NAT, ports", [
+            "build a small \"internet\" namespace with a web server on 203.0.113.10",
+            "find out why a container cannot reach it, and fix it step by step: "
+            "forwarding, then MASQUERADE",
+            "see the address rewrite in a packet capture",
+            "publish a container's port like `docker run -p 8080:80` (DNAT)",
+        ], "`04-bridge`. Root or the nslab sandbox kernel."),
+        md("""
+Everything happens inside the lab's own namespaces: the "internet" is a namespace too,
+on a documentation address range (203.0.113.0/24), and the NAT rules live in the
+`docker-host` namespace. Your real host's routes, sysctls and firewall are never touched.
+"""),
+        code('from nslab import Lab\n\nlab = Lab("05-nat")\nlab.reset()'),
+        code('lab.run_container("app")'),
+        md("The container already has a default route via docker0 (172.17.0.1), as Docker "
+           "sets it. Now an uplink from docker-host to the internet:"),
+        code('lab.add_netns("internet")\n'
+             'lab.add_veth("uplink", "isp", ns="docker-host", peer_ns="internet")'),
+        code('lab.add_addr("docker-host", "uplink", "203.0.113.1/24")\n'
+             'lab.add_addr("internet", "isp", "203.0.113.10/24")'),
+        code('lab.set_up("docker-host", "uplink")\nlab.set_up("internet", "isp")'),
+        code('lab.serve_http("internet", 80)'),
+        code("lab.show()"),
+        predict("the container has a route to everywhere (default via 172.17.0.1). Will "
+                "`GET http://203.0.113.10/` from the container work?"),
+        code('lab.fetch("@app", "http://203.0.113.10/")'),
+        md("""
+It times out. docker-host receives the packet on docker0, but a Linux namespace does not
+pass packets from one interface to another unless **IP forwarding** is on:
+"""),
+        code('lab.forwarding("docker-host")'),
+        code('lab.set_forwarding("docker-host", True)\n'
+             'lab.fetch("@app", "http://203.0.113.10/")'),
+        md("""
+Still nothing. Now the packet does reach the internet, but with the source address
+172.17.0.2, a private address the internet has no route back to. The reply is lost.
+Docker solves this with **MASQUERADE**: packets leaving through the uplink get the
+uplink's own address as their source, and replies are translated back.
+"""),
+        code('lab.enable_masquerade("docker-host", "uplink")\n'
+             'lab.fetch("@app", "http://203.0.113.10/")'),
+        md("The web server saw the request coming from docker-host's uplink address, not "
+           "from the container:"),
+        code('lab.http_server("internet", 80).clients()'),
+        md("## The rewrite, packet by packet\n\nCapture the TCP handshake on both sides "
+           "of docker-host at once:"),
+        code('syn = "tcp[tcpflags] & tcp-syn != 0"\n'
+             'with lab.capture("docker-host", "docker0", filter=syn) as inside, '
+             'lab.capture("internet", "isp", filter=syn) as outside:\n'
+             '    lab.fetch("@app", "http://203.0.113.10/")'),
+        code("inside"),
+        code("outside"),
+        md("Inside, the container talks as 172.17.0.2; outside, the same connection comes "
+           "from 203.0.113.1. The NAT rule and forwarding show on docker-host:"),
+        code("lab.show()"),
+        md("""
+## Publishing a port: `docker run -p 8080:80`
+
+Now the other way round: a web server in the container, reachable from the internet
+through port 8080 of docker-host. Docker adds a **DNAT** rule: connections to port 8080
+get the container's address and port 80 as their destination.
+"""),
+        code('lab.serve_http("@app", 80)'),
+        code('lab.publish_port("docker-host", 8080, "172.17.0.2", 80)\n'
+             'lab.fetch("internet", "http://203.0.113.1:8080/")'),
+        code('lab.http_server("@app", 80).clients()'),
+        md("Publishing the same port twice is refused, and changes nothing:"),
+        code('lab.publish_port("docker-host", 8080, "172.17.0.2", 80)', raises=True),
+        md("Every command of this notebook, as a script:"),
+        code("print(lab.transcript.script())"),
+        code("lab.reset()"),
+    ]
+
+
 BOOKS = {
     "00": ("00-start-here.ipynb", nb00),
     "01": ("01-containers-have-their-own-network.ipynb", nb01),
     "02": ("02-ip-netns.ipynb", nb02),
     "03": ("03-veth-pair.ipynb", nb03),
+    "04": ("04-bridge.ipynb", nb04),
+    "05": ("05-nat-and-ports.ipynb", nb05),
 }
 
 
