@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pyroute2 import IPRoute
@@ -72,8 +72,9 @@ def os_error(code: int, what: str) -> Exception:
 @dataclass
 class _Socket:
     inode: int
-    fd: int  # an open fd on the namespace, for IFLA_NET_NS_FD
+    fd: int  # an open fd on the namespace: it also keeps its inode from being reused
     ipr: IPRoute
+    nsids: dict[int, int] = field(default_factory=dict)  # inode of a peer ns -> its nsid here
 
 
 class Netlink:
@@ -150,6 +151,8 @@ class Netlink:
     def _forget(self, path: str | None) -> None:
         old = self._sockets.pop(path, None)
         if old:
+            for sock in self._sockets.values():  # its inode may be reused from now on
+                sock.nsids.pop(old.inode, None)
             old.ipr.close()
             if old.fd != self._home_fd:
                 os.close(old.fd)
@@ -278,11 +281,17 @@ class Netlink:
 
         def ask() -> int | None:
             try:
-                found = self._socket(path).ipr.get_netnsid(fd=self._socket(target).fd) or {}
+                here, there = self._socket(path), self._socket(target)
+                if there.inode in here.nsids:  # stable while we hold both namespaces open
+                    return here.nsids[there.inode]
+                found = here.ipr.get_netnsid(fd=there.fd) or {}
             except (NotFound, KernelError):  # deleted (or not yet mounted) by another process
                 return None
             nsid = found.get("nsid")
-            return None if nsid is None or nsid >= 2**31 else nsid  # -1: none assigned
+            if nsid is None or nsid >= 2**31:  # -1: none assigned (yet): do not remember
+                return None
+            here.nsids[there.inode] = nsid
+            return nsid
 
         return self.run(ask)
 

@@ -327,6 +327,7 @@ class Lab(ContainerVerbs, NatVerbs):
         index = self._link(ns, ifname, force=force, action=f"bring it {state}")
         self._nl.call(self._path(ns), "link", "set", index=index, state=state)
         self._nl.settle(self._path(ns), index)
+        self._settle_peer(ns, ifname)
         self._say(_in_ns(ns, f"ip link set dev {_q(ifname)} {state}"))
 
     @recorded
@@ -688,6 +689,20 @@ class Lab(ContainerVerbs, NatVerbs):
         if ns.startswith("@"):
             return str(self._journal.find("process", ns[1:])["pid"])  # type: ignore[index]
         return ns
+
+    def _settle_peer(self, ns: NsKey, ifname: str) -> None:
+        """Wait for the other end of a veth pair the lab made: its carrier changed too."""
+        entry = self._journal.find("link", ifname, ns=ns)
+        peer = self._journal.find("link", entry["peer"]) if entry and entry.get("peer") else None
+        if peer is None or peer.get("peer") != ifname:
+            return
+        try:
+            path = self._path(peer.get("ns"))
+            index = self._nl.link_index(path, peer["name"])
+        except NotFound:
+            return  # its namespace is gone
+        if index is not None:
+            self._nl.settle(path, index)
 
     def _remember_index(self, entry: Entry, ns: NsKey) -> None:
         """Journal the ifindex of a link in the host, so cleanup can tell it is ours.
