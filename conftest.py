@@ -63,9 +63,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     before = session.config._nslab_host_before  # type: ignore[attr-defined]
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    # A notebook that failed mid-way leaves its kernel's lab behind, as a crash would:
+    # what `nslab cleanup` is for. Say what it removed; the comparison follows.
+    from nslab import cleanup
+
+    for line in cleanup():
+        if reporter:
+            reporter.write_line(f"nslab cleanup after the run: removed {line}", yellow=True)
     after = _strip_volatile(host_state())
     changed = [k for k in before if before[k] != after[k]]
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if changed:
         if reporter:
             what = ", ".join(changed)

@@ -258,15 +258,28 @@ class Netlink:
         routes = [_route_dict(m) for m in ipr.route("dump", family=socket.AF_INET, table=254)]
         return {"links": links, "addrs": addrs, "routes": routes}
 
-    def dump_many(self, paths: list[str | None]) -> dict[str | None, dict[str, list[dict]]]:
-        """`dump` for several namespaces in one trip (one deleted meanwhile is left out)."""
+    def dump_many(
+        self, paths: list[str | None], *, settle: frozenset = frozenset(), timeout: float = 1.5
+    ) -> dict[str | None, dict[str, list[dict]]]:
+        """`dump` for several namespaces in one trip (one deleted meanwhile is left out).
+
+        Namespaces in `settle` are read again, a few ms later, while a link's operstate
+        still lags behind its flags (see `_settled`), for at most `timeout` seconds.
+        """
 
         def dump_all() -> dict[str | None, dict[str, list[dict]]]:
             out = {}
+            deadline = time.monotonic() + timeout
             for p in paths:
                 try:
                     out[p] = self._dump(p)
+                    while p in settle and time.monotonic() < deadline and not all(
+                        _settled(lk) for lk in out[p]["links"]
+                    ):
+                        time.sleep(0.005)
+                        out[p] = self._dump(p)
                 except (NotFound, FileNotFoundError):
+                    out.pop(p, None)
                     continue  # deleted between listing and reading: another process's
                 except KernelError as exc:
                     if exc.errno != errno.EINVAL:
@@ -308,18 +321,29 @@ class Netlink:
             for m in msgs
         ]
 
-    def settle(self, path: str | None, index: int, timeout: float = 1.5) -> None:
-        """Wait until the link's operstate agrees with its flags and carrier.
+    def settle(self, path: str | None, timeout: float = 1.5) -> None:
+        """Wait until every link's operstate in the namespace agrees with its flags and
+        carrier (see `_settled`); returns at once when they already do."""
+        self.run(self._settle_many, [path], timeout)
 
-        The kernel updates operstate asynchronously (linkwatch; up to a second later for
-        a bridge), so without this `ip a` right after `up` may still say UNKNOWN or DOWN.
-        """
+    def _settle_many(self, paths: list[str | None], timeout: float) -> None:
+        """The kernel updates operstate asynchronously (linkwatch: up to a second later
+        for a bridge), so `ip a` right after `up` may still say UNKNOWN or DOWN."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = self.call(path, "link", "get", index=index)
-            if not found or _settled(_link_dict(found[0])):
-                return
-            time.sleep(0.005)
+        pending = list(paths)
+        while pending and time.monotonic() < deadline:
+            pending = [
+                p for p in pending
+                if not all(_settled(_link_dict(m)) for m in self._links_or_none(p))
+            ]  # a namespace gone meanwhile has no links left to wait for
+            if pending:
+                time.sleep(0.005)
+
+    def _links_or_none(self, path: str | None) -> list:
+        try:
+            return list(self._socket(path).ipr.link("dump"))
+        except (NotFound, KernelError):
+            return []  # gone meanwhile: nothing to wait for
 
     def link_index(self, path: str | None, ifname: str) -> int | None:
         found = self.call(path, "link_lookup", ifname=ifname)
@@ -385,12 +409,15 @@ def _check_sysctl_key(key: str) -> None:
 
 
 def _settled(link: dict) -> bool:
-    """True when operstate is what the admin flag and carrier imply."""
+    """True when a veth's or bridge's operstate is what its flag and carrier imply.
+
+    Other kinds report states of their own (lo and dummy say UNKNOWN): taken as they are.
+    """
+    if link["kind"] not in ("veth", "bridge"):
+        return True
     state = link["operstate"]
     if not link["up"]:
         return state == "DOWN"
-    if link["kind"] == "loopback":
-        return True  # lo always reports UNKNOWN
     if link["carrier"]:
         return state == "UP"
     return state in ("DOWN", "LOWERLAYERDOWN")

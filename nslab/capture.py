@@ -18,9 +18,12 @@ Outputs are deterministic for notebooks: MAC addresses live only in
 ``Packet.src_mac``/``dst_mac``, the text repr has no times, and ICMP echo ids
 (random per ping run) are left out of the summaries.
 
-Limitation: tcpdump, when started as uid 0, always drops privileges to its own user;
-inside the rootless sandbox (a user namespace that maps only uid 0 and denies
-setgroups) that fails, and `capture` raises PrivilegeError saying so.
+tcpdump, when started as uid 0, always drops privileges to its own user; inside the
+rootless sandbox (a user namespace that maps only uid 0 and denies setgroups) that
+fails. There the recorder is `nslab._sniff` instead (``nsenter --net=PATH PYTHON -m
+nslab._sniff IFNAME FILE [FILTER]``: a packet socket with the filter tcpdump compiles
+to BPF), which speaks the same protocol: "listening on", SIGINT, a pcap file. Only
+`Capture.argv` differs; `Capture.command` always shows the tcpdump command to type.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from __future__ import annotations
 import html
 import io
 import os
+import pwd
 import re
 import shlex
 import shutil
@@ -46,6 +50,7 @@ from typing import Any
 import dpkt
 import graphviz
 
+from . import _sniff
 from .errors import (
     PRIVILEGE_FIXES,
     InvalidFilter,
@@ -90,7 +95,8 @@ class Packet:
         return f"{self.protocol} {self.summary}"
 
 
-_LINKTYPE_RAW = {dpkt.pcap.DLT_RAW, 12, 14, 228, 229}  # 12/14: DLT_RAW on some BSDs
+# LINKTYPE_RAW (101) in files; 12/14: DLT_RAW on some BSDs
+_LINKTYPE_RAW = {101, dpkt.pcap.DLT_RAW, 12, 14, 228, 229}
 _TCP_FLAGS = (
     (dpkt.tcp.TH_SYN, "SYN"),
     (dpkt.tcp.TH_FIN, "FIN"),
@@ -375,6 +381,68 @@ def _in_ns_prefix(netns_path: str | None) -> list[str]:
     return ["nsenter", f"--net={netns_path}"]
 
 
+def _id_mapped(map_path: str, ident: int) -> bool:
+    """Whether `ident` appears in a /proc/self/{uid,gid}_map (inside-namespace ids)."""
+    try:
+        rows = [line.split() for line in Path(map_path).read_text().splitlines()]
+    except OSError:
+        return True
+    return any(int(a) <= ident < int(a) + int(n) for a, _b, n in (r for r in rows if len(r) == 3))
+
+
+def tcpdump_cannot_drop_privileges() -> bool:
+    """True where tcpdump, started as uid 0, would fail to switch to its `tcpdump` user:
+    the sandbox kernel, or any user namespace that denies setgroups or leaves that user
+    (or its group) unmapped. Elsewhere (real root, Docker, an ordinary user) it works."""
+    from .sandbox import _userns_is_initial, in_sandbox
+
+    if in_sandbox():
+        return True
+    if os.geteuid() != 0 or _userns_is_initial():
+        return False
+    try:
+        if Path("/proc/self/setgroups").read_text().strip() == "deny":
+            return True
+        user = pwd.getpwnam("tcpdump")
+    except (OSError, KeyError):
+        return False
+    return not (
+        _id_mapped("/proc/self/uid_map", user.pw_uid)
+        and _id_mapped("/proc/self/gid_map", user.pw_gid)
+    )
+
+
+def _drop_failed(stderr: str) -> bool:
+    """tcpdump's words when it cannot switch to its own user."""
+    return "Couldn't change to" in stderr or "ownership of savefile" in stderr
+
+
+def recorder_argv(
+    prefix: list[str],
+    ifname: str,
+    pcap: str,
+    filter: str | None,
+    *,
+    tcpdump: str = "tcpdump",
+    sniff: bool = False,
+) -> list[str]:
+    """What records the capture: tcpdump, or (where it cannot run) nslab._sniff."""
+    if sniff:
+        return _sniff.argv(ifname, pcap, filter, prefix=prefix)
+    return [
+        *prefix,
+        tcpdump,
+        "-i",
+        ifname,
+        "-U",
+        "-n",
+        "--immediate-mode",
+        "-w",
+        pcap,
+        *([filter] if filter else []),
+    ]
+
+
 def _stop_process(proc: subprocess.Popen) -> None:
     """Stop our own child by its PID: SIGINT (tcpdump flushes), then SIGTERM, then SIGKILL."""
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -398,7 +466,8 @@ def _cleanup(proc: subprocess.Popen | None, tmpdir: str) -> None:
 
 
 class Capture:
-    """A tcpdump session on one interface of one namespace; see the module docstring."""
+    """A tcpdump (or nslab._sniff) session on one interface of one namespace; see the
+    module docstring."""
 
     def __init__(
         self,
@@ -414,7 +483,7 @@ class Capture:
         self.label = label or _namespace_label(netns_path)
         self.filter = filter
         self.timeout = timeout
-        self.pid: int | None = None  # tcpdump's PID once started
+        self.pid: int | None = None  # the recorder's PID once started
         self.argv: list[str] = []  # exactly what was run
         self._proc: subprocess.Popen | None = None
         self._tmpdir: str | None = None
@@ -433,18 +502,8 @@ class Capture:
     # the equivalent command, deterministic (for transcripts and teaching)
     @property
     def command(self) -> str:
-        argv = [
-            *_in_ns_prefix(self.netns_path),
-            "tcpdump",
-            "-i",
-            self.ifname,
-            "-U",
-            "-n",
-            "--immediate-mode",
-            "-w",
-            "capture.pcap",
-        ]
-        return shlex.join(argv + ([self.filter] if self.filter else []))
+        prefix = _in_ns_prefix(self.netns_path)
+        return shlex.join(recorder_argv(prefix, self.ifname, "capture.pcap", self.filter))
 
     @property
     def running(self) -> bool:
@@ -490,21 +549,19 @@ class Capture:
                     "List namespaces with `ip netns list` (or lab.list_netns())."
                 )
             prefix = [nsenter, f"--net={self.netns_path}"]
+        try:
+            return self._launch(prefix, tcpdump, sniff=tcpdump_cannot_drop_privileges())
+        except _CannotDropPrivileges:  # predicted wrong: same steps, the other recorder
+            self._proc, self._stopped = None, False
+            return self._launch(prefix, tcpdump, sniff=True)
+
+    def _launch(self, prefix: list[str], tcpdump: str, *, sniff: bool) -> Capture:
         self._tmpdir = tempfile.mkdtemp(prefix="nslab-capture-")
         pcap = os.path.join(self._tmpdir, "capture.pcap")
         errpath = os.path.join(self._tmpdir, "tcpdump.err")
-        self.argv = [
-            *prefix,
-            tcpdump,
-            "-i",
-            self.ifname,
-            "-U",
-            "-n",
-            "--immediate-mode",
-            "-w",
-            pcap,
-            *([self.filter] if self.filter else []),
-        ]
+        self.argv = recorder_argv(
+            prefix, self.ifname, pcap, self.filter, tcpdump=tcpdump, sniff=sniff
+        )
         with open(errpath, "wb") as err:
             # New session: a Jupyter interrupt (SIGINT to the kernel's group) must not
             # stop tcpdump behind our back; we stop it ourselves, by PID.
@@ -567,8 +624,8 @@ class Capture:
                 f"tcpdump refused the filter {self.filter!r}: {said} "
                 "See `man pcap-filter`; e.g. filter='arp or icmp'."
             )
-        if "Couldn't change to" in stderr or "ownership of savefile" in stderr:
-            return PrivilegeError(
+        if _drop_failed(stderr):
+            return _CannotDropPrivileges(
                 f"tcpdump could not drop privileges to its own user ({said}). That happens "
                 "in a user namespace that maps only uid 0, such as the rootless nslab "
                 "sandbox, where tcpdump cannot run. Capture as real root, "
@@ -689,6 +746,10 @@ class Capture:
             f"<div><b>{esc(self._heading(len(packets)))}</b>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>"
         )
+
+
+class _CannotDropPrivileges(PrivilegeError):
+    """tcpdump could not switch to its own user; `Capture.start` retries with nslab._sniff."""
 
 
 def capture(

@@ -136,6 +136,7 @@ class ContainerVerbs:
         path = self._container_path(name)
         pid = path.split("/")[2]
         argv = shlex.split(command) if isinstance(command, str) else list(command)
+        self._nl.settle(path)  # so `ip a` shows the states the kernel settles on
         proc = subprocess.run(
             ["nsenter", "-t", pid, "-n", "-u", "--", *argv],
             capture_output=True, text=True, timeout=timeout,

@@ -314,8 +314,8 @@ def check_netns_exec() -> Check:
         name,
         False,
         f"failed: {out}",
-        "commands inside namespaces must use `nsenter --net=/run/netns/NAME` instead; in a "
-        "container, /sys is masked: use the --cap-add route rather than the sandbox",
+        "nslab itself enters namespaces with nsenter, so the labs work; only `ip netns exec` "
+        "typed in a terminal fails here: use `nsenter --net=/run/netns/NAME CMD` instead",
         required=False,
     )
 

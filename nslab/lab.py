@@ -235,6 +235,8 @@ class Lab(ContainerVerbs, NatVerbs):
             raise ValueError("The command is empty. Pass one such as 'ip a'.")
         shown = command if isinstance(command, str) else shlex.join(argv)
         full = self._enter_argv(ns) + argv
+        if ns is not None:  # so `ip a` shows the states the kernel settles on
+            self._nl.settle(self._path(ns))
         try:
             if shutil.which(argv[0]) is None:  # else `ip netns exec` runs, and only fails
                 raise FileNotFoundError(argv[0])
@@ -326,8 +328,6 @@ class Lab(ContainerVerbs, NatVerbs):
     def _set_state(self, ns: NsKey, ifname: str, state: str, force: bool) -> None:
         index = self._link(ns, ifname, force=force, action=f"bring it {state}")
         self._nl.call(self._path(ns), "link", "set", index=index, state=state)
-        self._nl.settle(self._path(ns), index)
-        self._settle_peer(ns, ifname)
         self._say(_in_ns(ns, f"ip link set dev {_q(ifname)} {state}"))
 
     @recorded
@@ -508,7 +508,6 @@ class Lab(ContainerVerbs, NatVerbs):
                 f"one with lab.add_bridge({ns!r}, 'br0') and attach ports to it."
             )
         self._nl.call(self._path(ns), "link", "set", index=index, master=bridge)
-        self._nl.settle(self._path(ns), bridge)
         self._say(_in_ns(ns, f"ip link set dev {_q(ifname)} master {_q(master)}"))
 
     @recorded
@@ -689,20 +688,6 @@ class Lab(ContainerVerbs, NatVerbs):
         if ns.startswith("@"):
             return str(self._journal.find("process", ns[1:])["pid"])  # type: ignore[index]
         return ns
-
-    def _settle_peer(self, ns: NsKey, ifname: str) -> None:
-        """Wait for the other end of a veth pair the lab made: its carrier changed too."""
-        entry = self._journal.find("link", ifname, ns=ns)
-        peer = self._journal.find("link", entry["peer"]) if entry and entry.get("peer") else None
-        if peer is None or peer.get("peer") != ifname:
-            return
-        try:
-            path = self._path(peer.get("ns"))
-            index = self._nl.link_index(path, peer["name"])
-        except NotFound:
-            return  # its namespace is gone
-        if index is not None:
-            self._nl.settle(path, index)
 
     def _remember_index(self, entry: Entry, ns: NsKey) -> None:
         """Journal the ifindex of a link in the host, so cleanup can tell it is ours.

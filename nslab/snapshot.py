@@ -198,7 +198,10 @@ def read_snapshot(lab: Lab, *, everything: bool = False, read_hidden: bool = Fal
         if kind == "host" or k in owned_named or inode in containers
         or (everything and (kind == "named" or read_hidden))
     ]
-    dumps = lab._nl.dump_many([keys[k][1] for k in readable])
+    mine = frozenset(  # the lab's namespaces: read once their link states have settled
+        keys[k][1] for k in readable if k in owned_named or keys[k][2] in containers
+    )
+    dumps = lab._nl.dump_many([keys[k][1] for k in readable], settle=mine)
     raw = {k: dumps[keys[k][1]] for k in readable if keys[k][1] in dumps}
     keys = {k: v for k, v in keys.items() if k in raw or k not in readable}  # vanished
     nsids: dict[tuple[NsKey, NsKey], int | None] = {}

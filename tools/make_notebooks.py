@@ -37,7 +37,8 @@ def code(src: str, *, ignore: str | None = None, raises: bool = False) -> nbform
         src = f"# NBVAL_IGNORE_OUTPUT\n# (not compared: {ignore})\n{src}"
     cell = new_code_cell(src)
     if raises:
-        cell.source = "# NBVAL_RAISES_EXCEPTION\n# (this cell shows a mistake on purpose)\n" + src
+        # the tag is the marker both nbclient (Run All) and nbval honour
+        cell.source = "# (this cell shows a mistake on purpose)\n" + src
         cell.metadata["tags"] = ["raises-exception"]
     return cell
 

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import io
 import socket
+import struct
+import sys
 
 import dpkt
 import pytest
 
-from nslab.capture import Capture, Packet, capture, decode_pcap, sequence_diagram
+from nslab import _sniff
+from nslab import capture as capture_mod
+from nslab.capture import (
+    Capture,
+    Packet,
+    capture,
+    decode_pcap,
+    recorder_argv,
+    sequence_diagram,
+)
 from nslab.errors import NotFound, StepOrderError
 
 A, B = "192.168.1.1", "192.168.1.2"
@@ -234,3 +245,132 @@ def test_stop_before_start_and_double_start():
     with pytest.raises(StepOrderError, match="already started"):
         done.start()
     assert len(done) == 5 and [p.protocol for p in done][:2] == ["ARP", "ARP"]
+
+
+# --- the recorder: tcpdump, or nslab._sniff where tcpdump cannot drop privileges ----------
+
+ARP_OR_ICMP_DDD = (
+    "7\n40 0 0 12\n21 3 0 2054\n21 0 3 2048\n48 0 0 23\n21 0 1 1\n6 0 0 262144\n6 0 0 0\n"
+)
+
+
+def test_recorder_argv_tcpdump_and_sniff():
+    prefix = ["/usr/bin/nsenter", "--net=/run/netns/test1"]
+    tcpdump = recorder_argv(
+        prefix, "veth-test1", "/tmp/x/capture.pcap", "arp or icmp", tcpdump="/usr/bin/tcpdump"
+    )
+    assert tcpdump == [
+        *prefix,
+        "/usr/bin/tcpdump",
+        "-i",
+        "veth-test1",
+        "-U",
+        "-n",
+        "--immediate-mode",
+        "-w",
+        "/tmp/x/capture.pcap",
+        "arp or icmp",
+    ]
+    sniff = recorder_argv(prefix, "veth-test1", "/tmp/x/capture.pcap", "arp or icmp", sniff=True)
+    assert sniff == [
+        *prefix,
+        sys.executable,
+        "-m",
+        "nslab._sniff",
+        "veth-test1",
+        "/tmp/x/capture.pcap",
+        "arp or icmp",
+    ]
+    assert recorder_argv([], "lo", "f.pcap", None, sniff=True) == [
+        sys.executable,
+        "-m",
+        "nslab._sniff",
+        "lo",
+        "f.pcap",
+    ]
+    assert _sniff.argv("lo", "f.pcap", python="/py") == [
+        "/py",
+        "-m",
+        "nslab._sniff",
+        "lo",
+        "f.pcap",
+    ]
+
+
+def test_command_shows_tcpdump_even_where_sniff_records(monkeypatch):
+    monkeypatch.setattr(capture_mod, "tcpdump_cannot_drop_privileges", lambda: True)
+    cap = capture("/run/netns/test1", "veth-test1", filter="icmp")
+    assert cap.command == (
+        "ip netns exec test1 tcpdump -i veth-test1 -U -n --immediate-mode -w capture.pcap icmp"
+    )
+
+
+def test_parse_ddd():
+    insns = _sniff.parse_ddd(ARP_OR_ICMP_DDD)
+    assert len(insns) == 7
+    assert insns[0] == (40, 0, 0, 12)  # ldh [12]: the ethertype
+    assert insns[1] == (21, 3, 0, 2054)  # jeq #0x806 (ARP)
+    assert insns[-2:] == [(6, 0, 0, 262144), (6, 0, 0, 0)]  # accept (snaplen) / drop
+    packed = _sniff.pack_filter(insns)
+    assert len(packed) == 8 * 7  # struct sock_filter is 8 bytes
+    assert packed[:8] == struct.pack("=HBBI", 40, 0, 0, 12)
+    for bad in ("", "3\n6 0 0 0\n", "1\n6 0 0\n", "x\n", "1\n6 0 0 4294967296\n"):
+        with pytest.raises(ValueError):
+            _sniff.parse_ddd(bad)
+
+
+needs_tcpdump = pytest.mark.skipif(_sniff.tcpdump_path() is None, reason="tcpdump not installed")
+
+
+@needs_tcpdump
+def test_compile_filter_with_tcpdump_and_the_kernel_accepts_it():
+    assert _sniff.compile_filter("arp or icmp") == _sniff.parse_ddd(ARP_OR_ICMP_DDD)
+    syn = _sniff.compile_filter("tcp[tcpflags] & tcp-syn != 0")
+    assert (177, 0, 0, 14) in syn  # ldxb 4*([14]&0xf): the IP header length
+    raw = _sniff.compile_filter("icmp", "RAW")
+    assert raw != _sniff.compile_filter("icmp")  # no Ethernet header to skip
+    # SO_ATTACH_FILTER also works on an ordinary UDP socket, without privileges: the
+    # kernel checks the program, so this proves the struct sock_fprog is packed right.
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        _sniff._attach_filter(s, syn)
+
+
+@needs_tcpdump
+def test_compile_filter_error_has_tcpdumps_words():
+    with pytest.raises(_sniff.SniffError, match="can't parse filter expression"):
+        _sniff.compile_filter("arp or or")
+
+
+def test_sniff_usage_and_timestamps(capsys):
+    assert _sniff.main([]) == 2
+    assert "usage: python3 -m nslab._sniff IFNAME OUTFILE" in capsys.readouterr().err
+    tv = struct.pack("qq", 1_700_000_000, 250_000)
+    assert _sniff._timestamp([(socket.SOL_SOCKET, _sniff.SO_TIMESTAMP, tv)]) == 1_700_000_000.25
+    assert _sniff._timestamp([]) is None
+
+
+def test_decode_linktype_raw_as_tcpdump_writes_it():
+    ip = bytes(_ip(A, B, 1, _echo(8, 3)))
+    buf = io.BytesIO()
+    dpkt.pcap.Writer(buf, linktype=101).writepkt(ip, ts=1.0)  # LINKTYPE_RAW in files
+    (p,) = decode_pcap(buf.getvalue())
+    assert (p.src, p.protocol, p.summary) == (A, "ICMP", "echo request seq=3")
+
+
+def test_when_tcpdump_cannot_drop_privileges(monkeypatch, tmp_path):
+    from nslab import sandbox
+
+    monkeypatch.setattr(sandbox, "in_sandbox", lambda: True)
+    assert capture_mod.tcpdump_cannot_drop_privileges()
+    monkeypatch.setattr(sandbox, "in_sandbox", lambda: False)
+    monkeypatch.setattr(sandbox, "_userns_is_initial", lambda: True)
+    assert not capture_mod.tcpdump_cannot_drop_privileges()  # real root, Docker: tcpdump works
+    uid_map = tmp_path / "uid_map"
+    uid_map.write_text("         0       1001          1\n")
+    assert capture_mod._id_mapped(str(uid_map), 0)
+    assert not capture_mod._id_mapped(str(uid_map), 102)
+    uid_map.write_text("0 0 4294967295\n")
+    assert capture_mod._id_mapped(str(uid_map), 102)
+    assert capture_mod._drop_failed("tcpdump: Couldn't change to 'tcpdump' uid=102 gid=109: x")
+    assert capture_mod._drop_failed("tcpdump: Couldn't change ownership of savefile")
+    assert not capture_mod._drop_failed("tcpdump: listening on lo")
