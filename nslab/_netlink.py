@@ -178,7 +178,8 @@ class Netlink:
         """`ip netns add NAME`, done in-thread; returns the namespace's inode."""
         return self.run(self._create_netns, name)
 
-    def _create_netns(self, name: str) -> int:
+    def _name_file(self, name: str) -> str:
+        """Create the empty file /run/netns/NAME that a namespace gets bind-mounted on."""
         self._make_netns_dir()
         path = netns_path(name)
         try:
@@ -187,6 +188,21 @@ class Netlink:
             raise AlreadyExists(f"Namespace {name!r} already exists.") from None
         except PermissionError:
             raise os_error(errno.EPERM, f"create namespace {name!r}") from None
+        return path
+
+    def attach_netns(self, name: str, source: str) -> None:
+        """`ip netns attach NAME PID`: give the namespace at `source` a name (a bind mount)."""
+        self.run(self._attach_netns, name, source)
+
+    def _attach_netns(self, name: str, source: str) -> None:
+        path = self._name_file(name)
+        if _libc.mount(source.encode(), path.encode(), b"none", MS_BIND, None) != 0:
+            code = ctypes.get_errno()
+            os.unlink(path)
+            raise os_error(code, f"name namespace {source} as {name!r}")
+
+    def _create_netns(self, name: str) -> int:
+        path = self._name_file(name)
         try:
             _check(_libc.unshare(CLONE_NEWNET), f"create namespace {name!r}")
             try:
@@ -482,22 +498,3 @@ def nl() -> Netlink:
         if _instance is None:
             _instance = Netlink()
         return _instance
-
-
-def attach_netns(name: str, source: str) -> None:
-    """`ip netns attach NAME PID`: give the namespace at `source` a name (a bind mount)."""
-    nl().run(_attach, name, source)
-
-
-def _attach(name: str, source: str) -> None:
-    worker = nl()
-    worker._make_netns_dir()
-    path = netns_path(name)
-    try:
-        os.close(os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0o444))
-    except FileExistsError:
-        raise AlreadyExists(f"Namespace {name!r} already exists.") from None
-    if _libc.mount(source.encode(), path.encode(), b"none", MS_BIND, None) != 0:
-        code = ctypes.get_errno()
-        os.unlink(path)
-        raise os_error(code, f"name namespace {source} as {name!r}")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import names
-from ._netlink import attach_netns, netns_path
+from ._netlink import netns_path
 from .errors import AlreadyExists, KernelError, NotFound, PrivilegeError
 from .journal import process_start
 
@@ -176,7 +176,7 @@ class ContainerVerbs:
             )
         entry = self._journal.add("netns", as_name)
         try:
-            attach_netns(as_name, path)
+            self._nl.attach_netns(as_name, path)
         except BaseException:
             self._journal.remove(entry)
             raise

@@ -169,7 +169,8 @@ class Tutorial:
             raise NotFound(f"There is no step {step_id!r} here. Steps: {', '.join(self.ids)}.")
         step = self.steps[step_id]
         if step.calls and step_id in self.done:
-            nxt = self.next_id()
+            later = self.ids[self.ids.index(step_id) + 1:]
+            nxt = next((i for i in later if i not in self.done), None)
             raise StepOrderError(
                 f"Step {step_id} already ran. Go on with {nxt or 'the next notebook'}, or "
                 "start over with tutorial.restart()."
@@ -181,6 +182,7 @@ class Tutorial:
                 f"Step {step_id} needs {what} first: run step {missing[0]} first."
             )
         before = self.lab.snapshot()
+        self.lab.checkpoint(f"before {step_id}")  # what back() returns to
         for verb, args, kwargs in step.calls:
             getattr(self.lab, verb)(*args, **kwargs)
         outputs = [self._show(ns, cmd) for ns, cmd in step.show]
@@ -194,11 +196,12 @@ class Tutorial:
         return self.lab.exec(ns, command)
 
     def back(self) -> None:
-        """Undo the last step: rebuild, from a clean lab, the state before it."""
-        keep = self.done[:-1]
-        self.restart()
-        for step_id in keep:
-            self.run(step_id)
+        """Undo the last step: rebuild, from a clean lab, the state before it
+        (lab.restore of the checkpoint taken when that step ran)."""
+        if not self.done:
+            raise StepOrderError("No step has run yet, so there is nothing to go back to.")
+        last = self.done.pop()
+        self.lab.restore(f"before {last}")
 
     def restart(self) -> None:
         self.lab.reset()

@@ -3,20 +3,32 @@
 The fixture builds its own pair of namespaces with `ip` (unique names, addresses in
 10.200.<random>.0/24) and deletes exactly those two namespaces afterwards, which also
 removes the veth pair. Traffic goes only between those two namespaces.
+
+Every test runs twice: with tcpdump, and with the fallback recorder `nslab._sniff`
+(forced here as root; it is what the rootless sandbox uses, see the end of this file).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import pwd
 import random
 import shutil
+import signal
 import subprocess
+import sys
+import tempfile
+import textwrap
+import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
-from nslab.capture import Capture, InvalidFilter, capture
+from nslab import capture as capture_mod
+from nslab.capture import Capture, InvalidFilter, capture, decode_pcap
 from nslab.errors import NotFound, StepOrderError
 
 pytestmark = [
@@ -26,6 +38,18 @@ pytestmark = [
         shutil.which("tcpdump") is None, reason="tcpdump is not installed (apt-get install tcpdump)"
     ),
 ]
+
+
+@pytest.fixture(autouse=True, params=["tcpdump", "sniff"])
+def recorder(request, monkeypatch) -> str:
+    """Run each test with tcpdump and with nslab._sniff (as where tcpdump cannot run)."""
+    sniff = request.param == "sniff"
+    monkeypatch.setattr(capture_mod, "tcpdump_cannot_drop_privileges", lambda: sniff)
+    return request.param
+
+
+def _recorded_by(cap: Capture) -> str:
+    return "sniff" if "nslab._sniff" in cap.argv else "tcpdump"
 
 
 def ip(*args: str) -> None:
@@ -49,6 +73,16 @@ class Pair:
         """One ping from a to b's address (inside our own namespaces only)."""
         argv = ["ip", "netns", "exec", self.a, "ping", "-c1", "-W2", self.addr_b]
         return subprocess.run(argv, capture_output=True, text=True, timeout=10)
+
+    def connect_b(self, port: int = 9) -> None:
+        """One TCP connection attempt from a to b (nothing listens: SYN, then RST)."""
+        code = (
+            "import socket\ntry:\n"
+            f"    socket.create_connection(({self.addr_b!r}, {port}), timeout=2)\n"
+            "except OSError:\n    pass"
+        )
+        argv = ["ip", "netns", "exec", self.a, sys.executable, "-c", code]
+        subprocess.run(argv, capture_output=True, text=True, timeout=10, check=True)
 
 
 @pytest.fixture
@@ -85,9 +119,10 @@ def _gone(pid: int | None) -> bool:
     return not os.path.exists(f"/proc/{pid}")
 
 
-def test_ping_shows_arp_then_icmp_in_order(pair: Pair):
+def test_ping_shows_arp_then_icmp_in_order(pair: Pair, recorder: str):
     with capture(pair.path_a, pair.veth_a) as cap:
         assert cap.running and cap.state == "running"
+        assert _recorded_by(cap) == recorder
         assert pair.ping_b().returncode == 0
     assert not cap.running and _gone(cap.pid)
     assert cap._tmpdir is not None and not os.path.exists(cap._tmpdir)
@@ -184,3 +219,227 @@ def test_unused_running_capture_is_stopped_when_collected(pair: Pair):
     cap = None
     gc.collect()
     assert _gone(pid) and tmpdir is not None and not os.path.exists(tmpdir)
+
+
+def test_nested_syn_captures_in_two_namespaces(pair: Pair, recorder: str):
+    """Notebook 05's pattern: two captures at once, a TCP-flags filter, one connection."""
+    syn = "tcp[tcpflags] & tcp-syn != 0"
+    path_b = f"/run/netns/{pair.b}"
+    with (
+        capture(pair.path_a, pair.veth_a, filter=syn) as a_side,
+        capture(path_b, pair.veth_b, filter=syn) as b_side,
+    ):
+        assert _recorded_by(a_side) == _recorded_by(b_side) == recorder
+        pair.connect_b()
+    for cap in (a_side, b_side):  # the SYN only: the RST that answers it has no SYN flag
+        assert [(p.src, p.dst, p.protocol) for p in cap.packets] == [
+            (pair.addr_a, pair.addr_b, "TCP")
+        ]
+        assert cap.packets[0].summary.endswith("-> 9 [SYN]")
+
+
+def test_loopback_frames_are_not_doubled(pair: Pair, recorder: str):
+    ip("-n", pair.a, "link", "set", "dev", "lo", "up")
+    with capture(pair.path_a, "lo", filter="icmp") as cap:
+        argv = ["ip", "netns", "exec", pair.a, "ping", "-c1", "-W2", "127.0.0.1"]
+        assert subprocess.run(argv, capture_output=True, timeout=10).returncode == 0
+    assert [p.summary for p in cap.packets] == ["echo request seq=1", "echo reply seq=1"]
+
+
+# --- nslab._sniff by itself ----------------------------------------------------------------
+
+
+def _start(argv: list[str], err: Path) -> subprocess.Popen:
+    with open(err, "wb") as f:
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=f, start_new_session=True)
+    deadline = time.monotonic() + 10
+    while "listening on" not in err.read_text():
+        assert proc.poll() is None, err.read_text()
+        assert time.monotonic() < deadline, err.read_text()
+        time.sleep(0.01)
+    return proc
+
+
+def _stop(proc: subprocess.Popen) -> int:
+    proc.send_signal(signal.SIGINT)  # our own child, by PID
+    try:
+        return proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise
+
+
+@pytest.mark.parametrize("recorder", ["sniff"], indirect=True)
+def test_sniff_records_what_tcpdump_records(pair: Pair, tmp_path: Path):
+    """_sniff and tcpdump side by side on one interface: the same frames, in the same order.
+    The filter is given as several words, as tcpdump also accepts it."""
+    nsenter = ["nsenter", f"--net={pair.path_a}"]
+    sniff_pcap, dump_pcap = tmp_path / "sniff.pcap", tmp_path / "tcpdump.pcap"
+    sniff = _start(
+        [
+            *nsenter,
+            sys.executable,
+            "-m",
+            "nslab._sniff",
+            pair.veth_a,
+            str(sniff_pcap),
+            "arp",
+            "or",
+            "icmp",
+        ],  # fmt: skip
+        tmp_path / "sniff.err",
+    )
+    try:
+        dump = _start(
+            [
+                *nsenter,
+                "tcpdump",
+                "-i",
+                pair.veth_a,
+                "-U",
+                "-n",
+                "--immediate-mode",
+                "-w",
+                str(dump_pcap),
+                "arp or icmp",
+            ],  # fmt: skip
+            tmp_path / "tcpdump.err",
+        )
+        try:
+            assert pair.ping_b().returncode == 0
+            time.sleep(0.2)
+        finally:
+            _stop(dump)
+    finally:
+        status = _stop(sniff)
+    err = (tmp_path / "sniff.err").read_text()
+    assert status == 0, err
+    assert f"nslab._sniff: listening on {pair.veth_a}, link-type EN10MB (Ethernet)" in err
+    assert err.rstrip().endswith("4 packets captured"), err
+    ours, theirs = decode_pcap(sniff_pcap.read_bytes()), decode_pcap(dump_pcap.read_bytes())
+    a, b = pair.addr_a, pair.addr_b
+    assert [(p.src, p.dst, p.summary) for p in ours] == [
+        (a, b, f"who-has {b} tell {a}"),
+        (b, a, f"{b} is-at"),
+        (a, b, "echo request seq=1"),
+        (b, a, "echo reply seq=1"),
+    ]
+    same = [(p.src, p.dst, p.summary, p.length, p.src_mac, p.dst_mac) for p in ours]
+    assert same == [(p.src, p.dst, p.summary, p.length, p.src_mac, p.dst_mac) for p in theirs]
+    times = [p.time for p in ours]
+    assert times == sorted(times) and times[-1] < 2  # kernel timestamps, not garbage
+
+
+@pytest.mark.parametrize("recorder", ["sniff"], indirect=True)
+def test_sniff_stops_on_sigterm_and_keeps_a_valid_file(pair: Pair, tmp_path: Path):
+    out = tmp_path / "x.pcap"
+    proc = _start(
+        [
+            "nsenter",
+            f"--net={pair.path_a}",
+            sys.executable,
+            "-m",
+            "nslab._sniff",
+            pair.veth_a,
+            str(out),
+            "icmp",
+        ],  # fmt: skip
+        tmp_path / "err",
+    )
+    assert pair.ping_b().returncode == 0
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=5) == 0
+    assert [p.summary for p in decode_pcap(out.read_bytes())] == [
+        "echo request seq=1",
+        "echo reply seq=1",
+    ]
+
+
+# --- the rootless sandbox: tcpdump cannot run there, captures still work ---------------------
+
+SANDBOX_SCRIPT = textwrap.dedent(
+    r"""
+    import json, subprocess, sys
+    from nslab import Lab, capture as capture_mod
+
+    out = {"predicted": capture_mod.tcpdump_cannot_drop_privileges()}
+    lab = Lab()
+    try:
+        lab.add_netns("test1"); lab.add_netns("test2")
+        lab.add_veth("veth-test1", "veth-test2")
+        lab.move("veth-test1", "test1"); lab.move("veth-test2", "test2")
+        lab.add_addr("test1", "veth-test1", "192.168.1.1/24")
+        lab.add_addr("test2", "veth-test2", "192.168.1.2/24")
+        lab.set_up("test1", "veth-test1"); lab.set_up("test2", "veth-test2")
+        # notebook 03
+        with lab.capture("test1", "veth-test1", filter="arp or icmp") as cap:
+            lab.ping("test1", "192.168.1.2", count=1)
+        out["nb03"] = {"argv": cap.argv, "summaries": [p.summary for p in cap.packets]}
+        # notebook 05: nested captures in two namespaces, a TCP-flags filter
+        syn = "tcp[tcpflags] & tcp-syn != 0"
+        code = ("import socket\ntry: socket.create_connection(('192.168.1.2', 9), timeout=2)\n"
+                "except OSError: pass")
+        with lab.capture("test1", "veth-test1", filter=syn) as a, \
+                lab.capture("test2", "veth-test2", filter=syn) as b:
+            subprocess.run(["nsenter", "--net=/run/netns/test1", sys.executable, "-c", code],
+                           check=True)
+        out["nb05"] = [[p.summary for p in c.packets] for c in (a, b)]
+        # a wrong prediction: tcpdump is tried, fails to drop privileges, _sniff takes over
+        capture_mod.tcpdump_cannot_drop_privileges = lambda: False
+        with lab.capture("test1", "veth-test1", filter="icmp") as cap:
+            lab.ping("test1", "192.168.1.2", count=1)
+        out["retry"] = {"argv": cap.argv, "summaries": [p.summary for p in cap.packets]}
+    finally:
+        lab.reset()
+    print("RESULT", json.dumps(out))
+    """
+)
+
+
+@pytest.mark.parametrize("recorder", ["sniff"], indirect=True)  # the sandbox decides: once
+def test_capture_in_rootless_sandbox():
+    """As an unprivileged user in `unshare -Urnm` (the sandbox kernel's namespaces), with the
+    sandbox venv of test_sandbox.py: notebook 03's and 05's captures work, through _sniff."""
+    from tests.kernel import test_sandbox as sb
+
+    try:
+        user = pwd.getpwnam(sb.USER)
+    except KeyError:
+        pytest.skip(f"user {sb.USER} is missing (tests/kernel/test_sandbox.py creates it)")
+    py = sb.VENV / "bin" / "python"
+    if not py.exists():
+        pytest.skip(f"{sb.VENV} is missing (tests/kernel/test_sandbox.py builds it)")
+    src = sb._source_copy()  # the current nslab, without touching the venv's dependencies
+    try:
+        r = sb._run([str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                     "--no-deps", "--force-reinstall", str(src)], timeout=300)  # fmt: skip
+        assert r.returncode == 0, r.stdout + r.stderr
+    finally:
+        shutil.rmtree(src, ignore_errors=True)
+    workdir = Path(tempfile.mkdtemp(prefix="nslab-capture-test-", dir="/var/tmp"))
+    try:
+        script = workdir / "sandbox_capture.py"
+        script.write_text(SANDBOX_SCRIPT)
+        os.chown(workdir, user.pw_uid, user.pw_gid)
+        os.chown(script, user.pw_uid, user.pw_gid)
+        inner = f"mount -t tmpfs tmpfs /run && mkdir -p /run/netns && exec {py} {script}"
+        before = sb.host_network_state()
+        r = sb.as_user(user, sb.VENV, ["unshare", "-Urnm", "sh", "-c", inner], timeout=120)
+        sb.assert_host_untouched(before, sb.host_network_state())
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = json.loads(r.stdout.split("RESULT ", 1)[1])
+    assert out["predicted"] is True  # uid 0 only mapped, setgroups denied
+    assert "nslab._sniff" in out["nb03"]["argv"]
+    assert out["nb03"]["summaries"] == [
+        "who-has 192.168.1.2 tell 192.168.1.1",
+        "192.168.1.2 is-at",
+        "echo request seq=1",
+        "echo reply seq=1",
+    ]
+    for summaries in out["nb05"]:
+        assert len(summaries) == 1 and summaries[0].endswith("-> 9 [SYN]"), out["nb05"]
+    assert "nslab._sniff" in out["retry"]["argv"]
+    assert out["retry"]["summaries"] == ["echo request seq=1", "echo reply seq=1"]
