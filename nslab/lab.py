@@ -172,7 +172,7 @@ class Lab(ContainerVerbs, NatVerbs):
         names.check_netns_name(name)
         if os.path.exists(netns_path(name)):
             if self._journal.find("netns", name):
-                step = self._steps.step_for("add_netns", name) if self._steps else None
+                step = self._steps.step_for("add_netns", name, done=True) if self._steps else None
                 raise AlreadyExists(
                     f"Namespace {name!r} already exists (created by this lab"
                     f"{f' in step {step}' if step else ''}). Use it as it is, or start over "

@@ -210,14 +210,16 @@ class Tutorial:
     def run_all(self) -> list[StepResult]:
         return [self.run(i) for i in self.ids if i not in self.done]
 
-    def step_for(self, verb: str, *args: Any) -> str | None:
-        """The id of the step whose calls include verb(*args), for error messages."""
-        for step in self.steps.values():
+    def step_for(self, verb: str, *args: Any, done: bool = False) -> str | None:
+        """The id of the step whose calls include verb(*args), for error messages:
+        the first one not run yet, or with done=True the last one that ran."""
+        order = reversed(self.done) if done else (i for i in self.ids if i not in self.done)
+        for step_id in order:
             if any(
                 v == verb and (a[: len(args)] == args or (len(args) == 1 and args[0] in a))
-                for v, a, _ in step.calls
+                for v, a, _ in self.steps[step_id].calls
             ):
-                return step.id
+                return step_id
         return None
 
 
