@@ -16,7 +16,9 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import shlex
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -397,6 +399,24 @@ class Netlink:
         return self.run(read_all)
 
     def _sysctl(self, path: str | None, key: str, value: str | None) -> str:
+        try:
+            return self._sysctl_direct(path, key, value)
+        except OSError as exc:
+            if exc.errno != errno.EROFS or value is None or path is None:
+                raise
+        # In a container /proc/sys is mounted read-only. In a mount namespace of its own,
+        # a helper remounts it read-write and writes the namespace's own sysctl there.
+        target = shlex.quote(f"/proc/sys/{key}")
+        script = f"mount -o remount,rw,bind /proc/sys && echo {int(value)} > {target}"
+        proc = subprocess.run(
+            ["nsenter", f"--net={path}", "unshare", "--mount", "sh", "-c", script],
+            capture_output=True, text=True,
+        )
+        if proc.returncode != 0:
+            raise os_error(errno.EROFS, f"set {key} in {path} ({proc.stderr.strip()})")
+        return self._sysctl_direct(path, key, None)
+
+    def _sysctl_direct(self, path: str | None, key: str, value: str | None) -> str:
         sock = self._socket(path)
         if path is not None:
             _check(_libc.setns(sock.fd, CLONE_NEWNET), f"enter namespace {path}")
