@@ -132,6 +132,14 @@ class Server:
         p.text(str(self))
 
 
+def _can_bind_low_ports() -> bool:
+    """True if this process holds CAP_NET_BIND_SERVICE (bit 10 of CapEff)."""
+    for line in _read("/proc/self/status").splitlines():
+        if line.startswith("CapEff:"):
+            return bool(int(line.split()[1], 16) & (1 << 10))
+    return False
+
+
 def parse_access_log(text: str) -> list[HttpRequest]:
     """The request lines of http.server's log (pure; other lines are skipped)."""
     found = []
@@ -261,6 +269,10 @@ class NatVerbs:
             )
         if old is not None:
             self._journal.remove(old)  # it died: forget it
+        if port < 1024 and not _can_bind_low_ports():
+            # a container that dropped CAP_NET_BIND_SERVICE: let this lab namespace (only
+            # it) bind low ports, as Docker does inside its containers
+            self._nl.sysctl(path, "net/ipv4/ip_unprivileged_port_start", "0")
         root = state_dir() / WWW / f"{self.name}-{ns}-{port}"
         root.mkdir(parents=True, exist_ok=True)
         (root / "index.html").write_text(text if text is not None else self._greeting(ns, path))
