@@ -459,6 +459,21 @@ def _settled(link: dict) -> bool:
     return state in ("DOWN", "LOWERLAYERDOWN")
 
 
+def settled_operstate(link: dict) -> str:
+    """The operstate the kernel settles on, known at once from the flag and carrier.
+
+    For veth and bridge links the kernel's own operstate lags the admin flag and the
+    carrier (which change at once) by up to a second (linkwatch). Others: as reported.
+    """
+    if _settled(link):
+        return link["operstate"]
+    if not link["up"]:
+        return "DOWN"
+    if link["carrier"]:
+        return "UP"
+    return "LOWERLAYERDOWN" if link["kind"] == "veth" else "DOWN"
+
+
 def _link_dict(msg: Any) -> dict:
     info = msg.get_attr("IFLA_LINKINFO")
     kind = info.get_attr("IFLA_INFO_KIND") if info else None

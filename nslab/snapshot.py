@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from ._netlink import settled_operstate
 from .journal import is_alive
 
 if TYPE_CHECKING:
@@ -58,7 +59,8 @@ class Link:
     index: int
     kind: str  # "loopback", "veth", "bridge", "device", ...
     up: bool  # the admin flag, what `ip link set ... up` sets
-    operstate: str  # "UP", "DOWN", "UNKNOWN" (lo), "LOWERLAYERDOWN", ...
+    operstate: str  # "UP", "DOWN", "UNKNOWN" (lo), "LOWERLAYERDOWN", ... as settled:
+    # the kernel's own value lags the flag and carrier by up to a second (linkwatch)
     carrier: bool
     mac: str
     mtu: int
@@ -198,10 +200,7 @@ def read_snapshot(lab: Lab, *, everything: bool = False, read_hidden: bool = Fal
         if kind == "host" or k in owned_named or inode in containers
         or (everything and (kind == "named" or read_hidden))
     ]
-    mine = frozenset(  # the lab's namespaces: read once their link states have settled
-        keys[k][1] for k in readable if k in owned_named or keys[k][2] in containers
-    )
-    dumps = lab._nl.dump_many([keys[k][1] for k in readable], settle=mine)
+    dumps = lab._nl.dump_many([keys[k][1] for k in readable])
     raw = {k: dumps[keys[k][1]] for k in readable if keys[k][1] in dumps}
     keys = {k: v for k, v in keys.items() if k in raw or k not in readable}  # vanished
     nsids: dict[tuple[NsKey, NsKey], int | None] = {}
@@ -249,7 +248,7 @@ def _namespace(key, kind, inode, dump, peers, owned, journal, hidden) -> Namespa
         journaled = journal.find("link", lk["name"], ns=key) is not None
         links.append(Link(
             name=lk["name"], index=lk["index"], kind=lk["kind"], up=lk["up"],
-            operstate=lk["operstate"], carrier=lk["carrier"], mac=lk["mac"], mtu=lk["mtu"],
+            operstate=settled_operstate(lk), carrier=lk["carrier"], mac=lk["mac"], mtu=lk["mtu"],
             master=master, peer=peers.get((key, lk["index"])),
             addresses=tuple(sorted(addrs.get(lk["index"], []))), owned=owned or journaled,
         ))

@@ -3,14 +3,14 @@
 #  1. build the image: docker if an engine answers, else podman FROM a debootstrapped
 #     bookworm base (no registry is reachable here; see DESIGN.md);
 #  2. with ONLY NET_ADMIN, SYS_ADMIN and NET_RAW: `nslab doctor`, a veth + ping smoke test,
-#     the nbval suite of whichever notebooks 01-03 exist, and the default CMD (JupyterLab
+#     the nbval suite of notebooks 01-05, and the default CMD (JupyterLab
 #     with token auth);
 #  3. without those capabilities: `nslab doctor` and a notebook cell must show the friendly
 #     PrivilegeError (with "--cap-add NET_ADMIN"), not a traceback.
 # Containers are removed by their exact names; the image is kept so the next run is warm.
 #
 # Environment: NSLAB_IMAGE (default localhost/nslab:test), NSLAB_ENGINE (docker|podman),
-# NSLAB_NOTEBOOK_GLOBS (default "01-* 02-* 03-*"), NSLAB_NBVAL_ARGS (extra pytest args).
+# NSLAB_NOTEBOOK_GLOBS (default "01-* ... 05-*"), NSLAB_NBVAL_ARGS (extra pytest args).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,7 +19,7 @@ cd "$repo"
 
 image=${NSLAB_IMAGE:-localhost/nslab:test}
 base_image=localhost/nslab-base:bookworm
-globs=${NSLAB_NOTEBOOK_GLOBS:-"01-* 02-* 03-*"}
+globs=${NSLAB_NOTEBOOK_GLOBS:-"01-* 02-* 03-* 04-* 05-*"}
 run_id="nslab-ct-$$"
 t_start=$SECONDS
 failures=0
