@@ -17,6 +17,13 @@ class StepView:
         return "what changed:\n" + str(self.changes)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """The SVG (compared by nbval), the list as text, and both together as HTML,
+        which JupyterLab prefers: the drawing with what changed under it."""
         bundle = dict(self.graph._repr_mimebundle_(include, exclude))
+        svg = bundle.get("image/svg+xml", "")
+        inline = svg[svg.find("<svg"):] if "<svg" in svg else ""
+        bundle["text/html"] = (
+            f"<div>{inline}</div><div><b>what changed:</b>{self.changes._repr_html_()}</div>"
+        )
         bundle["text/plain"] = str(self)
         return bundle
