@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from . import names
 from ._netlink import netns_path
+from ._record import recorded
 from .errors import AlreadyExists, KernelError, NotFound, PrivilegeError
 from .journal import process_start
 
@@ -59,6 +60,7 @@ class Container:
 class ContainerVerbs:
     """The container verbs of Lab (mixed into it)."""
 
+    @recorded
     def run_container(self: Lab, name: str, *, image: str = "busybox") -> Container:
         """docker run -d --name NAME busybox /bin/sh -c "while true; do sleep 3600; done" """
         names.check_netns_name(name)
@@ -96,9 +98,9 @@ class ContainerVerbs:
                 self.stop_container(name)
                 raise
         self._say(f"# docker run -d --name {shlex.quote(name)} {image} /bin/sh -c {LOOP!r}")
-        self._history.append(("run_container", (name,), {"image": image}))
         return Container(name, pid, address, key)
 
+    @recorded
     def stop_container(self: Lab, name: str) -> None:
         """docker rm -f NAME: end its process; its namespace and veth go with it."""
         from .lab import _remove_entry
@@ -164,6 +166,7 @@ class ContainerVerbs:
             "Options": {"com.docker.network.bridge.name": BRIDGE},
         }]
 
+    @recorded
     def reveal(self: Lab, name: str, *, as_name: str | None = None) -> str:
         """ip netns attach NAME PID: make a container's hidden namespace visible by name."""
         as_name = as_name or name

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import functools
 import ipaddress
 import os
 import shlex
 import shutil
 import signal
 import subprocess
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from . import names
 from ._netlink import NETNS_DIR, netns_path, nl
+from ._record import recorded
 from .containers import ContainerVerbs, _children
 from .errors import (
     AlreadyExists,
@@ -39,17 +39,14 @@ from .journal import Entry, Journal, is_alive, process_start
 from .nat import NatVerbs, remove_web_root
 from .ping import PingResult, parse_ping
 from .snapshot import Namespace, NsKey, Snapshot, ns_label
+from .tutorial import explain_missing
 
 if TYPE_CHECKING:
     from .bridge import Fdb
     from .capture import Capture
     from .diff import Changes
-from .tutorial import explain_missing
 
 _EMPTY_NS = Namespace(None, "host", 0)
-
-F = TypeVar("F", bound=Callable[..., Any])
-
 
 @dataclass(frozen=True)
 class ExecResult:
@@ -110,19 +107,6 @@ def _q(text: str) -> str:
 def _in_ns(ns: NsKey, command: str) -> str:
     """The command as the article writes it: prefixed with `ip netns exec NS` if needed."""
     return command if ns is None else f"ip netns exec {_q(ns)} {command}"
-
-
-def recorded(method: F) -> F:
-    """Record a successful call of a changing verb, so checkpoints can replay it."""
-
-    @functools.wraps(method)
-    def wrapper(self: Lab, *args: Any, **kwargs: Any) -> Any:
-        result = method(self, *args, **kwargs)
-        if not (self._replaying or self._inner):
-            self._history.append((method.__name__, args, kwargs))
-        return result
-
-    return wrapper  # type: ignore[return-value]
 
 
 class Lab(ContainerVerbs, NatVerbs):
@@ -308,6 +292,13 @@ class Lab(ContainerVerbs, NatVerbs):
                     f"lab.ping({(self.owned_netns() or ['test1'])[0]!r}, ...)."
                 )
             return
+        host = snap.host or _EMPTY_NS
+        if any(ipaddress.ip_interface(a.cidr).ip == ip
+               for lk in host.links if not lk.owned for a in lk.addresses):
+            raise UnsafeTarget(
+                f"{ip} is an address of this machine's own network (host interface), not of "
+                "the lab. nslab sends traffic only inside the lab: pick another address."
+            )
         if not (in_lab or on_lab_subnet):
             known = ", ".join(sorted(str(a.ip) for a in lab_addrs)) or "none yet"
             raise UnsafeTarget(
@@ -489,7 +480,7 @@ class Lab(ContainerVerbs, NatVerbs):
         except BaseException:
             self._journal.remove(entry)
             raise
-        self._journal.update(entry, index=self._nl.link_index(self._path(ns), name))
+        self._remember_index(entry, ns)
         self._say(_in_ns(ns, f"ip link add name {_q(name)} type bridge"))
 
     @recorded

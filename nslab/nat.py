@@ -21,7 +21,6 @@ a subprocess there); a failed fetch is a result with `ok=False`, not an exceptio
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import json
 import os
@@ -32,12 +31,12 @@ import subprocess
 import sys
 import time
 import urllib.parse
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from . import names
+from ._record import recorded
 from .containers import _children
 from .errors import AlreadyExists, InvalidAddress, InvalidName, KernelError, NotFound, NotOwned
 from .journal import process_start, state_dir
@@ -53,21 +52,6 @@ CHAINS = {
 }
 FORWARD_KEY = "net/ipv4/ip_forward"
 WWW = "www"  # web roots live in state_dir()/www/LAB-NS-PORT
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _recorded(method: F) -> F:
-    """lab.recorded, looked up when called (lab.py imports this module)."""
-
-    @functools.wraps(method)
-    def wrapper(self: Lab, *args: Any, **kwargs: Any) -> Any:
-        from .lab import recorded
-
-        return recorded(method)(self, *args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
 
 # -- results ---------------------------------------------------------------------------
 
@@ -163,7 +147,7 @@ def _read(path: str) -> str:
 class NatVerbs:
     """Forwarding, NAT, port publishing and HTTP verbs of Lab (mixed into it)."""
 
-    @_recorded
+    @recorded
     def set_forwarding(self: Lab, ns: NsKey, on: bool = True) -> None:
         """ip netns exec NS sysctl -w net.ipv4.ip_forward=1 (0 with on=False)"""
         if not isinstance(on, bool):
@@ -176,7 +160,7 @@ class NatVerbs:
         """Whether the namespace forwards IPv4 packets (net.ipv4.ip_forward; read only)."""
         return self._nl.sysctl(self._path(ns), FORWARD_KEY) == "1"
 
-    @_recorded
+    @recorded
     def enable_masquerade(self: Lab, ns: NsKey, out_ifname: str) -> None:
         """ip netns exec NS nft 'add rule ip nslab postrouting oifname "IF" masquerade'
 
@@ -198,7 +182,7 @@ class NatVerbs:
             )
         self._nft_add(ns, rules, "postrouting", f'oifname "{out_ifname}" masquerade')
 
-    @_recorded
+    @recorded
     def publish_port(
         self: Lab,
         ns: NsKey,
@@ -243,7 +227,7 @@ class NatVerbs:
         rule = f"fib daddr type local {proto} dport {host_port} dnat to {ip}:{container_port}"
         self._nft_add(ns, rules, "prerouting", rule)
 
-    @_recorded
+    @recorded
     def serve_http(self: Lab, ns: NsKey, port: int = 80, *, text: str | None = None) -> Server:
         """ip netns exec NS python3 -m http.server PORT --bind 0.0.0.0 --directory DIR &
 
@@ -306,7 +290,7 @@ class NatVerbs:
         self._say(_in(ns, shlex.join(shown) + " &"))
         return Server(ns, port, proc.pid, str(log))
 
-    @_recorded
+    @recorded
     def stop_http(self: Lab, ns: NsKey, port: int = 80) -> None:
         """kill PID: end the web server that serve_http started on PORT in NS."""
         from .lab import _remove_entry
