@@ -217,6 +217,7 @@ def read_snapshot(lab: Lab, *, everything: bool = False, read_hidden: bool = Fal
         return (peer.get("ns"), peer["name"]) if peer else None
 
     peers = _resolve_peers(raw, nsid_of, journal_hint)
+    lab._nl.link_peers(_linked_paths(peers, {k: keys[k][1] for k in raw}))
     owned_paths = [
         keys[k][1] for k in raw
         if k in owned_named or (keys[k][0] == "hidden" and keys[k][2] in containers)
@@ -277,6 +278,18 @@ def _with_nat(lab: Lab, found: Namespace, forwarding: str | None) -> Namespace:
         forwarding=None if forwarding is None else forwarding == "1",
         nat_rules=read_nat_rules(lab, found.key) if nat else (),
     )
+
+
+def _linked_paths(
+    peers: dict[tuple[NsKey, int], Peer], paths: dict[NsKey, str | None]
+) -> dict[str | None, set[str | None]]:
+    """Which namespaces hold the peers of each namespace's veths (by path, both ways)."""
+    linked: dict[str | None, set[str | None]] = {}
+    for (key, _index), peer in peers.items():
+        if peer.visible and peer.ns != key and key in paths and peer.ns in paths:
+            linked.setdefault(paths[key], set()).add(paths[peer.ns])
+            linked.setdefault(paths[peer.ns], set()).add(paths[key])
+    return linked
 
 
 def _resolve_peers(
