@@ -295,13 +295,6 @@ class Netlink:
         except FileNotFoundError:
             pass
 
-    def forget(self, path: str | None) -> None:
-        """Close the cached socket into `path` (before its namespace goes away)."""
-        self.run(self._forget, path)
-
-    def inode(self, path: str | None) -> int:
-        return self.run(lambda: self._socket(path).inode)
-
     # -- reading ------------------------------------------------------------------
     def dump(self, path: str | None) -> dict[str, list[dict]]:
         """Links, addresses and main-table IPv4/IPv6 routes of one namespace, as dicts."""
@@ -411,22 +404,19 @@ class Netlink:
         ]
 
     def settle(self, path: str | None, timeout: float = 1.5) -> None:
-        """Wait until every link's operstate in the namespace agrees with its flags and
-        carrier (see `_settled`); returns at once when they already do."""
-        self.run(self._settle_many, [path], timeout)
+        """Wait until every veth's and bridge's operstate in the namespace agrees with its
+        flag and carrier (see `_settled`); at once when they already do. The kernel sets
+        operstate asynchronously (linkwatch: up to a second later), and `ip a` right
+        after `up` would otherwise still say DOWN."""
 
-    def _settle_many(self, paths: list[str | None], timeout: float) -> None:
-        """The kernel updates operstate asynchronously (linkwatch: up to a second later
-        for a bridge), so `ip a` right after `up` may still say UNKNOWN or DOWN."""
-        deadline = time.monotonic() + timeout
-        pending = list(paths)
-        while pending and time.monotonic() < deadline:
-            pending = [
-                p for p in pending
-                if not all(_settled(_link_dict(m)) for m in self._links_or_none(p))
-            ]  # a namespace gone meanwhile has no links left to wait for
-            if pending:
+        def wait() -> None:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline and not all(
+                _settled(_link_dict(m)) for m in self._links_or_none(path)
+            ):
                 time.sleep(0.005)
+
+        self.run(wait)
 
     def _links_or_none(self, path: str | None) -> list:
         try:
