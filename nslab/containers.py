@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from . import names
 from ._netlink import netns_path
 from ._record import recorded
-from .errors import AlreadyExists, KernelError, NotFound, PrivilegeError
+from .errors import AlreadyExists, KernelError, NotFound, PrivilegeError, did_you_mean
 from .journal import process_start
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ class ContainerVerbs:
             known = [e["name"] for e in self._journal.of_kind("process")]
             raise NotFound(
                 f"Container {name!r} is not running in this lab."
-                f"{names_hint(name, known)} Start it with lab.run_container({name!r})."
+                f"{did_you_mean(name, known)} Start it with lab.run_container({name!r})."
             )
         _remove_entry(self._nl, entry)
         self._journal.remove(entry)
@@ -213,12 +213,6 @@ def _no_ipv6(lab: Lab, ns: str) -> None:
     (no router solicitations or duplicate-address probes in captures and MAC tables)."""
     for scope in ("default", "all"):
         lab._nl.sysctl(lab._path(ns), f"net/ipv6/conf/{scope}/disable_ipv6", "1")
-
-
-def names_hint(name: str, known: list[str]) -> str:
-    from .errors import did_you_mean
-
-    return did_you_mean(name, known)
 
 
 def _start_process(name: str) -> int:

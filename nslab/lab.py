@@ -535,11 +535,12 @@ class Lab(ContainerVerbs, NatVerbs):
             )
         spec: dict[str, Any] = {"dst": str(network), "proto": 3}  # boot, as `ip route add`
         words = [f"ip route add {dst if dst == 'default' else network}"]
+        here = self.snapshot().ns(ns) or _EMPTY_NS
         if via is not None:
             gateway = names.check_ip(via)
             connected = [
                 ipaddress.ip_interface(a.cidr).network
-                for lk in (self.snapshot().ns(ns) or _EMPTY_NS).links
+                for lk in here.links
                 for a in lk.addresses
                 if lk.up
             ]
@@ -555,8 +556,7 @@ class Lab(ContainerVerbs, NatVerbs):
         if dev is not None:
             spec["oif"] = self._link(ns, dev, force=True, action="route through it")
             words.append(f"dev {_q(dev)}")
-        if any(r.dst == (dst if dst == "default" else str(network))
-               for r in (self.snapshot().ns(ns) or _EMPTY_NS).routes):
+        if any(r.dst == (dst if dst == "default" else str(network)) for r in here.routes):
             raise AlreadyExists(
                 f"{ns_label(ns)} already has a route to {dst}. Remove it first with "
                 f"lab.exec({ns!r}, 'ip route del {dst}') or choose another destination."
@@ -628,7 +628,7 @@ class Lab(ContainerVerbs, NatVerbs):
 
     def replay(self, calls: list[tuple[str, tuple, dict]]) -> None:
         """Reset, then perform `calls` (method name, args, kwargs) in order."""
-        keep = {k: v for k, v in self._checkpoints.items()}
+        keep = dict(self._checkpoints)
         self.reset()
         self._checkpoints = keep
         self._replaying = True
