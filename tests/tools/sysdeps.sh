@@ -12,6 +12,10 @@ have tcpdump   || need+=(tcpdump)
 have nsenter   || need+=(util-linux)
 have chromium  || need+=(chromium)
 python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+installed fonts-noto-cjk || need+=(fonts-noto-cjk)   # Chinese labels in drawings and pages
+have node      || need+=(nodejs)                      # configurable-http-proxy (JupyterHub)
+have npm       || need+=(npm)
 if [ "${1:-}" = "container" ]; then  # make test-container: podman builds from a debootstrap
   have docker && docker info >/dev/null 2>&1 || {
     have podman      || need+=(podman)
@@ -19,7 +23,12 @@ if [ "${1:-}" = "container" ]; then  # make test-container: podman builds from a
     have debootstrap || need+=(debootstrap)
   }
 fi
-if [ ${#need[@]} -eq 0 ]; then exit 0; fi
+proxy() {  # JupyterHub's proxy comes from npm, through npm's default registry
+  have configurable-http-proxy && return 0
+  [ "$(id -u)" -eq 0 ] || { echo "nslab's hub test needs: npm install -g configurable-http-proxy" >&2; return 0; }
+  npm install -g --silent configurable-http-proxy
+}
+if [ ${#need[@]} -eq 0 ]; then proxy; exit 0; fi
 if [ "$(id -u)" -ne 0 ]; then
   echo "nslab needs these Debian packages: ${need[*]}" >&2
   echo "Install them with: sudo apt-get install ${need[*]}" >&2
@@ -29,3 +38,4 @@ echo "Installing: ${need[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${need[@]}"
+proxy

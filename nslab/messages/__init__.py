@@ -1,0 +1,79 @@
+"""Every sentence nslab shows a user, as a named template: one catalogue, gettext-ready.
+
+    from .messages import say, say_n
+    raise AlreadyExists(say("netns.exists", name="test1"))
+    say_n("transcript.count", 2)             # "2 commands" (ngettext picks the form)
+
+The templates live in the domain modules beside this file, each a dict of
+key -> N_("template with {named} fields"), or, for plurals,
+key -> Nn_("singular {n} form", "plural {n} form"). N_ and Nn_ only mark the
+text for `pybabel extract -k N_ -k Nn_:1,2`; translation happens in `say`,
+before the fields are filled in, so names, addresses, Lab calls and `ip`
+commands stay verbatim in every language.
+
+Rules: one template per sentence (or per group of sentences shown together);
+never build a sentence by joining fragments from different functions; fields
+carry names, numbers and commands, not prose. A list of finished sentences may
+be joined with newlines.
+"""
+
+from __future__ import annotations
+
+import gettext
+from typing import Any
+
+from . import classroom, diagnosis, steps, system, tools, ui, verbs
+
+Template = str | tuple[str, str]
+
+_DOMAINS = (verbs, diagnosis, steps, ui, classroom, tools, system)
+
+
+def _merge() -> dict[str, Template]:
+    merged: dict[str, Template] = {}
+    for module in _DOMAINS:
+        for key, template in module.MESSAGES.items():
+            if key in merged:
+                raise RuntimeError(f"message key {key!r} is defined twice (in {module.__name__})")
+            merged[key] = template
+    return merged
+
+
+CATALOGUE: dict[str, Template] = _merge()
+
+_translations: gettext.NullTranslations = gettext.NullTranslations()
+
+
+def translations() -> gettext.NullTranslations:
+    """The active translations (English until a language is chosen)."""
+    return _translations
+
+
+def use(translations: gettext.NullTranslations) -> None:
+    """Make `translations` the active ones (the language choice lives above this)."""
+    global _translations
+    _translations = translations
+
+
+def _template(key: str) -> Template:
+    try:
+        return CATALOGUE[key]
+    except KeyError:
+        raise KeyError(f"no message {key!r} in nslab.messages; add it to a domain module") from None
+
+
+def say(key: str, /, **fields: Any) -> str:
+    """The message `key`, translated, with its named fields filled in."""
+    template = _template(key)
+    if isinstance(template, tuple):
+        raise TypeError(f"message {key!r} has plural forms: use say_n({key!r}, n, ...)")
+    return _translations.gettext(template).format(**fields)
+
+
+def say_n(key: str, n: int, /, **fields: Any) -> str:
+    """The plural message `key` for the count `n` (also available as {n})."""
+    template = _template(key)
+    if not isinstance(template, tuple):
+        raise TypeError(f"message {key!r} has one form: use say({key!r}, ...)")
+    singular, plural = template
+    return _translations.ngettext(singular, plural, n).format(n=n, **fields)

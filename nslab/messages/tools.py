@@ -1,0 +1,6 @@
+"""Messages: doctor, the CLI, the sandbox kernel, cleanup."""
+
+from ._mark import N_, Nn_  # noqa: F401
+
+MESSAGES: dict[str, str | tuple[str, str]] = {
+}
