@@ -22,11 +22,11 @@ from __future__ import annotations
 import gettext
 from typing import Any
 
-from . import classroom, diagnosis, steps, system, tools, ui, verbs
+from . import classroom, diagnosis, language, names, report, steps, system, tools, ui, verbs
 
 Template = str | tuple[str, str]
 
-_DOMAINS = (verbs, diagnosis, steps, ui, classroom, tools, system)
+_DOMAINS = (verbs, names, diagnosis, steps, ui, report, classroom, tools, system, language)
 
 
 def _merge() -> dict[str, Template]:
