@@ -102,7 +102,7 @@ def main() -> None:
             rows.append((title, best))
     finally:
         lab.reset()
-        lab._journal.delete()
+        lab.journal.delete()
     print(f"{'topology':<16} {'step':<9} {'nslab ms':>9} {'ip CLI ms':>10} {'ip/nslab':>9}")
     for title, b in rows:
         for step, n, i in (("build", b["nb"], b["ib"]), ("teardown", b["nt"], b["it"])):

@@ -97,7 +97,7 @@ def main() -> None:
             rows.append((n, t_snap, t_diff, t_draw, t_dot, t_refresh, t_click))
     finally:
         lab.reset()
-        lab._journal.delete()
+        lab.journal.delete()
 
     head = ("namespaces", "snapshot", "diff", "draw", "dot", "refresh", "click", "target",
             "ratio")

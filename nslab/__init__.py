@@ -8,6 +8,7 @@
 
 from .errors import (
     AlreadyExists,
+    CorruptJournal,
     InvalidAddress,
     InvalidFilter,
     InvalidName,
@@ -30,6 +31,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Address",
     "AlreadyExists",
+    "CorruptJournal",
     "ExecResult",
     "FetchResult",
     "HttpRequest",
@@ -57,6 +59,9 @@ __all__ = [
     "parse_ping",
 ]
 
+from . import snapshot as _snapshot  # noqa: E402
 from ._ipython import register as _register_ipython  # noqa: E402
+from .diff import diff as _diff  # noqa: E402
 
+_snapshot.use_diff(_diff)  # `after - before` (the data model does not import the renderer)
 _register_ipython()

@@ -24,21 +24,24 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pyroute2 import IPRoute
 from pyroute2.netlink.exceptions import NetlinkError
 
 from .errors import (
-    PRIVILEGE_FIXES,
     AlreadyExists,
     KernelError,
     NotFound,
     NotOwned,
     PrivilegeError,
+    privilege_fixes,
 )
+from .messages import say
 
 NETNS_DIR = "/run/netns"
+NETNS_LIMIT = "/proc/sys/user/max_net_namespaces"
 CLONE_NEWNET = 0x40000000
 MS_BIND, MS_REC, MS_SHARED = 0x1000, 0x4000, 1 << 20
 MNT_DETACH = 2
@@ -60,15 +63,22 @@ def _check(ret: int, what: str) -> None:
 def os_error(code: int, what: str) -> Exception:
     """Turn an errno into the matching nslab error."""
     if code in (errno.EPERM, errno.EACCES):
-        return PrivilegeError(
-            f"The kernel refused to {what}: this process lacks the privileges "
-            f"(CAP_NET_ADMIN and CAP_SYS_ADMIN). To fix it, {PRIVILEGE_FIXES}."
-        )
+        return PrivilegeError(say("kernel.no_privilege", what=what) + " " + privilege_fixes())
     if code == errno.EEXIST:
-        return AlreadyExists(f"Cannot {what}: it already exists.")
+        return AlreadyExists(say("kernel.exists", what=what))
     if code in (errno.ENODEV, errno.ENOENT, errno.ESRCH):
-        return NotFound(f"Cannot {what}: it does not exist.")
-    return KernelError(code, f"The kernel refused to {what}: {os.strerror(code)}.")
+        return NotFound(say("kernel.missing", what=what))
+    return KernelError(code, say("kernel.refused", what=what, error=os.strerror(code)))
+
+
+def limit_error(code: int, name: str, limit: str) -> KernelError:
+    """ENOSPC from a per-user-namespace limit: which one, its value, how to free or raise it."""
+    try:
+        value = Path(limit).read_text().strip()
+    except OSError:
+        value = "?"
+    key = limit.removeprefix("/proc/sys/").replace("/", ".")
+    return KernelError(code, say("kernel.limit", name=name, limit=limit, value=value, key=key))
 
 
 @dataclass
@@ -145,7 +155,7 @@ class Netlink:
             inode = os.stat(path).st_ino if path else os.fstat(self._home_fd).st_ino
         except FileNotFoundError:
             self._forget(path)
-            raise NotFound(f"Network namespace {path} does not exist.") from None
+            raise NotFound(say("kernel.no_netns_path", path=path)) from None
         cached = self._sockets.get(path)
         if cached and cached.inode == inode:
             return cached
@@ -158,7 +168,7 @@ class Netlink:
                 if _libc.setns(fd, CLONE_NEWNET) != 0:
                     code = ctypes.get_errno()
                     if code == errno.EINVAL:  # a plain file: being created (not yet mounted)
-                        raise NotFound(f"{path} is not a network namespace (yet).")
+                        raise NotFound(say("kernel.not_netns_yet", path=path))
                     raise os_error(code, f"enter namespace {path}")
                 try:
                     sock = _Socket.open_here(inode, fd)
@@ -185,6 +195,10 @@ class Netlink:
                 gone = True
             if gone:
                 self._forget(p)
+
+    def forget(self, path: str | None) -> None:
+        """Close the cached socket into `path` (it keeps a namespace alive)."""
+        self.run(self._forget, path)
 
     def _forget(self, path: str | None) -> None:
         old = self._sockets.pop(path, None)
@@ -226,7 +240,7 @@ class Netlink:
         try:
             os.close(os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0o444))
         except FileExistsError:
-            raise AlreadyExists(f"Namespace {name!r} already exists.") from None
+            raise AlreadyExists(say("kernel.netns_exists", name=name)) from None
         except PermissionError:
             raise os_error(errno.EPERM, f"create namespace {name!r}") from None
         return path
@@ -245,7 +259,11 @@ class Netlink:
     def _create_netns(self, name: str) -> int:
         path = self._name_file(name)
         try:
-            _check(_libc.unshare(CLONE_NEWNET), f"create namespace {name!r}")
+            if _libc.unshare(CLONE_NEWNET) != 0:
+                code = ctypes.get_errno()
+                if code == errno.ENOSPC:  # unshare(2): max_net_namespaces would be exceeded
+                    raise limit_error(code, name, NETNS_LIMIT)
+                raise os_error(code, f"create namespace {name!r}")
             try:
                 src = b"/proc/thread-self/ns/net"
                 _check(

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidName
+from .messages import say
 from .snapshot import NsKey, ns_label
 
 if TYPE_CHECKING:
-    from .lab import Lab
+    from ._kernel import Kernel
 
 
 @dataclass(frozen=True)
@@ -46,17 +47,16 @@ class Fdb:
         p.text(str(self))
 
 
-def read_fdb(lab: Lab, ns: NsKey, bridge: str) -> Fdb:
+def read_fdb(kernel: Kernel, ns: NsKey, bridge: str) -> Fdb:
     """The learned MAC table of `bridge` in `ns`, with each MAC's owner named."""
-    snap = lab.snapshot()
+    snap = kernel.snapshot()
     here = snap.ns(ns)
     link = here.link(bridge) if here else None
     if link is None or link.kind != "bridge":
-        lab._link(ns, bridge, force=True, action="read")  # NotFound with a hint
-        raise InvalidName(
-            f"{bridge!r} in {ns_label(ns)} is a {link.kind if link else 'missing link'}, not "
-            f"a bridge. Bridges there: {[lk.name for lk in here.links if lk.kind == 'bridge']}."
-        )
+        kernel.link(ns, bridge, force=True, action="read")  # NotFound with a hint
+        bridges = ", ".join(repr(lk.name) for lk in here.links if lk.kind == "bridge")
+        raise InvalidName(say("fdb.not_a_bridge", name=bridge, where=ns_label(ns),
+                              kind=link.kind if link else "-", bridges=bridges or "-"))
     names = {lk.index: lk.name for lk in here.links}
     owners = {
         lk.mac: f"{lk.name} in {n.label}"
@@ -65,7 +65,7 @@ def read_fdb(lab: Lab, ns: NsKey, bridge: str) -> Fdb:
     entries = [
         FdbEntry(names.get(e["port"], str(e["port"])), e["mac"],
                  owners.get(e["mac"], "?"), not e["permanent"])
-        for e in lab._nl.fdb(lab._path(ns))
+        for e in kernel.nl.fdb(kernel.path(ns))
         if e["master"] == link.index
     ]
     entries.sort(key=lambda e: (not e.learned, e.port, e.owner))

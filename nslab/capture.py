@@ -52,7 +52,6 @@ import graphviz
 
 from . import _sniff
 from .errors import (
-    PRIVILEGE_FIXES,
     InvalidFilter,
     KernelError,
     NotFound,
@@ -60,6 +59,7 @@ from .errors import (
     PrivilegeError,
     StepOrderError,
     did_you_mean,
+    privilege_fixes,
 )
 
 __all__ = ["Capture", "InvalidFilter", "Packet", "capture", "decode_pcap"]
@@ -394,11 +394,11 @@ def tcpdump_cannot_drop_privileges() -> bool:
     """True where tcpdump, started as uid 0, would fail to switch to its `tcpdump` user:
     the sandbox kernel, or any user namespace that denies setgroups or leaves that user
     (or its group) unmapped. Elsewhere (real root, Docker, an ordinary user) it works."""
-    from .sandbox import _userns_is_initial, in_sandbox
+    from ._userns import in_sandbox, userns_is_initial
 
     if in_sandbox():
         return True
-    if os.geteuid() != 0 or _userns_is_initial():
+    if os.geteuid() != 0 or userns_is_initial():
         return False
     try:
         if Path("/proc/self/setgroups").read_text().strip() == "deny":
@@ -633,7 +633,7 @@ class Capture:
             )
         if "ermission" in stderr or "not permitted" in stderr:
             return PrivilegeError(
-                f"Not allowed to capture on {self.where} ({said}). To fix: {PRIVILEGE_FIXES}."
+                f"Not allowed to capture on {self.where} ({said}). {privilege_fixes()}"
             )
         return KernelError(f"tcpdump could not capture on {self.where}: {said}")
 

@@ -31,13 +31,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return doctor.main(rest)
         if args.command == "cleanup":
-            from .lab import cleanup
-
-            removed = cleanup(include_live=args.all)
-            for line in removed:
-                print(f"removed {line}")
-            print(f"nslab cleanup: {len(removed)} object(s) removed")
-            return 0
+            return _cleanup(include_live=args.all)
         if args.command == "lab":
             from . import sandbox
 
@@ -50,6 +44,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nslab {args.command}: {exc}", file=sys.stderr)
         return 1
     return 2
+
+
+def _cleanup(*, include_live: bool) -> int:
+    """`nslab cleanup`: what was removed, what no longer matched, what could not be read."""
+    from .errors import CorruptJournal
+    from .lab import cleanup
+    from .messages import say, say_n
+
+    notes: list[str] = []
+    status = 0
+    try:
+        removed = cleanup(include_live=include_live, notes=notes)
+    except CorruptJournal as exc:
+        removed, status = exc.removed, 1
+        print(f"nslab cleanup: {exc}", file=sys.stderr)
+    for line in removed:
+        print(say("cleanup.removed_line", what=line))
+    for note in notes:
+        print(note)
+    print(say_n("cleanup.summary", len(removed)))
+    return status
 
 
 if __name__ == "__main__":

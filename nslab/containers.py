@@ -22,23 +22,20 @@ import subprocess
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from . import names
-from ._netlink import netns_path
+from ._kernel import children, netns_path, q
 from ._record import recorded
-from .errors import AlreadyExists, KernelError, NotFound, PrivilegeError, did_you_mean
+from ._verbs import ExecResult, Verbs
+from .errors import AlreadyExists, KernelError, NotFound, PrivilegeError, privilege_fixes
 from .journal import process_start
-
-if TYPE_CHECKING:
-    from .lab import ExecResult, Lab
+from .messages import say
 
 DOCKER_HOST = "docker-host"
 BRIDGE = "docker0"
 SUBNET = ipaddress.ip_network("172.17.0.0/16")
 GATEWAY = "172.17.0.1"
 LOOP = "while true; do sleep 3600; done"
-_children: dict[int, subprocess.Popen] = {}  # keep Popen objects, so no ResourceWarning
 
 
 @dataclass(frozen=True)
@@ -51,39 +48,38 @@ class Container:
     key: str
 
     def __str__(self) -> str:
-        return f"container {self.name}: {self.ip} (namespace {self.key}, hidden)"
+        return say("container.str", name=self.name, ip=self.ip, key=self.key)
 
     def _repr_pretty_(self, p, cycle: bool) -> None:  # no PID: outputs stay deterministic
         p.text(str(self))
 
 
-class ContainerVerbs:
-    """The container verbs of Lab (mixed into it)."""
+class ContainerVerbs(Verbs):
+    """docker run / rm / exec / ps / network inspect, emulated with real namespaces.
+
+    Its parts are the link verbs (add_veth, set_master, ...), which Lab also has."""
 
     @recorded
-    def run_container(self: Lab, name: str, *, image: str = "busybox") -> Container:
+    def run_container(self, name: str, *, image: str = "busybox") -> Container:
         """docker run -d --name NAME busybox /bin/sh -c "while true; do sleep 3600; done" """
         names.check_netns_name(name)
         if len(f"veth-{name}".encode()) > 15:
-            raise names.InvalidName(
-                f"Container name {name!r} is too long: its host-side interface "
-                f"'veth-{name}' would exceed 15 bytes. Use at most 10 characters."
-            )
-        if self._journal.find("process", name):
-            raise AlreadyExists(
-                f"Container {name!r} is already running in this lab. Use it, stop it with "
-                f"lab.stop_container({name!r}), or pick another name."
-            )
+            raise names.InvalidName(say("container.name_too_long", name=name,
+                                        ifname=f"veth-{name}"))
+        k = self.kernel
+        if k.journal.find("process", name):
+            raise AlreadyExists(say("container.running", name=name,
+                                    call=f"lab.stop_container({name!r})"))
         with self._parts():
             self._ensure_docker_host()
             address = self._next_container_ip()
-            entry = self._journal.add("process", name, ip=address, image=image)
+            entry = k.journal.add("process", name, ip=address, image=image)
             try:
                 pid = _start_process(name)
             except BaseException:
-                self._journal.remove(entry)
+                k.journal.remove(entry)
                 raise
-            self._journal.update(entry, pid=pid, start=process_start(pid))
+            k.journal.update(entry, pid=pid, start=process_start(pid))
             key = f"@{name}"
             try:
                 _no_ipv6(self, key)  # like Docker on a network without IPv6
@@ -97,48 +93,45 @@ class ContainerVerbs:
             except BaseException:
                 self.stop_container(name)
                 raise
-        self._say(f"# docker run -d --name {shlex.quote(name)} {image} /bin/sh -c {LOOP!r}")
+        self._say(f"# docker run -d --name {q(name)} {image} /bin/sh -c {LOOP!r}")
         return Container(name, pid, address, key)
 
     @recorded
-    def stop_container(self: Lab, name: str) -> None:
-        """docker rm -f NAME: end its process; its namespace and veth go with it."""
-        from .lab import _remove_entry
+    def stop_container(self, name: str) -> None:
+        """docker rm -f NAME: end its process; its namespace and veth go with it.
 
-        entry = self._journal.find("process", name)
+        Waits (at most 1 s) until the kernel has removed them, so the next snapshot
+        shows the settled state, as Docker's would."""
+        k = self.kernel
+        entry = k.journal.find("process", name)
         if entry is None:
-            known = [e["name"] for e in self._journal.of_kind("process")]
-            raise NotFound(
-                f"Container {name!r} is not running in this lab."
-                f"{did_you_mean(name, known)} Start it with lab.run_container({name!r})."
-            )
-        _remove_entry(self._nl, entry)
-        self._journal.remove(entry)
-        for link in [e for e in self._journal.of_kind("link") if e.get("ns") == f"@{name}"]:
-            self._journal.remove(link)
-        gone = self._journal.find("link", f"veth-{name}", ns=DOCKER_HOST)
+            k.container_path(name)  # raises NotFound, with a hint
+        path = f"/proc/{entry['pid']}/ns/net"  # type: ignore[index]
+        going = k.outside_peers(f"@{name}")
+        k.remove(entry)  # type: ignore[arg-type]
+        k.forget_links_in(f"@{name}")
+        gone = k.journal.find("link", f"veth-{name}", ns=DOCKER_HOST)
         if gone:
-            self._journal.remove(gone)
-        self._say(f"# docker rm -f {shlex.quote(name)}")
+            k.journal.remove(gone)
+        k.wait_removed(path, going)
+        self._say(f"# docker rm -f {q(name)}")
 
-    def containers(self: Lab) -> list[Container]:
+    def containers(self) -> list[Container]:
         """The containers of this lab that are running, like `docker ps`."""
         return [
             Container(e["name"], e["pid"], e["ip"], f"@{e['name']}")
-            for e in self._journal.of_kind("process")
+            for e in self.kernel.journal.of_kind("process")
             if e.get("start") and process_start(e["pid"]) == e["start"]
         ]
 
     def container_exec(
-        self: Lab, name: str, command: str | Sequence[str], *, timeout: float = 30
+        self, name: str, command: str | Sequence[str], *, timeout: float = 30
     ) -> ExecResult:
         """docker exec NAME COMMAND: run a real command inside the container."""
-        from .lab import ExecResult
-
-        path = self._container_path(name)
+        path = self.kernel.container_path(name)
         pid = path.split("/")[2]
         argv = shlex.split(command) if isinstance(command, str) else list(command)
-        self._nl.settle(path)  # so `ip a` shows the states the kernel settles on
+        self.kernel.nl.settle(path)  # so `ip a` shows the states the kernel settles on
         proc = subprocess.run(
             ["nsenter", "-t", pid, "-n", "-u", "--", *argv],
             capture_output=True, text=True, timeout=timeout,
@@ -146,9 +139,9 @@ class ContainerVerbs:
         shown = command if isinstance(command, str) else shlex.join(argv)
         return ExecResult(f"docker exec {name} {shown}", proc.returncode, proc.stdout, proc.stderr)
 
-    def network_inspect(self: Lab) -> list[dict]:
+    def network_inspect(self) -> list[dict]:
         """What `docker network inspect bridge` would show for the lab's docker0."""
-        snap = self.snapshot()
+        snap = self.kernel.snapshot()
         containers = {}
         for c in self.containers():
             eth0 = snap.link(c.key, "eth0")
@@ -167,30 +160,29 @@ class ContainerVerbs:
         }]
 
     @recorded
-    def reveal(self: Lab, name: str, *, as_name: str | None = None) -> str:
+    def reveal(self, name: str, *, as_name: str | None = None) -> str:
         """ip netns attach NAME PID: make a container's hidden namespace visible by name."""
+        k = self.kernel
         as_name = as_name or name
         names.check_netns_name(as_name)
-        path = self._container_path(name)
+        path = k.container_path(name)
         if os.path.exists(netns_path(as_name)):
-            raise AlreadyExists(
-                f"Namespace {as_name!r} already exists, so the container cannot take that "
-                f"name. Pass another: lab.reveal({name!r}, as_name='{name}-c')."
-            )
-        entry = self._journal.add("netns", as_name)
+            raise AlreadyExists(say("container.reveal_taken", name=as_name,
+                                    call=f"lab.reveal({name!r}, as_name='{name}-c')"))
+        entry = k.journal.add("netns", as_name)
         try:
-            self._nl.attach_netns(as_name, path)
+            k.nl.attach_netns(as_name, path)
         except BaseException:
-            self._journal.remove(entry)
+            k.journal.remove(entry)
             raise
-        self._journal.update(entry, inode=os.stat(netns_path(as_name)).st_ino)
-        self._say(f"ip netns attach {shlex.quote(as_name)} {path.split('/')[2]}")
+        k.journal.update(entry, inode=os.stat(netns_path(as_name)).st_ino)
+        self._say(f"ip netns attach {q(as_name)} {path.split('/')[2]}")
         return as_name
 
     # -- helpers --------------------------------------------------------------------
-    def _ensure_docker_host(self: Lab) -> None:
+    def _ensure_docker_host(self) -> None:
         """The docker-host namespace with docker0, once per lab."""
-        if self._journal.find("netns", DOCKER_HOST):
+        if self.kernel.journal.find("netns", DOCKER_HOST):
             return
         self.add_netns(DOCKER_HOST)  # AlreadyExists if someone else has that name
         _no_ipv6(self, DOCKER_HOST)
@@ -199,20 +191,21 @@ class ContainerVerbs:
         self.add_addr(DOCKER_HOST, BRIDGE, f"{GATEWAY}/{SUBNET.prefixlen}")
         self.set_up(DOCKER_HOST, BRIDGE)
 
-    def _next_container_ip(self: Lab) -> str:
+    def _next_container_ip(self) -> str:
         """172.17.0.2, .3, ...: the lowest free address, like Docker's IPAM."""
-        used = {e.get("ip") for e in self._journal.of_kind("process")}
+        used = {e.get("ip") for e in self.kernel.journal.of_kind("process")}
         for host in SUBNET.hosts():
             if str(host) != GATEWAY and str(host) not in used:
                 return str(host)
-        raise KernelError(f"No free address left in {SUBNET}. Stop a container first.")
+        raise KernelError(say("container.no_address", subnet=str(SUBNET)))
 
 
-def _no_ipv6(lab: Lab, ns: str) -> None:
+def _no_ipv6(verbs: Verbs, ns: str) -> None:
     """Turn IPv6 off in a namespace, so only the lab's own traffic crosses docker0
     (no router solicitations or duplicate-address probes in captures and MAC tables)."""
+    k = verbs.kernel
     for scope in ("default", "all"):
-        lab._nl.sysctl(lab._path(ns), f"net/ipv6/conf/{scope}/disable_ipv6", "1")
+        k.nl.sysctl(k.path(ns), f"net/ipv6/conf/{scope}/disable_ipv6", "1")
 
 
 def _start_process(name: str) -> int:
@@ -225,30 +218,25 @@ def _start_process(name: str) -> int:
             start_new_session=True,
         )
     except FileNotFoundError:
-        raise NotFound(
-            "`unshare` is not installed. Install it: apt-get install util-linux"
-        ) from None
+        raise NotFound(say("container.no_unshare")) from None
     mine = os.stat("/proc/self/ns/net").st_ino
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             err = proc.stderr.read().decode() if proc.stderr else ""
             if "Operation not permitted" in err:
-                from .errors import PRIVILEGE_FIXES
-
                 raise PrivilegeError(
-                    f"Cannot start container {name!r}: unshare was refused. To fix it, "
-                    f"{PRIVILEGE_FIXES}."
+                    say("container.unshare_refused", name=name) + " " + privilege_fixes()
                 )
-            raise KernelError(f"Container {name!r} exited at once: {err.strip()}")
+            raise KernelError(say("container.exited", name=name, error=err.strip()))
         try:
             if os.stat(f"/proc/{proc.pid}/ns/net").st_ino != mine:
                 proc.stderr.close()  # type: ignore[union-attr]
-                _children[proc.pid] = proc
+                children[proc.pid] = proc
                 return proc.pid
         except FileNotFoundError:
             pass
         time.sleep(0.002)
     os.kill(proc.pid, 9)
     proc.wait()
-    raise KernelError(f"Container {name!r} did not get its own namespace within 5 s.")
+    raise KernelError(say("container.no_namespace", name=name))

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from .sandbox import DISPLAY_NAME as SANDBOX_DISPLAY_NAME
-from .sandbox import in_sandbox
+from ._userns import DISPLAY_NAME as SANDBOX_DISPLAY_NAME
+from ._userns import in_sandbox
 
 # Bit numbers from linux/capability.h.
 CAPS = {"CAP_NET_ADMIN": 12, "CAP_NET_RAW": 13, "CAP_SYS_ADMIN": 21}

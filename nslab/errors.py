@@ -13,6 +13,7 @@ for code that does not know nslab::
      ├── NotOwned(NslabError, PermissionError)      object not created by this lab
      ├── PrivilegeError(NslabError, PermissionError)  missing root/capabilities
      ├── LabInUse(NslabError, RuntimeError)         another live process owns the lab
+     ├── CorruptJournal(NslabError, ValueError)     a lab's journal cannot be read
      ├── UnsafeTarget(NslabError, ValueError)       traffic would leave the lab
      ├── StepOrderError(NslabError, RuntimeError)   a tutorial step is missing
      └── KernelError(NslabError, OSError)           any other refusal by the kernel
@@ -23,11 +24,12 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-PRIVILEGE_FIXES = (
-    "run as root (sudo), "
-    "or in Docker add `--cap-add NET_ADMIN --cap-add SYS_ADMIN` (plus NET_RAW for ping), "
-    "or use the rootless sandbox kernel ('Python 3 (nslab sandbox)', started by `nslab lab`)"
-)
+from .messages import say
+
+
+def privilege_fixes() -> str:
+    """How to get the capabilities nslab needs (one clause, ends a sentence)."""
+    return say("privilege.fixes")  # a whole sentence: "To fix it, run as root ..."
 
 
 class NslabError(Exception):
@@ -66,6 +68,15 @@ class LabInUse(NslabError, RuntimeError):
     """Another live process owns a lab of the same name."""
 
 
+class CorruptJournal(NslabError, ValueError):
+    """A journal file that is not a journal (bad JSON, missing fields): nothing of it
+    is guessed at or removed. `removed`: what a cleanup removed from the other journals."""
+
+    def __init__(self, message: str, removed: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.removed = removed or []
+
+
 class UnsafeTarget(NslabError, ValueError):
     """Traffic would go to an address outside the lab's own namespaces."""
 
@@ -83,8 +94,8 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     options = sorted(c for c in candidates if c)
     close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
     if close:
-        return f" Did you mean {close[0]!r}?"
+        return " " + say("hint.did_you_mean", name=close[0])
     if options:
-        shown = ", ".join(repr(o) for o in options[:8])
-        return f" Known: {shown}{' ...' if len(options) > 8 else ''}."
+        shown = ", ".join(repr(o) for o in options[:8]) + (" ..." if len(options) > 8 else "")
+        return " " + say("hint.known", names=shown)
     return ""

@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import LabInUse
+from .errors import CorruptJournal, LabInUse
+from .messages import say
 
 Entry = dict[str, Any]  # {"kind": "netns"|"link"|"process", "name": ..., ...}
 
@@ -74,10 +75,8 @@ class Journal:
         if path.exists():
             old = cls.load(path)
             if old.owner_pid != me and is_alive(old.owner_pid, old.owner_start):
-                raise LabInUse(
-                    f"Lab {lab!r} is in use by another live process (PID {old.owner_pid}). "
-                    f"Use another name, e.g. Lab(name='{lab}-2'), or stop that process first."
-                )
+                raise LabInUse(say("journal.in_use", lab=lab, pid=old.owner_pid,
+                                   call=f"Lab(name='{lab}-2')"))
             data["entries"] = old.entries
         journal = cls(path, data)
         journal.save()
@@ -85,16 +84,43 @@ class Journal:
 
     @classmethod
     def load(cls, path: Path) -> Journal:
-        return cls(path, json.loads(path.read_text()))
+        """Read one journal; CorruptJournal (naming the file and what to do) if it is not one.
+
+        Writes are atomic (a rename), so a bad file is a hand edit, a full disk or a bug:
+        nothing of it is guessed at.
+        """
+        try:
+            data = json.loads(path.read_text())
+            if not isinstance(data, dict) or not isinstance(data.get("entries", []), list):
+                raise ValueError("not a journal object")
+            journal = cls(path, data)
+            if not all(isinstance(e, dict) and "kind" in e and "name" in e
+                       for e in journal.entries):
+                raise ValueError("an entry without kind or name")
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+            raise CorruptJournal(say("journal.corrupt", path=str(path), lab=path.stem,
+                                     reason=str(exc))) from None
+        return journal
+
+    @classmethod
+    def scan(cls, directory: Path | None = None) -> tuple[list[Journal], list[CorruptJournal]]:
+        """Every journal in the state directory, and the files that are not journals."""
+        directory = directory or state_dir()
+        good: list[Journal] = []
+        bad: list[CorruptJournal] = []
+        for path in sorted(directory.glob("*.json")) if directory.is_dir() else []:
+            try:
+                good.append(cls.load(path))
+            except CorruptJournal as exc:
+                bad.append(exc)
+            except FileNotFoundError:
+                continue  # deleted while we looked (a lab's own cleanup)
+        return good, bad
 
     @classmethod
     def all(cls, directory: Path | None = None) -> Iterator[Journal]:
-        directory = directory or state_dir()
-        for path in sorted(directory.glob("*.json")) if directory.is_dir() else []:
-            try:
-                yield cls.load(path)
-            except (ValueError, KeyError, OSError):
-                continue  # a half-written file from a crash mid-rename cannot exist; skip junk
+        """Every readable journal (see `scan` for the unreadable ones)."""
+        yield from cls.scan(directory)[0]
 
     @property
     def owner_alive(self) -> bool:

@@ -26,32 +26,28 @@ import json
 import os
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 import time
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import names
+from ._kernel import NAT_TABLE as TABLE
+from ._kernel import WWW, children, in_ns
 from ._record import recorded
-from .containers import _children
+from ._verbs import Verbs
 from .errors import AlreadyExists, InvalidAddress, InvalidName, KernelError, NotFound, NotOwned
 from .journal import process_start, state_dir
 from .snapshot import NsKey, ns_label
 
-if TYPE_CHECKING:
-    from .lab import Lab
-
-TABLE = "nslab"  # nft table `ip nslab`, inside the lab namespace
 CHAINS = {
     "postrouting": "type nat hook postrouting priority srcnat; policy accept;",
     "prerouting": "type nat hook prerouting priority dstnat; policy accept;",
 }
 FORWARD_KEY = "net/ipv4/ip_forward"
-WWW = "www"  # web roots live in state_dir()/www/LAB-NS-PORT
 
 # -- results ---------------------------------------------------------------------------
 
@@ -144,24 +140,24 @@ def _read(path: str) -> str:
 # -- the verbs -------------------------------------------------------------------------
 
 
-class NatVerbs:
-    """Forwarding, NAT, port publishing and HTTP verbs of Lab (mixed into it)."""
+class NatVerbs(Verbs):
+    """Forwarding, NAT, port publishing and HTTP verbs of Lab."""
 
     @recorded
-    def set_forwarding(self: Lab, ns: NsKey, on: bool = True) -> None:
+    def set_forwarding(self, ns: NsKey, on: bool = True) -> None:
         """ip netns exec NS sysctl -w net.ipv4.ip_forward=1 (0 with on=False)"""
         if not isinstance(on, bool):
             raise ValueError(f"on={on!r} is not True or False. Use set_forwarding(NS, True).")
         path = self._nat_ns(ns, "IPv4 forwarding", "set_forwarding", "change net.ipv4.ip_forward")
-        self._nl.sysctl(path, FORWARD_KEY, "1" if on else "0")
-        self._say(_in(ns, f"sysctl -w net.ipv4.ip_forward={int(on)}"))
+        self.kernel.nl.sysctl(path, FORWARD_KEY, "1" if on else "0")
+        self._say(in_ns(ns, f"sysctl -w net.ipv4.ip_forward={int(on)}"))
 
-    def forwarding(self: Lab, ns: NsKey) -> bool:
+    def forwarding(self, ns: NsKey) -> bool:
         """Whether the namespace forwards IPv4 packets (net.ipv4.ip_forward; read only)."""
-        return self._nl.sysctl(self._path(ns), FORWARD_KEY) == "1"
+        return self.kernel.nl.sysctl(self.kernel.path(ns), FORWARD_KEY) == "1"
 
     @recorded
-    def enable_masquerade(self: Lab, ns: NsKey, out_ifname: str) -> None:
+    def enable_masquerade(self, ns: NsKey, out_ifname: str) -> None:
         """ip netns exec NS nft 'add rule ip nslab postrouting oifname "IF" masquerade'
 
         Packets leaving NS through OUT_IFNAME get OUT_IFNAME's address as their source,
@@ -169,9 +165,9 @@ class NatVerbs:
         """
         _check_nft_ifname(out_ifname)
         path = self._nat_ns(ns, "firewall", "enable_masquerade", "add a NAT rule")
-        if self._nl.link_index(path, out_ifname) is None:
+        if self.kernel.nl.link_index(path, out_ifname) is None:
             raise NotFound(
-                self._missing_link(ns, out_ifname)
+                self.kernel.missing_link(ns, out_ifname)
                 + f" Then masquerade on it: lab.enable_masquerade({ns!r}, {out_ifname!r})."
             )
         rules = self._nft_rules(ns)
@@ -184,7 +180,7 @@ class NatVerbs:
 
     @recorded
     def publish_port(
-        self: Lab,
+        self,
         ns: NsKey,
         host_port: int,
         container_addr: str,
@@ -213,7 +209,7 @@ class NatVerbs:
                 f"containers. Use one such as '172.17.0.2': {example}."
             )
         self._nat_ns(ns, "firewall", "publish_port", "add a NAT rule")
-        self._check_target(ns, ip)  # the rule may only lead to an address inside the lab
+        self.kernel.check_target(ns, ip)  # the rule may only lead to an address inside the lab
         rules = self._nft_rules(ns)
         taken = [r for r in rules["rules"] if _dnat_port(r) == (proto, host_port)]
         if taken:
@@ -228,7 +224,7 @@ class NatVerbs:
         self._nft_add(ns, rules, "prerouting", rule)
 
     @recorded
-    def serve_http(self: Lab, ns: NsKey, port: int = 80, *, text: str | None = None) -> Server:
+    def serve_http(self, ns: NsKey, port: int = 80, *, text: str | None = None) -> Server:
         """ip netns exec NS python3 -m http.server PORT --bind 0.0.0.0 --directory DIR &
 
         A real web server process inside NS; its page says who it is (or `text`).
@@ -237,33 +233,35 @@ class NatVerbs:
         _check_port("port", port, f"lab.serve_http({ns!r}, 80)")
         if text is not None and not isinstance(text, str):
             raise ValueError(f"text={text!r} is not a string. Pass the page's text, or None.")
-        path = self._path(ns)
-        if not self._owns_ns(ns):
+        path = self.kernel.path(ns)
+        if not self.kernel.owns(ns):
             raise NotOwned(
                 f"Namespace {ns!r} was not created by this lab, so nslab will not start a "
                 "web server in it. Use a namespace of this lab, e.g. "
-                f"lab.serve_http({(self.owned_netns() or ['test1'])[0]!r}, 80)."
+                f"lab.serve_http({(self.kernel.owned_netns() or ['test1'])[0]!r}, 80)."
             )
         name = f"{ns}:{port}"
-        old = self._journal.find("server", name)
+        old = self.kernel.journal.find("server", name)
         if old is not None and _alive(old):
             raise AlreadyExists(
                 f"A web server already listens on port {port} in {ns_label(ns)}. Use it, "
                 f"stop it with lab.stop_http({ns!r}, {port}), or pick another port."
             )
         if old is not None:
-            self._journal.remove(old)  # it died: forget it
+            self.kernel.journal.remove(old)  # it died: forget it
         if port < 1024 and not _can_bind_low_ports():
             # a container that dropped CAP_NET_BIND_SERVICE: let this lab namespace (only
             # it) bind low ports, as Docker does inside its containers
-            self._nl.sysctl(path, "net/ipv4/ip_unprivileged_port_start", "0")
-        root = state_dir() / WWW / f"{self.name}-{ns}-{port}"
+            self.kernel.nl.sysctl(path, "net/ipv4/ip_unprivileged_port_start", "0")
+        root = state_dir() / WWW / f"{self.kernel.journal.lab}-{ns}-{port}"
         root.mkdir(parents=True, exist_ok=True)
         (root / "index.html").write_text(text if text is not None else self._greeting(ns, path))
         log = root.parent / f"{root.name}.log"
-        entry = self._journal.add("server", name, ns=ns, port=port, dir=str(root), log=str(log))
+        entry = self.kernel.journal.add(
+            "server", name, ns=ns, port=port, dir=str(root), log=str(log)
+        )
         argv = [
-            *self._enter_argv(ns), sys.executable, "-u", "-m", "http.server", str(port),
+            *self.kernel.enter_argv(ns), sys.executable, "-u", "-m", "http.server", str(port),
             "--bind", "0.0.0.0", "--directory", str(root),
         ]
         proc = None
@@ -273,43 +271,37 @@ class NatVerbs:
                     argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
                     start_new_session=True,
                 )
-            _children[proc.pid] = proc
-            self._journal.update(entry, pid=proc.pid, start=process_start(proc.pid))
+            children[proc.pid] = proc
+            self.kernel.journal.update(entry, pid=proc.pid, start=process_start(proc.pid))
             _wait_listening(proc, str(log), ns, port)
         except BaseException:
-            from .lab import _remove_entry
-
-            _remove_entry(self._nl, entry)  # kills it by PID if it runs; removes its files
-            self._journal.remove(entry)
+            self.kernel.remove(entry)  # kills it by PID if it runs; removes its files
             if proc is not None:
-                _children.pop(proc.pid, None)
+                children.pop(proc.pid, None)
                 proc.wait()
             raise
         shown = ["python3", "-m", "http.server", str(port), "--bind", "0.0.0.0",
                  "--directory", str(root)]
-        self._say(_in(ns, shlex.join(shown) + " &"))
+        self._say(in_ns(ns, shlex.join(shown) + " &"))
         return Server(ns, port, proc.pid, str(log))
 
     @recorded
-    def stop_http(self: Lab, ns: NsKey, port: int = 80) -> None:
+    def stop_http(self, ns: NsKey, port: int = 80) -> None:
         """kill PID: end the web server that serve_http started on PORT in NS."""
-        from .lab import _remove_entry
-
-        entry = self._journal.find("server", f"{ns}:{port}")
+        entry = self.kernel.journal.find("server", f"{ns}:{port}")
         if entry is None:
-            known = [e["name"] for e in self._journal.of_kind("server")]
+            known = [e["name"] for e in self.kernel.journal.of_kind("server")]
             shown = ", ".join(known) or "none"
             raise NotFound(
                 f"No web server of this lab listens on port {port} in {ns_label(ns)} "
                 f"(running: {shown}). Start one with lab.serve_http({ns!r}, {port})."
             )
-        _remove_entry(self._nl, entry)
-        self._journal.remove(entry)
+        self.kernel.remove(entry)
         self._say(f"# kill the web server on port {port} in {ns_label(ns)} (by its PID)")
 
-    def http_server(self: Lab, ns: NsKey, port: int = 80) -> Server:
+    def http_server(self, ns: NsKey, port: int = 80) -> Server:
         """The web server serve_http started on PORT in NS."""
-        entry = self._journal.find("server", f"{ns}:{port}")
+        entry = self.kernel.journal.find("server", f"{ns}:{port}")
         if entry is None or "pid" not in entry:
             raise NotFound(
                 f"No web server of this lab on port {port} in {ns_label(ns)}. Start one with "
@@ -317,17 +309,17 @@ class NatVerbs:
             )
         return Server(ns, port, entry["pid"], entry["log"])
 
-    def http_log(self: Lab, ns: NsKey, port: int = 80) -> list[HttpRequest]:
+    def http_log(self, ns: NsKey, port: int = 80) -> list[HttpRequest]:
         """The access log of the web server on PORT in NS: who asked for what."""
         return self.http_server(ns, port).requests()
 
-    def fetch(self: Lab, ns: NsKey, url: str, *, timeout: float = 3) -> FetchResult:
+    def fetch(self, ns: NsKey, url: str, *, timeout: float = 3) -> FetchResult:
         """ip netns exec NS curl URL: an HTTP GET from inside NS, only to lab addresses."""
         ip, url = _check_url(url)
         if not 0 < timeout <= 60:
             raise ValueError(f"timeout={timeout} is out of range. Use 0 to 60 seconds.")
-        self._check_target(ns, ip)
-        argv = [*self._enter_argv(ns), sys.executable, "-I", "-c", _FETCH, url, str(timeout)]
+        self.kernel.check_target(ns, ip)
+        argv = [*self.kernel.enter_argv(ns), sys.executable, "-I", "-c", _FETCH, url, str(timeout)]
         try:
             proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout + 10)
         except subprocess.TimeoutExpired:
@@ -341,16 +333,16 @@ class NatVerbs:
         return FetchResult(ns, url, out["status"], out["body"], out["error"])
 
     # -- helpers --------------------------------------------------------------------
-    def _nat_ns(self: Lab, ns: NsKey, thing: str, verb: str, action: str) -> str:
+    def _nat_ns(self, ns: NsKey, thing: str, verb: str, action: str) -> str:
         """The path of a namespace this lab created; the host and others are refused."""
         if ns is None:
             raise NotOwned(
                 f"nslab never changes the host's {thing}, so it will not {action} there. "
                 f"Do it inside one of the lab's namespaces, e.g. lab.{verb}('docker-host', ...)."
             )
-        path = self._path(ns)
-        if not self._owns_ns(ns):
-            mine = ", ".join(repr(n) for n in self.owned_netns()) or "none yet"
+        path = self.kernel.path(ns)
+        if not self.kernel.owns(ns):
+            mine = ", ".join(repr(n) for n in self.kernel.owned_netns()) or "none yet"
             raise NotOwned(
                 f"Namespace {ns!r} was not created by this lab, so nslab will not {action} in "
                 f"it. Use one of the lab's namespaces ({mine})."
@@ -358,18 +350,18 @@ class NatVerbs:
         assert path is not None
         return path
 
-    def _nft(self: Lab, ns: NsKey, args: list[str], stdin: str | None = None) -> Any:
+    def _nft(self, ns: NsKey, args: list[str], stdin: str | None = None) -> Any:
         if ns is None:  # belt and braces: never the host's firewall
             raise NotOwned("nslab never runs nft in the host namespace.")
         try:
             return subprocess.run(
-                [*self._enter_argv(ns), "nft", *args],
+                [*self.kernel.enter_argv(ns), "nft", *args],
                 input=stdin, capture_output=True, text=True, timeout=30,
             )
         except FileNotFoundError:
             raise NotFound("`nft` is not installed. Install it: apt-get install nftables") from None
 
-    def _nft_rules(self: Lab, ns: NsKey) -> dict[str, Any]:
+    def _nft_rules(self, ns: NsKey) -> dict[str, Any]:
         """The `ip nslab` table in NS: which chains exist, and its rules (JSON objects)."""
         proc = self._nft(ns, ["-j", "list", "table", "ip", TABLE])
         if proc.returncode != 0:
@@ -384,7 +376,7 @@ class NatVerbs:
             "rules": [i["rule"] for i in items if "rule" in i],
         }
 
-    def _nft_add(self: Lab, ns: NsKey, current: dict[str, Any], chain: str, rule: str) -> None:
+    def _nft_add(self, ns: NsKey, current: dict[str, Any], chain: str, rule: str) -> None:
         """Add RULE to CHAIN in one nft transaction (creating table and chain if needed)."""
         commands = []
         if not current["table"]:
@@ -392,23 +384,23 @@ class NatVerbs:
         if chain not in current["chains"]:
             commands.append(f"add chain ip {TABLE} {chain} {{ {CHAINS[chain]} }}")
         commands.append(f"add rule ip {TABLE} {chain} {rule}")
-        path = self._path(ns)
+        path = self.kernel.path(ns)
         inode = os.stat(path).st_ino  # type: ignore[arg-type]
-        entry = self._journal.add("nat", rule, ns=ns, chain=chain, inode=inode)
+        entry = self.kernel.journal.add("nat", rule, ns=ns, chain=chain, inode=inode)
         proc = self._nft(ns, ["-f", "-"], stdin="\n".join(commands) + "\n")
         if proc.returncode != 0:
-            self._journal.remove(entry)
+            self.kernel.journal.remove(entry)
             raise KernelError(
                 f"nft refused the rule {rule!r} in {ns_label(ns)}: {proc.stderr.strip()}. "
                 "Check that the kernel has nftables NAT (nft_nat, nft_masq, nft_fib)."
             )
         for command in commands:
-            self._say(_in(ns, "nft " + shlex.quote(command)))
+            self._say(in_ns(ns, "nft " + shlex.quote(command)))
 
-    def _greeting(self: Lab, ns: NsKey, path: str | None) -> str:
+    def _greeting(self, ns: NsKey, path: str | None) -> str:
         addrs = [
             a["local"] or a["address"]
-            for a in self._nl.dump(path)["addrs"]
+            for a in self.kernel.nl.dump(path)["addrs"]
             if a["family"] == 4 and a["scope"] == "global"
         ]
         where = f" ({', '.join(addrs)})" if addrs else ""
@@ -416,12 +408,6 @@ class NatVerbs:
 
 
 # -- helpers ---------------------------------------------------------------------------
-
-
-def _in(ns: NsKey, command: str) -> str:
-    from .lab import _in_ns
-
-    return _in_ns(ns, command)
 
 
 def _alive(entry: dict) -> bool:
@@ -521,37 +507,6 @@ def _wait_listening(proc: subprocess.Popen, log: str, ns: NsKey, port: int) -> N
     )
 
 
-def read_nat_rules(lab: Lab, ns: NsKey) -> tuple[str, ...]:
-    """The rules of table `ip nslab` in NS, as `nft list` prints them (for snapshots)."""
-    path = lab._path(ns)
-    if path is None:
-        return ()
-    try:
-        proc = subprocess.run(
-            ["nsenter", f"--net={path}", "--", "nft", "list", "table", "ip", TABLE],
-            capture_output=True, text=True, timeout=10,
-        )
-    except (FileNotFoundError, subprocess.TimeoutExpired):
-        return ()
-    if proc.returncode != 0:
-        return ()
-    return tuple(
-        line.strip() for line in proc.stdout.splitlines()
-        if line.strip() and not line.strip().startswith(("table ", "chain ", "}", "type "))
-    )
-
-
-def remove_web_root(entry: dict) -> None:
-    """Delete a server's web root and log, if they are where serve_http puts them."""
-    root = entry.get("dir")
-    if not root or Path(root).parent.name != WWW:
-        return  # not one of ours: leave it
-    shutil.rmtree(root, ignore_errors=True)
-    log = entry.get("log")
-    if log and Path(log).parent == Path(root).parent:
-        Path(log).unlink(missing_ok=True)
-
-
 # The HTTP client run inside the namespace (Python's urllib; no proxies, no redirects).
 _FETCH = r"""
 import json, socket, sys, urllib.error, urllib.request
@@ -580,4 +535,4 @@ except Exception as exc:
 print(json.dumps(out))
 """
 
-__all__ = ["FetchResult", "HttpRequest", "NatVerbs", "Server", "parse_access_log", "read_nat_rules"]
+__all__ = ["FetchResult", "HttpRequest", "NatVerbs", "Server", "parse_access_log"]

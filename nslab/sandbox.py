@@ -24,9 +24,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ._userns import DISPLAY_NAME, ENV_FLAG, in_sandbox, userns_is_initial  # noqa: F401
+
 KERNEL_NAME = "nslab-sandbox"
-DISPLAY_NAME = "Python 3 (nslab sandbox)"
-ENV_FLAG = "NSLAB_SANDBOX"  # set by the kernelspec; in_sandbox() also checks the uid map
 START_NOTEBOOK = "00-start-here.ipynb"
 
 # Run by `sh -c` inside the new namespaces; "$0" is the connection file.
@@ -88,21 +88,6 @@ def install_kernelspec(
     except ImportError:
         pass
     return dest
-
-
-def _userns_is_initial() -> bool:
-    """True in the initial user namespace (uid_map maps all 2^32 uids onto themselves)."""
-    try:
-        lines = Path("/proc/self/uid_map").read_text().split("\n")
-    except OSError:
-        return True
-    rows = [line.split() for line in lines if line.strip()]
-    return rows == [["0", "0", "4294967295"]]
-
-
-def in_sandbox() -> bool:
-    """True inside the sandbox kernel: the flag its kernelspec sets, in a user namespace."""
-    return os.environ.get(ENV_FLAG) == "1" and not _userns_is_initial()
 
 
 def find_notebooks(explicit: str | None = None) -> Path:

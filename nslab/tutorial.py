@@ -151,7 +151,7 @@ class Tutorial:
         self.lab = lab
         self.steps = steps
         self.done: list[str] = []
-        lab._steps = self  # the lab's own errors can name the missing step
+        lab.use_steps(self)  # the lab's own errors can name the missing step
 
     @property
     def ids(self) -> list[str]:
@@ -225,7 +225,7 @@ class Tutorial:
 
 def explain_missing(lab: Lab, verb: str, *args: Any) -> str:
     """' Run step S13 first.' when a tutorial is attached and a step makes it, else ''."""
-    tutorial = getattr(lab, "_steps", None)
+    tutorial = lab.steps
     step = tutorial.step_for(verb, *args) if tutorial else None
     return f" Run step {step} first." if step else ""
 

@@ -26,4 +26,4 @@ def lab(unique: str):
     lab = Lab(name=f"test-{unique}")
     yield lab
     lab.reset()
-    lab._journal.delete()
+    lab.journal.delete()

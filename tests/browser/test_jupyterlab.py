@@ -161,7 +161,7 @@ def _reset_lab(lab_name: str) -> None:
 
     lab = Lab(name=lab_name)  # the kernel is gone, so this process takes the journal over
     lab.reset()
-    lab._journal.delete()
+    lab.journal.delete()
 
 
 def _svg_shows(page, text: str, timeout: float = 20_000) -> None:

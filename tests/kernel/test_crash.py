@@ -126,7 +126,7 @@ def test_cleanup_after_sigkill(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
             proc.kill()
             proc.wait()
         live.reset()
-        live._journal.delete()
+        live.journal.delete()
         if decoy in netns():
             live.delete_netns(decoy, force=True)
         # if the test failed half way, the crashed lab's journal still lists its objects

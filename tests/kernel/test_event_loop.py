@@ -78,7 +78,7 @@ def test_first_use_inside_a_running_loop(unique: str) -> None:
         + "        print('PING', lab.ping(t1, '192.168.1.2').ok, flush=True)\n"
         "    finally:\n"
         "        lab.reset()\n"
-        "        lab._journal.delete()\n\n"
+        "        lab.journal.delete()\n\n"
         "asyncio.run(main())\n"
     )
     try:
@@ -94,7 +94,7 @@ def _adopt_and_reset(name: str) -> None:
     """If a child process died before its own reset, remove what its journal lists."""
     leftover = Lab(name=name)
     leftover.reset()
-    leftover._journal.delete()
+    leftover.journal.delete()
 
 
 def _stream_text(cell: dict) -> str:

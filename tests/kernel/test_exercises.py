@@ -46,7 +46,7 @@ def cleanup():
     yield labs.append
     for lab in labs:
         lab.reset()
-        lab._journal.delete()
+        lab.journal.delete()
 
 
 def assert_gone(tag: str, ex_name: str) -> None:

@@ -101,7 +101,7 @@ def state(lab: Lab, tag: str) -> dict:
 
 
 def lab_record(lab: Lab) -> tuple:
-    return (copy.deepcopy(lab._journal.entries), list(lab.transcript), list(lab._history))
+    return (copy.deepcopy(lab.journal.entries), list(lab.transcript), list(lab._history))
 
 
 def forbid_sending(monkeypatch: pytest.MonkeyPatch, lab: Lab) -> list:
@@ -252,7 +252,7 @@ def test_article_s8_to_s19(lab: Lab, n: Names) -> None:
     assert f"namespace {n.t1}" in removed and f"namespace {n.t2}" in removed
     assert not [x for x in netns_list() if n.tag in x]
     assert not [x for x in link_names(None) if n.tag in x]
-    assert lab._journal.entries == [] and len(lab.transcript) == 0
+    assert lab.journal.entries == [] and len(lab.transcript) == 0
 
 
 def test_exec_results(lab: Lab, n: Names) -> None:
@@ -295,7 +295,7 @@ def test_add_veth_in_a_namespace_puts_both_ends_there(lab: Lab, n: Names) -> Non
     assert {n.va, n.vb} <= link_names(n.t1)
     assert not {n.va, n.vb} & link_names(None)
     assert link(n.t1, n.va)["link"] == n.vb
-    assert [e["ns"] for e in lab._journal.of_kind("link")] == [n.t1, n.t1]
+    assert [e["ns"] for e in lab.journal.of_kind("link")] == [n.t1, n.t1]
     assert lab.transcript[-1] == (
         f"ip netns exec {n.t1} ip link add name {n.va} type veth peer name {n.vb}"
     )
@@ -333,7 +333,7 @@ def test_delete_link_takes_the_peer_along(lab: Lab, n: Names) -> None:
     lab.add_veth(n.va, n.vb, ns=n.t1, peer_ns=n.t2)
     lab.delete_link(n.t1, n.va)
     assert n.va not in link_names(n.t1) and n.vb not in link_names(n.t2)
-    assert lab._journal.of_kind("link") == []
+    assert lab.journal.of_kind("link") == []
     assert lab.transcript[-1] == f"ip netns exec {n.t1} ip link delete dev {n.va}"
     # and a host veth
     lab.add_veth(n.vc, n.vd)
@@ -427,7 +427,7 @@ def built():
     finally:
         drop_hand_netns(lab, n.hand)
         lab.reset()
-        lab._journal.delete()
+        lab.journal.delete()
         assert not [x for x in netns_list() if n.tag in x]
 
 

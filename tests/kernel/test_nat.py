@@ -268,7 +268,7 @@ def test_masquerade_on_a_missing_interface_changes_nothing(topo: Topo) -> None:
     with pytest.raises(InvalidName, match="cannot match"):
         lab.enable_masquerade(topo.rtr, 'we"ird')
     assert topo.state() == before
-    assert not lab._journal.of_kind("nat")
+    assert not lab.journal.of_kind("nat")
 
     lab.enable_masquerade(topo.rtr, "wan0")
     before = topo.state()
@@ -332,7 +332,7 @@ def test_the_host_is_always_refused(topo: Topo) -> None:
         lab._nft(None, ["list", "ruleset"])
     assert topo.state() == before
     assert Path("/proc/sys/net/ipv4/ip_forward").read_text() == host_fwd
-    assert not lab._journal.of_kind("nat") and not lab._journal.of_kind("server")
+    assert not lab.journal.of_kind("nat") and not lab.journal.of_kind("server")
 
 
 def test_namespaces_of_others_are_refused(topo: Topo, unique: str) -> None:
@@ -355,7 +355,7 @@ def test_namespaces_of_others_are_refused(topo: Topo, unique: str) -> None:
         assert other.forwarding(foreign) == fwd
     finally:
         other.reset()
-        other._journal.delete()
+        other.journal.delete()
 
 
 # -- the web server and the client ----------------------------------------------------------
@@ -363,7 +363,7 @@ def test_namespaces_of_others_are_refused(topo: Topo, unique: str) -> None:
 def test_server_lifecycle(topo: Topo) -> None:
     lab = topo.lab
     server = lab.serve_http(topo.inet, 8000, text="hi\n")
-    entry = lab._journal.find("server", f"{topo.inet}:8000")
+    entry = lab.journal.find("server", f"{topo.inet}:8000")
     root = Path(entry["dir"])
     assert (root / "index.html").read_text() == "hi\n"
     assert lab.exec(topo.inet, ["ss", "-Hltn", "sport = :8000"]).stdout.strip()
@@ -505,7 +505,7 @@ def test_port_taken_by_another_program(topo: Topo) -> None:
             time.sleep(0.05)
         with pytest.raises(AlreadyExists, match="9000 .* already in use by another program"):
             topo.lab.serve_http(topo.inet, 9000)
-        assert not topo.lab._journal.of_kind("server")
+        assert not topo.lab.journal.of_kind("server")
         assert not list(Path("/run/nslab/www").glob(f"{topo.lab.name}-*"))
     finally:
         squatter.kill()  # ours, by PID

@@ -17,7 +17,7 @@ import time
 import pytest
 
 from nslab import Lab
-from nslab.snapshot import read_snapshot
+from nslab._kernel import read_snapshot
 from tests.conftest import needs_root
 
 pytestmark = [needs_root, pytest.mark.kernel]
@@ -178,7 +178,7 @@ def test_snapshot_matches_ip(lab: Lab, unique: str, seed: int) -> None:
                 assert back.peer.ns == ns.key and back.peer.ifname == lk.name
                 assert back.peer.index == lk.index and lk.peer.visible
                 pairs += 1
-    assert pairs == len(lab._journal.of_kind("link"))  # every end the lab made
+    assert pairs == len(lab.journal.of_kind("link"))  # every end the lab made
 
 
 def test_peer_in_another_namespace_with_colliding_indexes(lab: Lab, unique: str) -> None:
@@ -247,7 +247,7 @@ def test_hidden_namespaces(lab: Lab, unique: str) -> None:
         assert [n.kind for n in snap.namespaces if n.inode == named_inode] == ["named"]
         assert entry.key not in lab.list_netns()  # `ip netns list` does not show it (S7)
         # read in full on request: only lo inside
-        full = read_snapshot(lab, everything=True, read_hidden=True)
+        full = read_snapshot(lab.kernel, everything=True, read_hidden=True)
         entry = next(n for n in full.namespaces if n.inode == inode)
         assert entry.links_read and [lk.name for lk in entry.links] == ["lo"]
     finally:

@@ -142,7 +142,7 @@ def test_script_rebuilds_the_lab(lab: Lab, unique: str) -> None:
             if ns in fixer.list_netns():
                 fixer.delete_netns(ns, force=True)
         fixer.reset()
-        fixer._journal.delete()
+        fixer.journal.delete()
     assert not [n for n in fixer.list_netns() if unique in n]
     assert not {host_a, host_b} & {lk.name for lk in fixer.snapshot().host.links}
 

@@ -23,7 +23,7 @@ def tutorial(unique: str):
     lab = Lab(name=f"tut-{unique}")
     yield Tutorial(lab, {**IP_NETNS, **VETH})
     lab.reset()
-    lab._journal.delete()
+    lab.journal.delete()
 
 
 def test_steps_in_order_end_with_a_ping(tutorial: Tutorial) -> None:

@@ -358,12 +358,12 @@ def test_decode_linktype_raw_as_tcpdump_writes_it():
 
 
 def test_when_tcpdump_cannot_drop_privileges(monkeypatch, tmp_path):
-    from nslab import sandbox
+    from nslab import _userns
 
-    monkeypatch.setattr(sandbox, "in_sandbox", lambda: True)
+    monkeypatch.setattr(_userns, "in_sandbox", lambda: True)
     assert capture_mod.tcpdump_cannot_drop_privileges()
-    monkeypatch.setattr(sandbox, "in_sandbox", lambda: False)
-    monkeypatch.setattr(sandbox, "_userns_is_initial", lambda: True)
+    monkeypatch.setattr(_userns, "in_sandbox", lambda: False)
+    monkeypatch.setattr(_userns, "userns_is_initial", lambda: True)
     assert not capture_mod.tcpdump_cannot_drop_privileges()  # real root, Docker: tcpdump works
     uid_map = tmp_path / "uid_map"
     uid_map.write_text("         0       1001          1\n")

@@ -17,6 +17,7 @@ TREE = {
     "NotOwned": PermissionError,
     "PrivilegeError": PermissionError,
     "LabInUse": RuntimeError,
+    "CorruptJournal": ValueError,
     "UnsafeTarget": ValueError,
     "StepOrderError": RuntimeError,
     "KernelError": OSError,
@@ -64,7 +65,13 @@ def test_did_you_mean_empty() -> None:
 
 
 def test_privilege_fixes_list_the_three_ways() -> None:
-    text = errors.PRIVILEGE_FIXES
+    text = errors.privilege_fixes()
     assert "sudo" in text
     assert "--cap-add NET_ADMIN --cap-add SYS_ADMIN" in text
     assert "sandbox" in text
+
+
+def test_corrupt_journal_carries_what_was_removed() -> None:
+    exc = errors.CorruptJournal("bad", ["x: namespace a"])
+    assert str(exc) == "bad" and exc.removed == ["x: namespace a"]
+    assert errors.CorruptJournal("bad").removed == []

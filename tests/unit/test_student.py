@@ -313,7 +313,7 @@ def test_student_version_runs_until_the_first_unsolved_cell(name):
                     break
         finally:  # whatever happened: remove what the run made, by its journal
             student.cells.append(new_code_cell(
-                f"from nslab import Lab as _L\n_l = _L({tag!r})\n_l.reset()\n_l._journal.delete()"
+                f"from nslab import Lab as _L\n_l = _L({tag!r})\n_l.reset()\n_l.journal.delete()"
             ))
             client.execute_cell(student.cells[-1], len(student.cells) - 1)
     assert failed == (first_stub, "NotImplementedError"), failed
