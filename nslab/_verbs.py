@@ -59,7 +59,12 @@ class Transcript:
 
     def script(self) -> str:
         """A bash script that rebuilds the lab from nothing."""
-        return "#!/bin/bash\nset -euo pipefail\n" + "".join(c + "\n" for c in self._commands)
+        body = "".join(c + "\n" for c in self._commands)
+        if self._commands and "$$" in self._commands[-1]:
+            # `bash -c` execs its last command in place of the shell: $$ (the host's
+            # namespace, see Kernel.ns_arg) would then be that command's own
+            body += "exit 0\n"
+        return "#!/bin/bash\nset -euo pipefail\n" + body
 
     def __str__(self) -> str:
         return "\n".join(self._commands)

@@ -103,7 +103,7 @@ def test_cleanup_after_sigkill(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
             assert cli.returncode == 0, cli.stderr
             removed = [line.removeprefix("removed ") for line in cli.stdout.splitlines()
                        if line.startswith("removed ")]
-            assert f"nslab cleanup: {len(removed)} object(s) removed" in cli.stdout
+            assert f"nslab cleanup: {len(removed)} objects removed" in cli.stdout
 
         # exactly the crashed lab's objects are gone
         assert all(r.startswith(f"crashy-{unique}: ") for r in removed), removed

@@ -325,9 +325,9 @@ def test_the_host_is_always_refused(topo: Topo) -> None:
     with pytest.raises(NotOwned):
         lab.serve_http(None, 8080)
     with pytest.raises(NotOwned, match="host's sysctls"):
-        lab._nl.sysctl(None, "net/ipv4/ip_forward", "1")  # the worker refuses too
+        lab.kernel.nl.sysctl(None, "net/ipv4/ip_forward", "1")  # the worker refuses too
     with pytest.raises(ValueError, match="not a network sysctl"):
-        lab._nl.sysctl(lab._path(topo.rtr), "kernel/hostname", "x")
+        lab.kernel.nl.sysctl(lab.kernel.path(topo.rtr), "kernel/hostname", "x")
     with pytest.raises(NotOwned):
         lab._nft(None, ["list", "ruleset"])
     assert topo.state() == before
