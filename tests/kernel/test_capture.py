@@ -30,6 +30,7 @@ import pytest
 from nslab import capture as capture_mod
 from nslab.capture import Capture, InvalidFilter, capture, decode_pcap
 from nslab.errors import NotFound, StepOrderError
+from tests.helpers import ip
 
 pytestmark = [
     pytest.mark.kernel,
@@ -52,8 +53,6 @@ def _recorded_by(cap: Capture) -> str:
     return "sniff" if "nslab._sniff" in cap.argv else "tcpdump"
 
 
-def ip(*args: str) -> None:
-    subprocess.run(["ip", *args], check=True, capture_output=True, text=True)
 
 
 @dataclass(frozen=True)
@@ -100,14 +99,14 @@ def pair():
     made: list[str] = []
     try:
         for ns in (p.a, p.b):
-            ip("netns", "add", ns)
+            ip(None, "netns", "add", ns)
             made.append(ns)
-        ip("-n", p.a, "link", "add", "name", p.veth_a, "type", "veth", "peer", "name", p.veth_b,
+        ip(p.a, "link", "add", "name", p.veth_a, "type", "veth", "peer", "name", p.veth_b,
            "netns", p.b)  # fmt: skip
-        ip("-n", p.a, "addr", "add", f"{p.addr_a}/24", "dev", p.veth_a)
-        ip("-n", p.b, "addr", "add", f"{p.addr_b}/24", "dev", p.veth_b)
-        ip("-n", p.a, "link", "set", "dev", p.veth_a, "up")
-        ip("-n", p.b, "link", "set", "dev", p.veth_b, "up")
+        ip(p.a, "addr", "add", f"{p.addr_a}/24", "dev", p.veth_a)
+        ip(p.b, "addr", "add", f"{p.addr_b}/24", "dev", p.veth_b)
+        ip(p.a, "link", "set", "dev", p.veth_a, "up")
+        ip(p.b, "link", "set", "dev", p.veth_b, "up")
         yield p
     finally:
         for ns in made:  # exactly what this fixture created; the veths go with them
@@ -195,7 +194,7 @@ def test_missing_namespace_starts_nothing(pair: Pair):
 
 
 def test_down_interface_says_to_bring_it_up(pair: Pair):
-    ip("-n", pair.a, "link", "set", "dev", pair.veth_a, "down")
+    ip(pair.a, "link", "set", "dev", pair.veth_a, "down")
     cap = capture(pair.path_a, pair.veth_a)
     with pytest.raises(StepOrderError, match=r"is down.*ip link set dev cap-a up"):
         cap.start()
@@ -239,7 +238,7 @@ def test_nested_syn_captures_in_two_namespaces(pair: Pair, recorder: str):
 
 
 def test_loopback_frames_are_not_doubled(pair: Pair, recorder: str):
-    ip("-n", pair.a, "link", "set", "dev", "lo", "up")
+    ip(pair.a, "link", "set", "dev", "lo", "up")
     with capture(pair.path_a, "lo", filter="icmp") as cap:
         argv = ["ip", "netns", "exec", pair.a, "ping", "-c1", "-W2", "127.0.0.1"]
         assert subprocess.run(argv, capture_output=True, timeout=10).returncode == 0

@@ -18,6 +18,7 @@ import pytest
 from nslab import Lab, cleanup
 from nslab.journal import Journal
 from tests.conftest import needs_root
+from tests.helpers import link_names, netns_list
 
 pytestmark = [needs_root, pytest.mark.kernel]
 
@@ -43,17 +44,12 @@ CHILD = textwrap.dedent(
 )
 
 
-def ip(*args: str) -> str:
-    return subprocess.run(["ip", *args], capture_output=True, text=True).stdout
-
-
 def netns() -> set[str]:
-    return {line.split()[0] for line in ip("netns", "list").splitlines() if line}
+    return set(netns_list())
 
 
 def host_links() -> set[str]:
-    return {line.split()[1].rstrip(":").split("@")[0]
-            for line in ip("-o", "link").splitlines()}
+    return link_names(None)
 
 
 def start_crashy(tag: str, env: dict) -> subprocess.Popen:

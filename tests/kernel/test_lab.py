@@ -7,7 +7,6 @@ time never collide with ours; everything made here is removed by exact name.
 from __future__ import annotations
 
 import copy
-import json
 import re
 import subprocess
 import time
@@ -28,6 +27,7 @@ from nslab import (
     UnsafeTarget,
 )
 from tests.conftest import needs_root
+from tests.helpers import addrs, ipj, link, link_names, netns_list, wait_for
 
 pytestmark = [needs_root, pytest.mark.kernel]
 
@@ -35,49 +35,6 @@ OUTSIDE = "192.0.2.77"  # TEST-NET-1: only ever an argument that must be refused
 
 
 # -- helpers --------------------------------------------------------------------------------
-
-def ip(ns: str | None, *args: str, check: bool = True) -> str:
-    argv = ["ip", *(["-n", ns] if ns else []), *args]
-    proc = subprocess.run(argv, capture_output=True, text=True)
-    if check and proc.returncode:
-        raise AssertionError(f"{argv} failed: {proc.stderr}")
-    return proc.stdout
-
-
-def ipj(ns: str | None, *args: str) -> list[dict]:
-    return json.loads(ip(ns, "-j", *args) or "[]")
-
-
-def netns_list() -> list[str]:
-    return sorted(line.split()[0] for line in ip(None, "netns", "list").splitlines() if line)
-
-
-def link_names(ns: str | None) -> set[str]:
-    return {lk["ifname"] for lk in ipj(ns, "link")}
-
-
-def link(ns: str | None, name: str) -> dict | None:
-    return next((lk for lk in ipj(ns, "-d", "link") if lk["ifname"] == name), None)
-
-
-def addrs(ns: str | None, name: str) -> list[str]:
-    for a in ipj(ns, "addr"):
-        if a["ifname"] == name:
-            return sorted(f"{i['local']}/{i['prefixlen']}" for i in a["addr_info"]
-                          if i["family"] == "inet")
-    return []
-
-
-def wait_for(predicate, timeout: float = 3.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
-
 
 def state(lab: Lab, tag: str) -> dict:
     """What the kernel holds of this test's objects (plus the host's lo/eth0), for
@@ -307,7 +264,8 @@ def test_move_back_to_host_then_reset_removes_it(lab: Lab, n: Names) -> None:
     lab.move(n.va, None, src=n.t1)
     assert n.va in link_names(None) and n.va not in link_names(n.t1)
     # the script's own namespace, right in the rootless sandbox too (not PID 1's)
-    assert lab.transcript[-1] == f"ip netns exec {n.t1} ip link set dev {n.va} netns /proc/$$/ns/net"
+    host = "/proc/$$/ns/net"
+    assert lab.transcript[-1] == f"ip netns exec {n.t1} ip link set dev {n.va} netns {host}"
     assert lab.snapshot().link(None, n.va).owned
     lab.set_up(None, n.va)  # a lab link in the host: ours to change
     assert "UP" in link(None, n.va)["flags"]

@@ -8,7 +8,6 @@ read twice, by the library and by `ip -j -d link` / `ip -j addr` / `ip -j route`
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import subprocess
@@ -19,14 +18,9 @@ import pytest
 from nslab import Lab
 from nslab._kernel import read_snapshot
 from tests.conftest import needs_root
+from tests.helpers import ipj
 
 pytestmark = [needs_root, pytest.mark.kernel]
-
-
-def ipj(ns: str | None, *args: str) -> list[dict]:
-    argv = ["ip", *(["-n", ns] if ns else []), "-j", *args]
-    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
-    return json.loads(out or "[]")
 
 
 def build_random(lab: Lab, rng: random.Random, tag: str) -> tuple[list[str], list[str]]:
