@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from nslab import LabInUse
+from nslab import CorruptJournal, LabInUse
 from nslab import journal as journal_mod
 from nslab.journal import Journal, is_alive, process_start, state_dir
 
@@ -145,13 +145,44 @@ def test_reopening_own_journal_keeps_entries(tmp_path: Path) -> None:
     assert again.entries == [{"kind": "netns", "name": "a"}]
 
 
-def test_all_lists_journals_and_skips_junk(tmp_path: Path) -> None:
+def test_scan_names_every_file_that_is_not_a_journal(tmp_path: Path) -> None:
     Journal.open("one")
     Journal.open("two")
     (tmp_path / "junk.json").write_text("{not json")
     (tmp_path / "partial.json").write_text('{"entries": []}')  # no lab / owner
+    (tmp_path / "odd.json").write_text('{"lab": "odd", "owner_pid": 1, "entries": [{}]}')
     (tmp_path / "notes.txt").write_text("ignored")
+    good, bad = Journal.scan()
+    assert sorted(j.lab for j in good) == ["one", "two"]
     assert sorted(j.lab for j in Journal.all()) == ["one", "two"]
+    said = sorted(str(e) for e in bad)
+    assert [s.split("'")[1] for s in said] == ["junk", "odd", "partial"]
+    for text in said:
+        assert "cannot be read" in text and str(tmp_path) in text and "delete" in text
+
+
+def test_opening_a_corrupt_journal_refuses_and_keeps_it(tmp_path: Path) -> None:
+    bad = tmp_path / "demo.json"
+    bad.write_text('{"lab": "demo", "owner_pid": 1, "entr')  # a truncated write
+    with pytest.raises(CorruptJournal, match=r"The journal of lab 'demo' \(.*demo.json\)"):
+        Journal.open("demo")
+    assert bad.read_text().endswith('"entr'), "nothing rewritten"
+
+
+def test_cleanup_with_a_corrupt_journal_cleans_the_others_then_raises(tmp_path: Path) -> None:
+    import nslab
+
+    (tmp_path / "bad.json").write_text("[1, 2")
+    _write(tmp_path / "dead.json", lab="dead", owner_pid=_dead_pid(), owner_start=1,
+           entries=[{"kind": "netns", "name": "nslab-unit-never-created-3", "inode": 1}])
+    notes: list[str] = []
+    with pytest.raises(CorruptJournal) as raised:
+        nslab.cleanup(notes=notes)
+    assert raised.value.removed == []
+    assert not (tmp_path / "dead.json").exists(), "the readable crashed journal is done"
+    assert (tmp_path / "bad.json").exists(), "the unreadable one is left for a human"
+    assert notes == ["Namespace 'nslab-unit-never-created-3' was already gone (deleted "
+                     "outside nslab): nothing to remove."]
 
 
 def test_all_of_a_missing_directory_is_empty(tmp_path: Path) -> None:
