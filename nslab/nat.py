@@ -41,6 +41,7 @@ from ._record import recorded
 from ._verbs import Verbs
 from .errors import AlreadyExists, InvalidAddress, InvalidName, KernelError, NotFound, NotOwned
 from .journal import process_start, state_dir
+from .messages import say
 from .snapshot import NsKey, ns_label
 
 CHAINS = {
@@ -68,8 +69,8 @@ class FetchResult:
 
     def __str__(self) -> str:
         if self.status is None:
-            return f"GET {self.url} from {ns_label(self.ns)} failed: {self.error}"
-        return f"HTTP {self.status} from {self.url}\n{self.body}".rstrip("\n")
+            return say("fetch.failed", url=self.url, where=ns_label(self.ns), error=self.error)
+        return say("fetch.ok", status=self.status, url=self.url, body=self.body).rstrip("\n")
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         p.text(str(self))
@@ -106,7 +107,7 @@ class Server:
         return [r.client for r in self.requests()]
 
     def __str__(self) -> str:
-        return f"web server in {ns_label(self.ns)} on port {self.port} (python3 -m http.server)"
+        return say("server.str", where=ns_label(self.ns), port=self.port)
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:  # no PID: outputs stay deterministic
         p.text(str(self))
@@ -147,8 +148,8 @@ class NatVerbs(Verbs):
     def set_forwarding(self, ns: NsKey, on: bool = True) -> None:
         """ip netns exec NS sysctl -w net.ipv4.ip_forward=1 (0 with on=False)"""
         if not isinstance(on, bool):
-            raise ValueError(f"on={on!r} is not True or False. Use set_forwarding(NS, True).")
-        path = self._nat_ns(ns, "IPv4 forwarding", "set_forwarding", "change net.ipv4.ip_forward")
+            raise ValueError(say("nat.forwarding_not_bool", on=on))
+        path = self._nat_ns(ns, "forwarding", "set_forwarding")
         self.kernel.nl.sysctl(path, FORWARD_KEY, "1" if on else "0")
         self._say(in_ns(ns, f"sysctl -w net.ipv4.ip_forward={int(on)}"))
 
@@ -164,18 +165,15 @@ class NatVerbs(Verbs):
         like Docker's `-t nat -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE`.
         """
         _check_nft_ifname(out_ifname)
-        path = self._nat_ns(ns, "firewall", "enable_masquerade", "add a NAT rule")
+        path = self._nat_ns(ns, "firewall", "enable_masquerade")
         if self.kernel.nl.link_index(path, out_ifname) is None:
             raise NotFound(
-                self.kernel.missing_link(ns, out_ifname)
-                + f" Then masquerade on it: lab.enable_masquerade({ns!r}, {out_ifname!r})."
+                self.kernel.missing_link(ns, out_ifname) + " "
+                + say("nat.then_masquerade", call=f"lab.enable_masquerade({ns!r}, {out_ifname!r})")
             )
         rules = self._nft_rules(ns)
         if any(_is_masquerade(r, out_ifname) for r in rules["rules"]):
-            raise AlreadyExists(
-                f"Masquerading on {out_ifname!r} is already enabled in {ns_label(ns)}. "
-                "Nothing to do; lab.snapshot() shows the rules under nat_rules."
-            )
+            raise AlreadyExists(say("nat.masquerade_exists", name=out_ifname, where=ns_label(ns)))
         self._nft_add(ns, rules, "postrouting", f'oifname "{out_ifname}" masquerade')
 
     @recorded
@@ -195,31 +193,23 @@ class NatVerbs(Verbs):
         namespace must forward (lab.set_forwarding(NS)) for the packets to get there.
         """
         if proto not in ("tcp", "udp"):
-            raise InvalidAddress(
-                f"proto={proto!r} is not supported. Publish a 'tcp' or 'udp' port, as "
-                "`docker run -p 8080:80/udp` does."
-            )
+            raise InvalidAddress(say("nat.bad_proto", proto=proto))
         example = f"lab.publish_port({ns!r}, 8080, '172.17.0.2', 80)"
         for what, port in (("host_port", host_port), ("container_port", container_port)):
             _check_port(what, port, example)
         ip = names.check_ip(container_addr)
         if ip.version != 4:
-            raise InvalidAddress(
-                f"Address {container_addr!r} is IPv6; nslab publishes ports to IPv4 "
-                f"containers. Use one such as '172.17.0.2': {example}."
-            )
-        self._nat_ns(ns, "firewall", "publish_port", "add a NAT rule")
+            raise InvalidAddress(say("nat.ipv6_target", addr=container_addr, call=example))
+        self._nat_ns(ns, "firewall", "publish_port")
         self.kernel.check_target(ns, ip)  # the rule may only lead to an address inside the lab
         rules = self._nft_rules(ns)
         taken = [r for r in rules["rules"] if _dnat_port(r) == (proto, host_port)]
         if taken:
             to = taken[0].get("to", "?")
-            raise AlreadyExists(
-                f"Port {host_port}/{proto} of {ns_label(ns)} is already published (to {to}). "
-                "Publish another host port, e.g. "
-                f"lab.publish_port({ns!r}, {_free_hint(host_port)}, {container_addr!r}, "
-                f"{container_port})."
-            )
+            call = (f"lab.publish_port({ns!r}, {_free_hint(host_port)}, {container_addr!r}, "
+                    f"{container_port})")
+            raise AlreadyExists(say("nat.port_published", port=host_port, proto=proto,
+                                    where=ns_label(ns), to=to, call=call))
         rule = f"fib daddr type local {proto} dport {host_port} dnat to {ip}:{container_port}"
         self._nft_add(ns, rules, "prerouting", rule)
 
@@ -232,21 +222,17 @@ class NatVerbs(Verbs):
         """
         _check_port("port", port, f"lab.serve_http({ns!r}, 80)")
         if text is not None and not isinstance(text, str):
-            raise ValueError(f"text={text!r} is not a string. Pass the page's text, or None.")
+            raise ValueError(say("http.text_not_str", text=text))
         path = self.kernel.path(ns)
         if not self.kernel.owns(ns):
-            raise NotOwned(
-                f"Namespace {ns!r} was not created by this lab, so nslab will not start a "
-                "web server in it. Use a namespace of this lab, e.g. "
-                f"lab.serve_http({(self.kernel.owned_netns() or ['test1'])[0]!r}, 80)."
-            )
+            example = (self.kernel.owned_netns() or ["test1"])[0]
+            raise NotOwned(say("http.not_owned", name=ns,
+                               call=f"lab.serve_http({example!r}, 80)"))
         name = f"{ns}:{port}"
         old = self.kernel.journal.find("server", name)
         if old is not None and _alive(old):
-            raise AlreadyExists(
-                f"A web server already listens on port {port} in {ns_label(ns)}. Use it, "
-                f"stop it with lab.stop_http({ns!r}, {port}), or pick another port."
-            )
+            raise AlreadyExists(say("http.running", port=port, where=ns_label(ns),
+                                    call=f"lab.stop_http({ns!r}, {port})"))
         if old is not None:
             self.kernel.journal.remove(old)  # it died: forget it
         if port < 1024 and not _can_bind_low_ports():
@@ -291,11 +277,9 @@ class NatVerbs(Verbs):
         entry = self.kernel.journal.find("server", f"{ns}:{port}")
         if entry is None:
             known = [e["name"] for e in self.kernel.journal.of_kind("server")]
-            shown = ", ".join(known) or "none"
-            raise NotFound(
-                f"No web server of this lab listens on port {port} in {ns_label(ns)} "
-                f"(running: {shown}). Start one with lab.serve_http({ns!r}, {port})."
-            )
+            raise NotFound(say("http.missing_running", port=port, where=ns_label(ns),
+                               running=", ".join(known) or "-",
+                               call=f"lab.serve_http({ns!r}, {port})"))
         self.kernel.remove(entry)
         self._say(f"# kill the web server on port {port} in {ns_label(ns)} (by its PID)")
 
@@ -303,10 +287,8 @@ class NatVerbs(Verbs):
         """The web server serve_http started on PORT in NS."""
         entry = self.kernel.journal.find("server", f"{ns}:{port}")
         if entry is None or "pid" not in entry:
-            raise NotFound(
-                f"No web server of this lab on port {port} in {ns_label(ns)}. Start one with "
-                f"lab.serve_http({ns!r}, {port})."
-            )
+            raise NotFound(say("http.missing", port=port, where=ns_label(ns),
+                               call=f"lab.serve_http({ns!r}, {port})"))
         return Server(ns, port, entry["pid"], entry["log"])
 
     def http_log(self, ns: NsKey, port: int = 80) -> list[HttpRequest]:
@@ -317,7 +299,7 @@ class NatVerbs(Verbs):
         """ip netns exec NS curl URL: an HTTP GET from inside NS, only to lab addresses."""
         ip, url = _check_url(url)
         if not 0 < timeout <= 60:
-            raise ValueError(f"timeout={timeout} is out of range. Use 0 to 60 seconds.")
+            raise ValueError(say("fetch.timeout", timeout=timeout))
         self.kernel.check_target(ns, ip)
         argv = [*self.kernel.enter_argv(ns), sys.executable, "-I", "-c", _FETCH, url, str(timeout)]
         try:
@@ -327,39 +309,37 @@ class NatVerbs(Verbs):
         try:
             out = json.loads(proc.stdout.strip().splitlines()[-1])
         except (ValueError, IndexError):
-            raise KernelError(
-                f"Could not run an HTTP client in {ns_label(ns)}: {proc.stderr.strip()}"
-            ) from None
+            raise KernelError(say("fetch.no_client", where=ns_label(ns),
+                                  error=proc.stderr.strip())) from None
         return FetchResult(ns, url, out["status"], out["body"], out["error"])
 
     # -- helpers --------------------------------------------------------------------
-    def _nat_ns(self, ns: NsKey, thing: str, verb: str, action: str) -> str:
-        """The path of a namespace this lab created; the host and others are refused."""
+    def _nat_ns(self, ns: NsKey, what: str, verb: str) -> str:
+        """The path of a namespace this lab created; the host and others are refused.
+        `what`: "forwarding" (a sysctl) or "firewall" (nft rules); `verb` the Lab call."""
+        call = f"lab.{verb}('docker-host', ...)"
         if ns is None:
-            raise NotOwned(
-                f"nslab never changes the host's {thing}, so it will not {action} there. "
-                f"Do it inside one of the lab's namespaces, e.g. lab.{verb}('docker-host', ...)."
-            )
+            raise NotOwned(say("nat.host_forwarding", call=call) if what == "forwarding"
+                           else say("nat.host_firewall", call=call))
         path = self.kernel.path(ns)
         if not self.kernel.owns(ns):
-            mine = ", ".join(repr(n) for n in self.kernel.owned_netns()) or "none yet"
-            raise NotOwned(
-                f"Namespace {ns!r} was not created by this lab, so nslab will not {action} in "
-                f"it. Use one of the lab's namespaces ({mine})."
-            )
+            mine = ", ".join(repr(n) for n in self.kernel.owned_netns()) or "-"
+            raise NotOwned(say("nat.not_owned_forwarding", name=ns, mine=mine)
+                           if what == "forwarding"
+                           else say("nat.not_owned_firewall", name=ns, mine=mine))
         assert path is not None
         return path
 
     def _nft(self, ns: NsKey, args: list[str], stdin: str | None = None) -> Any:
         if ns is None:  # belt and braces: never the host's firewall
-            raise NotOwned("nslab never runs nft in the host namespace.")
+            raise NotOwned(say("nat.nft_host"))
         try:
             return subprocess.run(
                 [*self.kernel.enter_argv(ns), "nft", *args],
                 input=stdin, capture_output=True, text=True, timeout=30,
             )
         except FileNotFoundError:
-            raise NotFound("`nft` is not installed. Install it: apt-get install nftables") from None
+            raise NotFound(say("nat.no_nft")) from None
 
     def _nft_rules(self, ns: NsKey) -> dict[str, Any]:
         """The `ip nslab` table in NS: which chains exist, and its rules (JSON objects)."""
@@ -367,8 +347,8 @@ class NatVerbs(Verbs):
         if proc.returncode != 0:
             if "No such file or directory" in proc.stderr:
                 return {"table": False, "chains": set(), "rules": []}
-            raise KernelError(f"nft could not list the NAT rules of {ns_label(ns)}: "
-                              f"{proc.stderr.strip()}")
+            raise KernelError(say("nat.list_failed", where=ns_label(ns),
+                                  error=proc.stderr.strip()))
         items = json.loads(proc.stdout)["nftables"]
         return {
             "table": True,
@@ -390,10 +370,8 @@ class NatVerbs(Verbs):
         proc = self._nft(ns, ["-f", "-"], stdin="\n".join(commands) + "\n")
         if proc.returncode != 0:
             self.kernel.journal.remove(entry)
-            raise KernelError(
-                f"nft refused the rule {rule!r} in {ns_label(ns)}: {proc.stderr.strip()}. "
-                "Check that the kernel has nftables NAT (nft_nat, nft_masq, nft_fib)."
-            )
+            raise KernelError(say("nat.rule_refused", rule=rule, where=ns_label(ns),
+                                  error=proc.stderr.strip()))
         for command in commands:
             self._say(in_ns(ns, "nft " + shlex.quote(command)))
 
@@ -403,8 +381,9 @@ class NatVerbs(Verbs):
             for a in self.kernel.nl.dump(path)["addrs"]
             if a["family"] == 4 and a["scope"] == "global"
         ]
-        where = f" ({', '.join(addrs)})" if addrs else ""
-        return f"Hello from {ns_label(ns)}{where}\n"
+        if addrs:
+            return say("http.greeting_addrs", where=ns_label(ns), addrs=", ".join(addrs)) + "\n"
+        return say("http.greeting", where=ns_label(ns)) + "\n"
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -418,10 +397,7 @@ def _alive(entry: dict) -> bool:
 
 def _check_port(what: str, port: object, example: str) -> None:
     if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-        raise InvalidAddress(
-            f"{what}={port!r} is not a port number. Use a whole number from 1 to 65535, "
-            f"e.g. {example}."
-        )
+        raise InvalidAddress(say("nat.bad_port", what=what, port=port, call=example))
 
 
 def _free_hint(port: int) -> int:
@@ -432,33 +408,28 @@ def _check_nft_ifname(ifname: str) -> None:
     names.check_ifname(ifname)
     bad = sorted({c for c in ifname if c in '"\\*'})
     if bad:
-        raise InvalidName(
-            f"Interface name {ifname!r} contains {' and '.join(repr(c) for c in bad)}, which "
-            "an nftables rule cannot match. Rename the interface (letters, digits, '-', '_')."
-        )
+        raise InvalidName(say("nat.ifname_chars", name=ifname,
+                              chars=", ".join(repr(c) for c in bad)))
 
 
 def _check_url(url: object) -> tuple[ipaddress.IPv4Address | ipaddress.IPv6Address, str]:
     """An http:// URL whose host is an IP address (there is no DNS inside the lab)."""
     example = "'http://203.0.113.10/' or 'http://172.17.0.2:8080/'"
     if not isinstance(url, str):
-        raise InvalidAddress(f"URL {url!r} is not a string. Write it like {example}.")
+        raise InvalidAddress(say("fetch.url_not_str", url=url, example=example))
     try:
         parts = urllib.parse.urlsplit(url.strip())
         host, _port = parts.hostname, parts.port
     except ValueError as exc:
-        raise InvalidAddress(
-            f"URL {url!r} is not valid ({exc}). Write it like {example}."
-        ) from None
+        raise InvalidAddress(say("fetch.url_invalid", url=url, error=str(exc),
+                                 example=example)) from None
     if parts.scheme != "http" or not host:
-        raise InvalidAddress(f"URL {url!r} is not an http:// URL. Write it like {example}.")
+        raise InvalidAddress(say("fetch.url_not_http", url=url, example=example))
     try:
         ip = ipaddress.ip_address(host)
     except ValueError:
-        raise InvalidAddress(
-            f"URL {url!r} names the host {host!r}, but there is no DNS inside the lab. Use the "
-            f"server's address instead, e.g. {example}."
-        ) from None
+        raise InvalidAddress(say("fetch.url_hostname", url=url, host=host,
+                                 example=example)) from None
     return ip, url.strip()
 
 
@@ -495,16 +466,11 @@ def _wait_listening(proc: subprocess.Popen, log: str, ns: NsKey, port: int) -> N
             return
         if proc.poll() is not None:
             if "Address already in use" in text:
-                raise AlreadyExists(
-                    f"Port {port} in {ns_label(ns)} is already in use by another program. "
-                    "Pick another port, or stop that program first."
-                )
+                raise AlreadyExists(say("http.port_in_use", port=port, where=ns_label(ns)))
             last = text.strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
-            raise KernelError(f"The web server in {ns_label(ns)} did not start: {last[0]}")
+            raise KernelError(say("http.not_started", where=ns_label(ns), error=last[0]))
         time.sleep(0.01)
-    raise KernelError(
-        f"The web server in {ns_label(ns)} did not listen on port {port} within 10 s."
-    )
+    raise KernelError(say("http.not_listening", where=ns_label(ns), port=port))
 
 
 # The HTTP client run inside the namespace (Python's urllib; no proxies, no redirects).

@@ -240,6 +240,93 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "container.no_namespace": N_(
         "Container {name!r} did not get its own namespace within 5 s."
     ),
+    # -- forwarding, NAT, web servers ------------------------------------------------
+    "nat.forwarding_not_bool": N_("on={on!r} is not True or False. Use set_forwarding(NS, True)."),
+    "nat.host_forwarding": N_(
+        "nslab never changes the host's IPv4 forwarding, so it will not change "
+        "net.ipv4.ip_forward there. Do it inside one of the lab's namespaces, e.g. {call}."
+    ),
+    "nat.host_firewall": N_(
+        "nslab never changes the host's firewall, so it will not add a NAT rule there. Do it "
+        "inside one of the lab's namespaces, e.g. {call}."
+    ),
+    "nat.not_owned_forwarding": N_(
+        "Namespace {name!r} was not created by this lab, so nslab will not change "
+        "net.ipv4.ip_forward in it. Use one of the lab's namespaces ({mine})."
+    ),
+    "nat.not_owned_firewall": N_(
+        "Namespace {name!r} was not created by this lab, so nslab will not add a NAT rule in "
+        "it. Use one of the lab's namespaces ({mine})."
+    ),
+    "nat.then_masquerade": N_("Then masquerade on it: {call}."),
+    "nat.masquerade_exists": N_(
+        "Masquerading on {name!r} is already enabled in {where}. Nothing to do; "
+        "lab.snapshot() shows the rules under nat_rules."
+    ),
+    "nat.bad_proto": N_(
+        "proto={proto!r} is not supported. Publish a 'tcp' or 'udp' port, as `docker run -p "
+        "8080:80/udp` does."
+    ),
+    "nat.ipv6_target": N_(
+        "Address {addr!r} is IPv6; nslab publishes ports to IPv4 containers. Use one such as "
+        "'172.17.0.2': {call}."
+    ),
+    "nat.port_published": N_(
+        "Port {port}/{proto} of {where} is already published (to {to}). Publish another host "
+        "port, e.g. {call}."
+    ),
+    "nat.bad_port": N_(
+        "{what}={port!r} is not a port number. Use a whole number from 1 to 65535, e.g. {call}."
+    ),
+    "nat.ifname_chars": N_(
+        "Interface name {name!r} contains {chars}, which an nftables rule cannot match. "
+        "Rename the interface (letters, digits, '-', '_')."
+    ),
+    "nat.nft_host": N_("nslab never runs nft in the host namespace."),
+    "nat.no_nft": N_("`nft` is not installed. Install it: apt-get install nftables"),
+    "nat.list_failed": N_("nft could not list the NAT rules of {where}: {error}"),
+    "nat.rule_refused": N_(
+        "nft refused the rule {rule!r} in {where}: {error}. Check that the kernel has "
+        "nftables NAT (nft_nat, nft_masq, nft_fib)."
+    ),
+    "server.str": N_("web server in {where} on port {port} (python3 -m http.server)"),
+    "http.text_not_str": N_("text={text!r} is not a string. Pass the page's text, or None."),
+    "http.not_owned": N_(
+        "Namespace {name!r} was not created by this lab, so nslab will not start a web "
+        "server in it. Use a namespace of this lab, e.g. {call}."
+    ),
+    "http.running": N_(
+        "A web server already listens on port {port} in {where}. Use it, stop it with "
+        "{call}, or pick another port."
+    ),
+    "http.missing_running": N_(
+        "No web server of this lab listens on port {port} in {where} (running: {running}). "
+        "Start one with {call}."
+    ),
+    "http.missing": N_(
+        "No web server of this lab on port {port} in {where}. Start one with {call}."
+    ),
+    "http.greeting": N_("Hello from {where}"),
+    "http.greeting_addrs": N_("Hello from {where} ({addrs})"),
+    "http.port_in_use": N_(
+        "Port {port} in {where} is already in use by another program. Pick another port, or "
+        "stop that program first."
+    ),
+    "http.not_started": N_("The web server in {where} did not start: {error}"),
+    "http.not_listening": N_(
+        "The web server in {where} did not listen on port {port} within 10 s."
+    ),
+    "fetch.failed": N_("GET {url} from {where} failed: {error}"),
+    "fetch.ok": N_("HTTP {status} from {url}\n{body}"),
+    "fetch.timeout": N_("timeout={timeout} is out of range. Use 0 to 60 seconds."),
+    "fetch.no_client": N_("Could not run an HTTP client in {where}: {error}"),
+    "fetch.url_not_str": N_("URL {url!r} is not a string. Write it like {example}."),
+    "fetch.url_invalid": N_("URL {url!r} is not valid ({error}). Write it like {example}."),
+    "fetch.url_not_http": N_("URL {url!r} is not an http:// URL. Write it like {example}."),
+    "fetch.url_hostname": N_(
+        "URL {url!r} names the host {host!r}, but there is no DNS inside the lab. Use the "
+        "server's address instead, e.g. {example}."
+    ),
     # -- the kernel ({what}: the request, as `ip` would name it) ----------------------
     "kernel.no_privilege": N_(
         "The kernel refused to {what}: this process lacks the privileges (CAP_NET_ADMIN "
