@@ -61,6 +61,7 @@ from .errors import (
     did_you_mean,
     privilege_fixes,
 )
+from .messages import say, say_n
 
 __all__ = ["Capture", "InvalidFilter", "Packet", "capture", "decode_pcap"]
 
@@ -236,10 +237,7 @@ def _layer3(linktype: int, buf: bytes) -> tuple[Any, str, str]:
         return sll.data, _mac(sll.hdr[: min(sll.hlen, 8)]), ""
     if linktype in _LINKTYPE_RAW:
         return (dpkt.ip6.IP6(buf) if buf[:1] and buf[0] >> 4 == 6 else dpkt.ip.IP(buf)), "", ""
-    raise ValueError(
-        f"Unsupported pcap link type {linktype}: nslab decodes Ethernet, "
-        "Linux cooked (SLL/SLL2) and raw IP captures."
-    )
+    raise ValueError(say("capture.linktype", linktype=linktype))
 
 
 def _decode_frame(linktype: int, t: float, buf: bytes) -> Packet:
@@ -321,7 +319,7 @@ def sequence_diagram(
     g = graphviz.Digraph("sequence")
     caption = title
     if len(shown) < len(packets):
-        caption += f" (first {len(shown)} of {len(packets)} packets)"
+        caption += " " + say_n("capture.first_of", len(packets), shown=len(shown))
     g.attr(rankdir="TB", fontname=FONT, nodesep="2.5", ranksep="0.3", newrank="true")
     if caption:
         g.attr(label=caption.strip(), labelloc="t", fontsize="14")
@@ -367,7 +365,7 @@ def _namespace_label(netns_path: str | None) -> str:
         return m.group(1)
     m = re.fullmatch(r"/proc/(\d+)/ns/net", netns_path)
     if m:
-        return f"hidden namespace of PID {m.group(1)}"
+        return say("capture.hidden_ns", pid=m.group(1))
     return netns_path
 
 
@@ -524,30 +522,17 @@ class Capture:
     def start(self) -> Capture:
         """Start tcpdump and return once it is listening; raise a clear error otherwise."""
         if self._proc is not None or self._stopped:
-            raise StepOrderError(
-                f"The capture on {self.where} was already started; "
-                "make a new one with capture(...) to capture again."
-            )
+            raise StepOrderError(say("capture.started_twice", where=self.where))
         tcpdump = shutil.which("tcpdump")
         if tcpdump is None:
-            raise NotFound(
-                "tcpdump is not installed (not found on PATH). "
-                "Install it with `apt-get install tcpdump`."
-            )
+            raise NotFound(say("capture.no_tcpdump"))
         prefix: list[str] = []
         if self.netns_path is not None:
             nsenter = shutil.which("nsenter")
             if nsenter is None:
-                raise NotFound(
-                    "nsenter is not installed (not found on PATH). "
-                    "Install it with `apt-get install util-linux`."
-                )
+                raise NotFound(say("capture.no_nsenter"))
             if not os.path.exists(self.netns_path):
-                raise NotFound(
-                    f"Network namespace {self.label!r} not found: "
-                    f"{self.netns_path} does not exist. "
-                    "List namespaces with `ip netns list` (or lab.list_netns())."
-                )
+                raise NotFound(say("capture.no_netns", name=self.label, path=self.netns_path))
             prefix = [nsenter, f"--net={self.netns_path}"]
         try:
             return self._launch(prefix, tcpdump, sniff=tcpdump_cannot_drop_privileges())
@@ -593,49 +578,34 @@ class Capture:
             if exited:
                 raise self._start_error(text)
             if time.monotonic() > deadline:
-                raise KernelError(
-                    f"tcpdump did not start listening on {self.where} within "
-                    f"{self.timeout:g} s (it said: {text.strip() or 'nothing'}). "
-                    "Try again, or pass a larger timeout=."
-                )
+                raise KernelError(say("capture.not_listening", where=self.where,
+                                      timeout=f"{self.timeout:g}", said=text.strip() or "-"))
             time.sleep(0.01)
 
     def _start_error(self, stderr: str) -> NslabError:
         said = " ".join(line.strip() for line in stderr.splitlines() if line.strip())
-        said = said or f"nothing (exit status {self._proc.returncode if self._proc else '?'})"
+        said = said or say("capture.said_nothing",
+                           status=self._proc.returncode if self._proc else "?")
         listing = shlex.join([*_in_ns_prefix(self.netns_path), "ip", "link"])
         if "No such device" in stderr:
             hint = did_you_mean(self.ifname, self._interfaces())
-            return NotFound(
-                f"Interface {self.ifname!r} not found in {self.label}.{hint} "
-                f"List its interfaces with `{listing}` (or lab.snapshot())."
-            )
+            return NotFound(say("capture.no_link", name=self.ifname, where=self.label,
+                                hint=hint, command=listing))
         if "not up" in stderr:
             up = shlex.join(
                 [*_in_ns_prefix(self.netns_path), "ip", "link", "set", "dev", self.ifname, "up"]
             )
-            return StepOrderError(
-                f"Interface {self.ifname!r} in {self.label} is down, and "
-                f"tcpdump captures only on an up interface. Bring it up "
-                f"with `{up}` (lab.set_up(...)) first."
-            )
+            return StepOrderError(say("capture.link_down", name=self.ifname, where=self.label,
+                                      command=up))
         if "parse filter expression" in stderr or "syntax error" in stderr:
-            return InvalidFilter(
-                f"tcpdump refused the filter {self.filter!r}: {said} "
-                "See `man pcap-filter`; e.g. filter='arp or icmp'."
-            )
+            return InvalidFilter(say("capture.bad_filter", filter=self.filter, said=said))
         if _drop_failed(stderr):
-            return _CannotDropPrivileges(
-                f"tcpdump could not drop privileges to its own user ({said}). That happens "
-                "in a user namespace that maps only uid 0, such as the rootless nslab "
-                "sandbox, where tcpdump cannot run. Capture as real root, "
-                "or in Docker with `--cap-add NET_ADMIN --cap-add SYS_ADMIN --cap-add NET_RAW`."
-            )
+            return _CannotDropPrivileges(say("capture.cannot_drop", said=said))
         if "ermission" in stderr or "not permitted" in stderr:
             return PrivilegeError(
-                f"Not allowed to capture on {self.where} ({said}). {privilege_fixes()}"
+                say("capture.not_allowed", where=self.where, said=said) + " " + privilege_fixes()
             )
-        return KernelError(f"tcpdump could not capture on {self.where}: {said}")
+        return KernelError(say("capture.failed", where=self.where, said=said))
 
     def _interfaces(self) -> list[str]:
         """Interface names in the namespace (for "did you mean"), [] if unknown."""
@@ -655,10 +625,7 @@ class Capture:
         if self._stopped:
             return self
         if self._proc is None:
-            raise StepOrderError(
-                f"The capture on {self.where} was never started; "
-                "use `with capture(...) as cap:` or cap.start()."
-            )
+            raise StepOrderError(say("capture.never_started", where=self.where))
         assert self._tmpdir is not None and self._finalizer is not None
         pcap = Path(self._tmpdir, "capture.pcap")
         try:
@@ -713,14 +680,15 @@ class Capture:
 
     def sequence(self, *, limit: int | None = 50) -> graphviz.Digraph:
         """A sequence diagram of the capture: hosts as lifelines, one arrow per packet."""
-        return sequence_diagram(self.packets, title=f"capture on {self.where}", limit=limit)
+        return sequence_diagram(self.packets, title=say("capture.title", where=self.where),
+                                limit=limit)
 
     def _heading(self, n: int) -> str:
-        return f"Capture on {self.where} ({self.state}): {n} packet{'' if n == 1 else 's'}"
+        return say_n("capture.heading", n, where=self.where, state=self.state)
 
     def __repr__(self) -> str:
         packets = self.packets
-        body = text_table(packets) if packets else "(no packets)"
+        body = text_table(packets) if packets else say("capture.no_packets")
         return f"{self._heading(len(packets))}\n{body}"
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:

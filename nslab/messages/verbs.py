@@ -327,6 +327,65 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "URL {url!r} names the host {host!r}, but there is no DNS inside the lab. Use the "
         "server's address instead, e.g. {example}."
     ),
+    # -- captures -------------------------------------------------------------------
+    "capture.linktype": N_(
+        "Unsupported pcap link type {linktype}: nslab decodes Ethernet, Linux cooked "
+        "(SLL/SLL2) and raw IP captures."
+    ),
+    "capture.first_of": Nn_(
+        "(first {shown} of {n} packet)", "(first {shown} of {n} packets)"
+    ),
+    "capture.hidden_ns": N_("hidden namespace of PID {pid}"),
+    "capture.started_twice": N_(
+        "The capture on {where} was already started; make a new one with capture(...) to "
+        "capture again."
+    ),
+    "capture.never_started": N_(
+        "The capture on {where} was never started; use `with capture(...) as cap:` or "
+        "cap.start()."
+    ),
+    "capture.no_tcpdump": N_(
+        "tcpdump is not installed (not found on PATH). Install it with `apt-get install "
+        "tcpdump`."
+    ),
+    "capture.no_nsenter": N_(
+        "nsenter is not installed (not found on PATH). Install it with `apt-get install "
+        "util-linux`."
+    ),
+    "capture.no_netns": N_(
+        "Network namespace {name!r} not found: {path} does not exist. List namespaces with "
+        "`ip netns list` (or lab.list_netns())."
+    ),
+    "capture.not_listening": N_(
+        "tcpdump did not start listening on {where} within {timeout} s (it said: {said}). "
+        "Try again, or pass a larger timeout=."
+    ),
+    "capture.said_nothing": N_("nothing (exit status {status})"),
+    "capture.no_link": N_(
+        "Interface {name!r} not found in {where}.{hint} List its interfaces with `{command}` "
+        "(or lab.snapshot())."
+    ),
+    "capture.link_down": N_(
+        "Interface {name!r} in {where} is down, and tcpdump captures only on an up "
+        "interface. Bring it up with `{command}` (lab.set_up(...)) first."
+    ),
+    "capture.bad_filter": N_(
+        "tcpdump refused the filter {filter!r}: {said} See `man pcap-filter`; e.g. "
+        "filter='arp or icmp'."
+    ),
+    "capture.cannot_drop": N_(
+        "tcpdump could not drop privileges to its own user ({said}). That happens in a user "
+        "namespace that maps only uid 0, such as the rootless nslab sandbox, where tcpdump "
+        "cannot run. Capture as real root, or in Docker with `--cap-add NET_ADMIN --cap-add "
+        "SYS_ADMIN --cap-add NET_RAW`."
+    ),
+    "capture.not_allowed": N_("Not allowed to capture on {where} ({said})."),
+    "capture.failed": N_("tcpdump could not capture on {where}: {said}"),
+    "capture.title": N_("capture on {where}"),
+    "capture.heading": Nn_(
+        "Capture on {where} ({state}): {n} packet", "Capture on {where} ({state}): {n} packets"
+    ),
+    "capture.no_packets": N_("(no packets)"),
     # -- the kernel ({what}: the request, as `ip` would name it) ----------------------
     "kernel.no_privilege": N_(
         "The kernel refused to {what}: this process lacks the privileges (CAP_NET_ADMIN "
