@@ -257,7 +257,7 @@ class Kernel:
             raise UnsafeTarget(say("target.host_address", ip=ip))
         if not (in_lab or on_lab_subnet):
             known = ", ".join(sorted(str(a.ip) for a in lab_addrs))
-            raise UnsafeTarget(say("target.not_in_lab", ip=ip, known=known or "-"))
+            raise UnsafeTarget(say("target.not_in_lab", ip=ip, known=known or say("word.none_yet")))
 
     # -- reading ----------------------------------------------------------------------
     def snapshot(self, *, everything: bool = False, read_hidden: bool = False) -> Snapshot:

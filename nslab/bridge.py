@@ -35,12 +35,13 @@ class Fdb:
         return [e for e in self.entries if e.learned]
 
     def __str__(self) -> str:
-        rows = [f"MAC table of {self.bridge} in {ns_label(self.ns)}: where each MAC was seen"]
-        width = max([len(e.port) for e in self.learned()] + [4])
-        rows.append(f"{'port':<{width}}  learned MAC of")
+        rows = [say("fdb.title", bridge=self.bridge, where=ns_label(self.ns))]
+        port = say("fdb.port")
+        width = max([len(e.port) for e in self.learned()] + [len(port)])
+        rows.append(f"{port:<{width}}  " + say("fdb.learned_of"))
         rows += [f"{e.port:<{width}}  {e.owner}" for e in self.learned()]
         if not self.learned():
-            rows.append("(nothing learned yet: no frame has crossed the bridge)")
+            rows.append(say("fdb.empty"))
         return "\n".join(rows)
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:  # no MACs: outputs diff cleanly
@@ -56,10 +57,11 @@ def read_fdb(kernel: Kernel, ns: NsKey, bridge: str) -> Fdb:
         kernel.link(ns, bridge, force=True, action="read")  # NotFound with a hint
         bridges = ", ".join(repr(lk.name) for lk in here.links if lk.kind == "bridge")
         raise InvalidName(say("fdb.not_a_bridge", name=bridge, where=ns_label(ns),
-                              kind=link.kind if link else "-", bridges=bridges or "-"))
+                              kind=link.kind if link else say("word.missing_link"),
+                              bridges=bridges or say("word.none")))
     names = {lk.index: lk.name for lk in here.links}
     owners = {
-        lk.mac: f"{lk.name} in {n.label}"
+        lk.mac: say("fdb.owner", name=lk.name, where=n.label)
         for n in snap.namespaces for lk in n.links if lk.mac
     }
     entries = [

@@ -578,8 +578,9 @@ class Capture:
             if exited:
                 raise self._start_error(text)
             if time.monotonic() > deadline:
+                said = text.strip() or say("word.nothing")
                 raise KernelError(say("capture.not_listening", where=self.where,
-                                      timeout=f"{self.timeout:g}", said=text.strip() or "-"))
+                                      timeout=f"{self.timeout:g}", said=said))
             time.sleep(0.01)
 
     def _start_error(self, stderr: str) -> NslabError:

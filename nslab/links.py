@@ -172,7 +172,7 @@ class LinkVerbs(Verbs):
         if iface not in present:
             have = ", ".join(str(a) for a in present)
             raise NotFound(say("addr.missing", addr=str(iface), name=ifname,
-                               where=ns_label(ns), have=have or "-"))
+                               where=ns_label(ns), have=have or say("word.none")))
         k.nl.call(
             k.path(ns), "addr", "del",
             index=index, address=str(iface.ip), prefixlen=iface.network.prefixlen,
@@ -254,7 +254,7 @@ class LinkVerbs(Verbs):
                 have = ", ".join(sorted({str(n) for n in connected}))
                 raise InvalidAddress(say(
                     "route.gateway_off_subnet", gateway=str(gateway), where=ns_label(ns),
-                    have=have or "-",
+                    have=have or say("word.none"),
                 ))
             spec["gateway"] = str(gateway)
             words.append(f"via {gateway}")

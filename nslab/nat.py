@@ -278,7 +278,7 @@ class NatVerbs(Verbs):
         if entry is None:
             known = [e["name"] for e in self.kernel.journal.of_kind("server")]
             raise NotFound(say("http.missing_running", port=port, where=ns_label(ns),
-                               running=", ".join(known) or "-",
+                               running=", ".join(known) or say("word.none"),
                                call=f"lab.serve_http({ns!r}, {port})"))
         self.kernel.remove(entry)
         self._say(f"# kill the web server on port {port} in {ns_label(ns)} (by its PID)")
@@ -323,7 +323,7 @@ class NatVerbs(Verbs):
                            else say("nat.host_firewall", call=call))
         path = self.kernel.path(ns)
         if not self.kernel.owns(ns):
-            mine = ", ".join(repr(n) for n in self.kernel.owned_netns()) or "-"
+            mine = ", ".join(repr(n) for n in self.kernel.owned_netns()) or say("word.none_yet")
             raise NotOwned(say("nat.not_owned_forwarding", name=ns, mine=mine)
                            if what == "forwarding"
                            else say("nat.not_owned_firewall", name=ns, mine=mine))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .messages import say
+
 _SUMMARY = re.compile(r"(\d+) packets transmitted, (\d+) (?:packets )?received")
 _RTT = re.compile(r"time[=<]([\d.]+) ?ms")
 
@@ -28,8 +30,8 @@ class PingResult:
         return 1.0 - self.received / self.sent if self.sent else 1.0
 
     def __str__(self) -> str:
-        verdict = "ok" if self.ok else "FAILED"
-        return f"ping {self.target}: {self.received}/{self.sent} replies ({verdict})"
+        key = "ping.ok" if self.ok else "ping.failed"  # a ratio: one form in every language
+        return say(key, target=self.target, received=self.received, sent=self.sent)
 
     def _repr_pretty_(self, p, cycle: bool) -> None:  # IPython: no RTTs, so outputs diff cleanly
         p.text(str(self))

@@ -29,9 +29,16 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "ping in {where} was refused: it needs CAP_NET_RAW. Run as root, or in "
         "Docker add `--cap-add NET_RAW`."
     ),
+    "ping.ok": N_("ping {target}: {received}/{sent} replies (ok)"),
+    "ping.failed": N_("ping {target}: {received}/{sent} replies (FAILED)"),
     "checkpoint.missing": N_(
         "No checkpoint called {name!r}.{hint} Save one first with lab.checkpoint({name!r})."
     ),
+    # single words that stand for an empty list, inside the sentences below
+    "word.none": N_("none"),
+    "word.none_yet": N_("none yet"),
+    "word.nothing": N_("nothing"),
+    "word.missing_link": N_("missing link"),
     "hint.did_you_mean": N_("Did you mean {name!r}?"),
     "hint.known": N_("Known: {names}."),
     "privilege.fixes": N_(
@@ -181,6 +188,11 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "fdb.not_a_bridge": N_(
         "{name!r} in {where} is a {kind}, not a bridge. Bridges there: {bridges}."
     ),
+    "fdb.title": N_("MAC table of {bridge} in {where}: where each MAC was seen"),
+    "fdb.port": N_("port"),
+    "fdb.learned_of": N_("learned MAC of"),
+    "fdb.owner": N_("{name} in {where}"),
+    "fdb.empty": N_("(nothing learned yet: no frame has crossed the bridge)"),
     "route.host": N_(
         "nslab never changes the host's routes, so it will not add a route to {dst} "
         "there. Add it inside one of the lab's namespaces instead."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nslab._kernel import in_ns, linked_paths, resolve_peers
+from nslab._kernel import in_ns, linked_paths, refusal_link, refusal_ns, resolve_peers
 from nslab._netlink import settled_operstate
 from nslab.snapshot import Peer
 
@@ -79,3 +79,19 @@ def test_in_ns_writes_the_article_form_and_quotes() -> None:
     assert in_ns(None, "ip a") == "ip a"
     assert in_ns("test1", "ip a") == "ip netns exec test1 ip a"
     assert in_ns("ñs 1", "ip a") == "ip netns exec 'ñs 1' ip a"
+
+
+@pytest.mark.parametrize("action", ["up", "down", "delete", "move", "add_addr", "del_addr",
+                                    "set_master", "use_as_bridge", "route_dev", "capture",
+                                    "read"])
+def test_every_link_refusal_is_a_whole_sentence(action: str) -> None:
+    text = refusal_link(action, name="veth0", where="host", target="test1")
+    assert text.startswith("Interface 'veth0' in host was not created by this lab")
+    assert text.endswith("Pass force=True if you really mean it.")
+
+
+@pytest.mark.parametrize("action", ["add_veth", "move_into", "add_bridge", "add_route"])
+def test_every_namespace_refusal_is_a_whole_sentence(action: str) -> None:
+    text = refusal_ns(action, name="other")
+    assert text.startswith("Namespace 'other' was not created by this lab")
+    assert "force=True" in text
