@@ -456,10 +456,7 @@ class Netlink:
         """
         _check_sysctl_key(key)
         if value is not None and path is None:
-            raise NotOwned(
-                f"nslab never changes the host's sysctls, so it will not set {key}. "
-                "Set it inside one of the lab's namespaces instead."
-            )
+            raise NotOwned(say("kernel.host_sysctl", key=key))
         return self.run(self._sysctl, path, key, value)
 
     def sysctl_many(self, paths: list[str | None], key: str) -> dict[str | None, str | None]:
@@ -520,7 +517,7 @@ def _check_sysctl_key(key: str) -> None:
     """Only network sysctls (per namespace), and only plain paths under /proc/sys/net."""
     parts = key.split("/")
     if parts[0] != "net" or any(p in ("", ".", "..") for p in parts):
-        raise ValueError(f"{key!r} is not a network sysctl path like 'net/ipv4/ip_forward'.")
+        raise ValueError(say("kernel.bad_sysctl", key=key))
 
 
 def _settled(link: dict) -> bool:

@@ -406,6 +406,11 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "kernel.exists": N_("Cannot {what}: it already exists."),
     "kernel.missing": N_("Cannot {what}: it does not exist."),
     "kernel.refused": N_("The kernel refused to {what}: {error}."),
+    "kernel.host_sysctl": N_(
+        "nslab never changes the host's sysctls, so it will not set {key}. Set it inside one "
+        "of the lab's namespaces instead."
+    ),
+    "kernel.bad_sysctl": N_("{key!r} is not a network sysctl path like 'net/ipv4/ip_forward'."),
     "kernel.no_netns_path": N_("Network namespace {path} does not exist."),
     "kernel.not_netns_yet": N_("{path} is not a network namespace (yet)."),
     "kernel.netns_exists": N_("Namespace {name!r} already exists."),
