@@ -307,11 +307,11 @@ class Kernel:
         here = snap.ns(ns)
         if here is None:
             return []
-        paths = {n.key: n for n in snap.namespaces}
+        seen = {n.key for n in snap.namespaces}
         found = []
         for lk in here.links:
             peer = lk.peer
-            if peer and peer.visible and peer.ns != ns and peer.ns in paths and peer.ifname:
+            if peer and peer.visible and peer.ns != ns and peer.ns in seen and peer.ifname:
                 found.append((self.path(peer.ns), peer.ifname))
         return found
 
