@@ -415,10 +415,11 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "kernel.not_netns_yet": N_("{path} is not a network namespace (yet)."),
     "kernel.netns_exists": N_("Namespace {name!r} already exists."),
     "kernel.limit": N_(
-        "The kernel refused to create namespace {name!r}: the limit {key} ({limit}) is "
-        "{value} network namespaces, and they are all in use in this user namespace. Free "
-        "some (lab.reset() in labs you are done with, `nslab cleanup` for crashed ones, "
-        "`ip netns list` to see them), or raise the limit as root: sysctl -w {key}=NUMBER."
+        "The kernel refused to create namespace {name!r}: the limit on network namespaces "
+        "per user is reached ({key} = {value} here, read from {limit}; the limit of an "
+        "enclosing user namespace counts too). Free some (lab.reset() in labs you are done "
+        "with, `nslab cleanup` for crashed ones, `ip netns list` to see them), or raise the "
+        "limit as root: sysctl -w {key}=NUMBER."
     ),
     # -- journals and removal -------------------------------------------------------
     "journal.in_use": N_(

@@ -131,8 +131,8 @@ def test_namespace_limit_says_which_limit_and_how_to_free_it(tmp_path: Path) -> 
     """)
     out = in_sandbox(code, tmp_path)
     assert out.returncode == 0, out.stderr
-    assert "The kernel refused to create namespace 'lim2': the limit" in out.stdout
-    assert "user.max_net_namespaces (/proc/sys/user/max_net_namespaces) is 1" in out.stdout
+    assert "The kernel refused to create namespace 'lim2': the limit on network" in out.stdout
+    assert "user.max_net_namespaces = 1 here, read from /proc/sys/user/max_net" in out.stdout
     assert "sysctl -w user.max_net_namespaces=NUMBER" in out.stdout
     assert "LEFT [] []" in out.stdout, "nothing half-made, nothing journaled"
     assert issubclass(KernelError, OSError)
