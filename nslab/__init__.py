@@ -20,6 +20,7 @@ from .errors import (
     StepOrderError,
     UnsafeTarget,
 )
+from .i18n import set_language
 from .lab import ExecResult, Lab, Transcript, cleanup
 from .nat import FetchResult, HttpRequest, Server
 from .ping import PingResult, parse_ping
@@ -55,6 +56,7 @@ __all__ = [
     "UnsafeTarget",
     "cleanup",
     "parse_ping",
+    "set_language",
 ]
 
 from ._ipython import register as _register_ipython  # noqa: E402
