@@ -47,6 +47,16 @@ JUPYTERLAB_PLUGIN = "@jupyterlab/translation-extension/plugin.jupyterlab-setting
 LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
 
+_CHOSEN = {
+    "explicit": "language.chosen.explicit",
+    "env": "language.chosen.env",
+    "folder": "language.chosen.folder",
+    "jupyterlab": "language.chosen.jupyterlab",
+    "locale": "language.chosen.locale",
+    "default": "language.chosen.default",
+}
+
+
 @dataclass(frozen=True)
 class Language:
     """The language in use and what chose it; shows itself as one sentence in that language."""
@@ -65,7 +75,7 @@ class Language:
             "locale": {"variable": self.variable, "value": self.detail},
             "default": {},
         }[self.source]
-        return say(f"language.chosen.{self.source}", lang=self.code, **fields)
+        return say(_CHOSEN[self.source], lang=self.code, **fields)
 
     def __str__(self) -> str:
         return self.code
