@@ -36,8 +36,7 @@ LOCALE = ROOT / "nslab" / "locale"
 POT = LOCALE / "notebooks.pot"
 LANGS = {"zh_CN": "zh-CN"}  # catalogue language -> notebook folder
 # Lines nbgrader and `nslab student` act on: a translation must keep them as they are.
-MARKERS = re.compile(r"^\s*(#+\s*(BEGIN|END) (SOLUTION|HIDDEN TESTS)|#### Exercise:).*$",
-                     re.MULTILINE)
+MARKERS = re.compile(r"^\s*#+\s*(?:BEGIN|END) (?:SOLUTION|HIDDEN TESTS)\s*$", re.MULTILINE)
 
 
 def english_notebooks() -> list[Path]:
@@ -104,7 +103,7 @@ def translate(nb: nbformat.NotebookNode, translations: dict[str, str],
         if MARKERS.findall(text) != MARKERS.findall(cell.source):
             raise TranslationError(
                 f"the {lang} translation of the cell starting {cell.source[:60]!r} in {source} "
-                "changes its nbgrader marker lines (### BEGIN/END SOLUTION, #### Exercise:): "
+                "changes its nbgrader marker lines (### BEGIN SOLUTION, ### END SOLUTION): "
                 "keep them exactly as in English, in the same order")
         cell.source = text
     out.metadata.pop("widgets", None)
