@@ -149,3 +149,20 @@ def test_untranslated_cell_stays_english_and_is_reported():
     assert missing == tn.prose(en)
     assert [c.source for c in zh.cells] == [c.source for c in en.cells]
     assert all(not c.outputs for c in zh.cells if c.cell_type == "code")
+
+
+# CommonMark does not close "**前置条件：**无" (a closing ** after punctuation must be followed
+# by a space or punctuation) nor open "的**《书名》**": the text shows the asterisks.
+BROKEN_EMPHASIS = [
+    r"[，。：；！？、）」》]\*\*[\u4e00-\u9fff]",
+    r"[\u4e00-\u9fff]\*\*[，。：；！？、（「《]",
+]
+
+
+def test_chinese_emphasis_renders():
+    import re
+
+    problems = [f"{text[:40]!r}: {m.group(0)!r}"
+                for text in tn.load_translations("zh_CN").values()
+                for pattern in BROKEN_EMPHASIS for m in re.finditer(pattern, text)]
+    assert not problems, "move the punctuation outside the ** markers:\n" + "\n".join(problems)
