@@ -251,3 +251,18 @@ def test_untranslated_counts_what_is_missing(tmp_path, monkeypatch):
         encoding="utf-8")
     monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
     assert i18n.untranslated("xx") == ["Two", "Three"]
+
+
+def test_jupyterlab_admin_default_in_overrides(clean_env, monkeypatch):
+    """An administrator's overrides.json (JupyterLab's app settings) counts like the user's."""
+    prefix = clean_env / "prefix"
+    settings = prefix / "share" / "jupyter" / "lab" / "settings"
+    settings.mkdir(parents=True)
+    (settings / "overrides.json").write_text(
+        '{"@jupyterlab/translation-extension:plugin": {"locale": "zh_CN"}}')
+    monkeypatch.setattr(sys, "prefix", str(prefix))
+    assert (i18n.detect().code, i18n.detect().source) == ("zh_CN", "jupyterlab")
+    user = clean_env / "lab-settings" / "@jupyterlab" / "translation-extension"
+    user.mkdir(parents=True)
+    (user / "plugin.jupyterlab-settings").write_text('{"locale": "en"}')
+    assert i18n.detect().code == "en"  # the user's own choice wins
