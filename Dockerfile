@@ -9,6 +9,10 @@
 # --security-opt apparmor=unconfined, since docker-default forbids the mounts that
 # `ip netns add` makes. Never --privileged. Open the URL with the token from the log.
 #
+# Chinese: fonts-noto-cjk lets graphviz and the browser draw Chinese labels (no tofu boxes);
+# jupyterlab-language-pack-zh-CN puts JupyterLab's menus in Chinese (Settings > Language), and
+# nslab then speaks Chinese too. The .mo catalogues are compiled when nslab is installed.
+#
 # Without registry access, build FROM a local base: --build-arg BASE=localhost/debian:bookworm
 ARG BASE=debian:bookworm-slim
 FROM ${BASE}
@@ -24,6 +28,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       iproute2 iputils-ping graphviz nftables tcpdump tini \
       python3 python3-venv ca-certificates \
+      fonts-noto-cjk \
  && rm -rf /var/lib/apt/lists/*
 
 # Optional build-time pip settings (e.g. a proxy's CA bundle mounted into the build).
@@ -37,7 +42,8 @@ RUN [ -n "$PIP_INDEX_URL" ] || unset PIP_INDEX_URL; [ -n "$PIP_CERT" ] || unset 
     python3 -m venv /opt/nslab/venv; \
     python3 -c 'import tomllib; print("\n".join(tomllib.load(open("/opt/nslab/pyproject.toml", "rb"))["project"]["dependencies"]))' \
       > /tmp/requirements.txt; \
-    pip install -r /tmp/requirements.txt ipykernel "nbclient>=0.10" "nbval>=0.11" "pytest>=8"; \
+    pip install -r /tmp/requirements.txt ipykernel "nbclient>=0.10" "nbval>=0.11" "pytest>=8" \
+      jupyterlab-language-pack-zh-CN; \
     rm /tmp/requirements.txt
 
 COPY . /opt/nslab

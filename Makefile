@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test test-fast test-container lint bench deps sysdeps clean-lab
+.PHONY: lab test test-fast test-container lint bench deps sysdeps clean-lab messages
 
 lab: deps
 	$(VENV)/bin/nslab lab
@@ -28,6 +28,21 @@ lint: deps
 bench: deps
 	$(PY) bench/build.py
 	$(PY) bench/redraw.py
+
+# Translations: extract the marked messages and the English notebooks' prose into .pot
+# templates, merge them into each language's .po, compile the .mo files, print what is missing.
+BABEL  := $(VENV)/bin/pybabel
+LOCALE := nslab/locale
+messages: deps
+	$(BABEL) extract -F babel.cfg --no-default-keywords -k N_ -k Nn_:1,2 --sort-output \
+	  --add-location=file --project=nslab --version=0.1.0 -o $(LOCALE)/nslab.pot .
+	$(PY) tools/translate_notebooks.py extract
+	for domain in nslab notebooks; do \
+	  $(BABEL) update --init-missing --ignore-obsolete -i $(LOCALE)/$$domain.pot \
+	    -d $(LOCALE) -D $$domain -l zh_CN && \
+	  $(BABEL) compile -d $(LOCALE) -D $$domain --statistics || exit 1; \
+	done
+	$(PY) -c 'import nslab.i18n as i; print(i.status())'
 
 deps: sysdeps $(STAMP)
 

@@ -21,6 +21,7 @@ from .errors import (
     StepOrderError,
     UnsafeTarget,
 )
+from .i18n import set_language
 from .lab import ExecResult, Lab, Transcript, cleanup
 from .nat import FetchResult, HttpRequest, Server
 from .ping import PingResult, parse_ping
@@ -57,6 +58,7 @@ __all__ = [
     "UnsafeTarget",
     "cleanup",
     "parse_ping",
+    "set_language",
 ]
 
 from . import snapshot as _snapshot  # noqa: E402

@@ -50,9 +50,19 @@ def translations() -> gettext.NullTranslations:
 
 
 def use(translations: gettext.NullTranslations) -> None:
-    """Make `translations` the active ones (the language choice lives above this)."""
+    """Make `translations` the active ones: the next message is in their language.
+    (nslab.i18n chooses the language and loads the catalogue; see nslab.set_language.)"""
     global _translations
     _translations = translations
+
+
+def _fill(translated: str, english: str, fields: dict[str, Any]) -> str:
+    """The translated template filled in; the English one if the translation's fields do not
+    match the code's (a stale catalogue must not turn a message into a crash)."""
+    try:
+        return translated.format(**fields)
+    except (KeyError, IndexError, ValueError):
+        return english.format(**fields)
 
 
 def _template(key: str) -> Template:
@@ -67,7 +77,7 @@ def say(key: str, /, **fields: Any) -> str:
     template = _template(key)
     if isinstance(template, tuple):
         raise TypeError(f"message {key!r} has plural forms: use say_n({key!r}, n, ...)")
-    return _translations.gettext(template).format(**fields)
+    return _fill(_translations.gettext(template), template, fields)
 
 
 def say_n(key: str, n: int, /, **fields: Any) -> str:
@@ -76,4 +86,5 @@ def say_n(key: str, n: int, /, **fields: Any) -> str:
     if not isinstance(template, tuple):
         raise TypeError(f"message {key!r} has one form: use say({key!r}, ...)")
     singular, plural = template
-    return _translations.ngettext(singular, plural, n).format(n=n, **fields)
+    english = singular if n == 1 else plural
+    return _fill(_translations.ngettext(singular, plural, n), english, {"n": n, **fields})
