@@ -65,7 +65,7 @@ from .messages import say, say_n
 
 __all__ = ["Capture", "InvalidFilter", "Packet", "capture", "decode_pcap"]
 
-FONT = "Helvetica"
+FONT = "Noto Sans CJK SC"
 START_TIMEOUT = 10.0  # seconds to wait for "listening on"
 STOP_TIMEOUT = 3.0  # seconds per signal (SIGINT, SIGTERM) before the next one
 SETTLE = 0.05  # the pcap must stop growing this long before tcpdump is stopped

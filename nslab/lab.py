@@ -31,6 +31,7 @@ from .errors import (
     PrivilegeError,
     did_you_mean,
 )
+from .i18n import set_language
 from .journal import Journal
 from .links import LinkVerbs
 from .messages import say, say_n
@@ -48,7 +49,9 @@ class Lab(LinkVerbs, ContainerVerbs, NatVerbs):
     `ns=None` everywhere means the namespace the kernel runs in (the article's host).
     """
 
-    def __init__(self, name: str = "default") -> None:
+    def __init__(self, name: str = "default", *, lang: str | None = None) -> None:
+        if lang is not None:  # the language of every message from here on, process-wide
+            set_language(lang)
         try:
             names.check_netns_name(name)
         except InvalidName as exc:

@@ -266,3 +266,14 @@ def test_jupyterlab_admin_default_in_overrides(clean_env, monkeypatch):
     user.mkdir(parents=True)
     (user / "plugin.jupyterlab-settings").write_text('{"locale": "en"}')
     assert i18n.detect().code == "en"  # the user's own choice wins
+
+
+def test_lab_lang_refuses_an_unknown_language_before_touching_anything(tmp_path, monkeypatch):
+    import nslab
+    from nslab import Lab, NotFound
+
+    monkeypatch.setenv("NSLAB_STATE_DIR", str(tmp_path))
+    with pytest.raises(NotFound, match="fr"):
+        Lab("langtest", lang="fr")
+    assert not list(tmp_path.iterdir())  # no journal written
+    nslab.set_language(None)
