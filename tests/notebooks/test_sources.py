@@ -94,3 +94,16 @@ def test_every_step_of_the_article_is_in_a_notebook_in_order():
     text = "\n".join(c.source for p in NOTEBOOKS for c in _read(p).cells)
     found = [int(m) for m in re.findall(r"^## S(\d+) · ", text, re.M)]
     assert found == list(range(1, 20))
+
+
+def test_the_runner_reads_the_same_step_data():
+    from nslab import steps, tutorial
+    from nslab.messages import CATALOGUE
+
+    assert tutorial.ARTICLE is steps.ARTICLE and tutorial.VETH is steps.VETH
+    assert list(tutorial.IP_NETNS) == ["S6", "S7", "S8", "S9", "S10", "S11"]
+    for step in steps.ARTICLE.values():
+        for key in (step.title_key, step.explain_key, step.makes_key):
+            assert key is None or key in CATALOGUE, key
+    assert steps.MAKES["S8"] == "namespaces test1 and test2"
+    assert "S9" not in steps.MAKES
