@@ -90,7 +90,8 @@ IP_NETNS = _steps(
 VETH = _steps(
     Step("S12", "steps.s12.title", "ip link add veth-test1 type veth peer name veth-test2",
          "steps.s12.explain", (call("add_veth", "veth-test1", "veth-test2"),),
-         show=((None, "ip link show type veth"),), needs=("S8",), makes_key="steps.s12.makes"),
+         show=((None, "ip link show dev veth-test1"), (None, "ip link show dev veth-test2")),
+         needs=("S8",), makes_key="steps.s12.makes"),
     Step("S13", "steps.s13.title", "ip link set veth-test1 netns test1", "steps.s13.explain",
          (call("move", "veth-test1", "test1"),), show=(("test1", "ip link"),),
          needs=("S12",), makes_key="steps.s13.makes"),

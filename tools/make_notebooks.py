@@ -469,6 +469,7 @@ def nb03() -> list[nbformat.NotebookNode]:
              "the form that works for every interface name.)"),
         predict("where will the two new ends be, and in which state?"),
         do("S12", then=look_src(*ARTICLE["S12"].show[0])),
+        look("S12", 1),
         answer("Both in the host, `state DOWN`, each with a MAC and no IP."),
         field("veth-test2@veth-test1, M-DOWN",
               "while both ends are in the same namespace, `ip` names the peer after the `@`. "
@@ -479,9 +480,9 @@ def nb03() -> list[nbformat.NotebookNode]:
         predict("after the move, where will `ip link` show veth-test1: in the host, in test1, "
                 "or in both?"),
         do("S13", then=look_src(*ARTICLE["S13"].show[0])),
-        code('lab.exec(None, "ip link show type veth")'),
-        answer("Only in test1: a link lives in exactly one namespace. The host now lists only "
-               "veth-test2."),
+        code('lab.exec(None, "ip link show dev veth-test2")'),
+        answer("Only in test1: a link lives in exactly one namespace. The host still holds "
+               "veth-test2, whose peer is now in test1."),
         field("@ifN, link-netnsid, link-netns",
               "once the peer is in another namespace, `ip` cannot look up its name and prints "
               "its index: `veth-test1@ifN`. `link-netnsid 0` (in test1) says the peer is in "
@@ -496,6 +497,7 @@ def nb03() -> list[nbformat.NotebookNode]:
                  "(`link-netns test1` on veth-test2)."),
         step("S15"),
         do("S15"),
+        happened("both ends have an address now; nothing else changed (see S16)."),
         md("""
 An address needs its prefix length. Without one, `ip addr add 192.168.1.1 dev veth-test1`
 would add 192.168.1.1/32: an address alone on its link, with no route to 192.168.1.2. nslab
