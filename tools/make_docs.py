@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import html
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -68,9 +70,32 @@ def render(path: Path, out: Path, exporter: HTMLExporter) -> tuple[Path, str]:
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
     target = out / path.relative_to(NOTEBOOKS).with_suffix(".html")
     target.parent.mkdir(parents=True, exist_ok=True)
-    # links between notebooks point at the rendered pages
-    target.write_text(body.replace('.ipynb"', '.html"'), encoding="utf-8")
+    target.write_text(_relink(body, path, target, out), encoding="utf-8")
     return target, title_of(nb, path)
+
+
+def _relink(body: str, source: Path, target: Path, out: Path) -> str:
+    """Relative links: a notebook's point at its rendered page, others at the file itself."""
+
+    def fix(match: re.Match[str]) -> str:
+        href = match.group(1)
+        if re.match(r"^([a-z]+:|#|/)", href):
+            return match.group(0)
+        path, _, anchor = href.partition("#")
+        where = (source.parent / path).resolve()
+        if where.suffix == ".ipynb" and where.is_relative_to(NOTEBOOKS):
+            where = out / where.relative_to(NOTEBOOKS).with_suffix(".html")
+        elif where.is_dir() and where.is_relative_to(NOTEBOOKS):
+            where = out / "index.html"  # a folder of notebooks: its section of the index
+        new = os.path.relpath(where, target.parent) + (f"#{anchor}" if anchor else "")
+        return f'href="{new}"'
+
+    return re.sub(r'href="([^"]+)"', fix, body)
+
+
+def _inline(title: str) -> str:
+    """A title for the index: escaped, with `code` shown as code."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(title))
 
 
 def build(out: Path) -> list[Path]:
@@ -88,7 +113,7 @@ def build(out: Path) -> list[Path]:
             page, title = render(path, out, exporter)
             pages.append(page)
             href = page.relative_to(out).as_posix()
-            index.append(f'<li><a href="{href}">{html.escape(title)}</a></li>')
+            index.append(f'<li><a href="{href}">{_inline(title)}</a></li>')
         index.append("</ul>")
     index.append("</body></html>")
     (out / "index.html").write_text("\n".join(index), encoding="utf-8")

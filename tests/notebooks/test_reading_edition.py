@@ -50,3 +50,19 @@ def test_a_notebook_with_a_drawing_has_svg_on_its_page(tmp_path: Path):
     page = (tmp_path / "03-veth-pair.html").read_text()
     assert page.count("<svg") >= 5
     assert "veth-test1" in page
+
+
+def test_links_lead_to_rendered_pages_and_real_files(tmp_path: Path):
+    docs = _make_docs()
+    out = tmp_path / "docs" / "reading"
+    docs.build(out)
+    page = out / "03-veth-pair.html"
+    html = page.read_text()
+    hrefs = re.findall(r'href="([^"#]+)', html)
+    local = [h for h in hrefs if not re.match(r"^[a-z]+:|/", h)]
+    assert "04-bridge.html" in local
+    for href in local:
+        target = (page.parent / href).resolve()
+        assert target.suffix != ".ipynb", href
+        if target.is_relative_to(out):
+            assert target.exists(), href
