@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test test-fast test-container lint bench deps sysdeps clean-lab messages
+.PHONY: lab test test-fast test-container lint bench deps sysdeps clean-lab messages notebooks docs
 
 lab: deps
 	$(VENV)/bin/nslab lab
@@ -43,6 +43,19 @@ messages: deps
 	  $(BABEL) compile -d $(LOCALE) -D $$domain --statistics || exit 1; \
 	done
 	$(PY) -c 'import nslab.i18n as i; print(i.status())'
+
+# Regenerate the tutorial notebooks from tools/make_notebooks.py and run them for real
+# (root or the sandbox kernel; on a shared machine wrap it: flock /tmp/nslab-kernel.lock
+# make notebooks), then the exercises' notebooks through their own generator.
+notebooks: deps
+	$(PY) tools/make_notebooks.py
+	@if [ -f tools/make_exercises.py ]; then $(PY) tools/make_exercises.py; \
+	else $(PY) -c 'from nslab.exercises import write_notebooks; \
+	write_notebooks("notebooks/exercises", run=True)'; fi
+
+# The reading edition: every notebook with its real outputs as static HTML, in docs/reading.
+docs: deps
+	$(PY) tools/make_docs.py
 
 deps: sysdeps $(STAMP)
 

@@ -72,3 +72,11 @@ def test_back_restores_the_state_before_the_last_step(tutorial: Tutorial) -> Non
     )
     with pytest.raises(StepOrderError):
         Tutorial(tutorial.lab, VETH).back()  # a new tutorial has nothing to undo
+
+
+def test_s7_lists_the_lab_s_docker_host_but_not_the_container(tutorial: Tutorial) -> None:
+    result = tutorial.run("S7")
+    listed = str(result.outputs[0]).split()
+    assert "docker-host" in listed
+    assert "web" not in listed
+    assert "@web" in [n.key for n in tutorial.lab.snapshot().lab_only().namespaces]
