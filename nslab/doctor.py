@@ -13,16 +13,22 @@ from __future__ import annotations
 
 import html
 import os
-import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from . import _tools
+from .messages import say
 from .sandbox import DISPLAY_NAME as SANDBOX_DISPLAY_NAME
 from .sandbox import in_sandbox
+
+# Where the kernel's sysctls are read; tests point it at a fake tree.
+PROC_SYS = Path("/proc/sys")
+# The AppArmor profile nslab ships for its sandbox launcher (`unshare`).
+APPARMOR_PROFILE = Path(__file__).resolve().parent.parent / "deploy" / "apparmor" / "nslab-sandbox"
 
 # Bit numbers from linux/capability.h.
 CAPS = {"CAP_NET_ADMIN": 12, "CAP_NET_RAW": 13, "CAP_SYS_ADMIN": 21}
@@ -57,7 +63,7 @@ class Check:
     def __str__(self) -> str:
         line = f"{self.status:<4}  {self.name:<22} {self.detail}"
         if not self.ok and self.fix:
-            line += f"\n      {'':<22} fix: {self.fix}"
+            line += f"\n      {'':<22} " + say("doctor.fix", fix=self.fix)
         return line
 
 
@@ -74,11 +80,11 @@ class Report(list[Check]):
         failed = [c.name for c in self if not c.ok and c.required]
         warned = [c.name for c in self if not c.ok and not c.required]
         if failed:
-            lines.append(f"\nnslab cannot run here yet: fix {', '.join(failed)}.")
+            lines.append("\n" + say("doctor.verdict.fail", checks=", ".join(failed)))
         elif warned:
-            lines.append(f"\nReady (with warnings: {', '.join(warned)}).")
+            lines.append("\n" + say("doctor.verdict.warn", checks=", ".join(warned)))
         else:
-            lines.append("\nReady: every check passed.")
+            lines.append("\n" + say("doctor.verdict.ok"))
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -133,9 +139,10 @@ def _read(path: str) -> str | None:
 
 def _run(argv: Sequence[str], timeout: float = PROBE_TIMEOUT) -> tuple[bool, str]:
     """Run argv; (succeeded, last line of its output or the reason it could not run)."""
+    argv = [_tools.find(argv[0]) or argv[0], *argv[1:]]  # /usr/sbin even on a user's PATH
     try:
         r = subprocess.run(
-            list(argv), capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+            argv, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
         )
     except FileNotFoundError:
         return False, f"{argv[0]}: command not found"
@@ -242,9 +249,9 @@ def check_privileges(userns_ok: bool | None = None) -> Check:
 def check_link_kind(kind: str) -> Check:
     """Create a `kind` link (veth or bridge) in a throwaway network namespace."""
     name = f"kernel: {kind}"
-    if shutil.which("ip") is None:
+    if _tools.find("ip") is None:
         return Check(name, False, "not tested: `ip` is missing", "apt-get install iproute2")
-    if shutil.which("unshare") is None:
+    if _tools.find("unshare") is None:
         return Check(name, False, "not tested: `unshare` is missing", "apt-get install util-linux")
     if kind == "veth":
         cmd = ["ip", "link", "add", "name", "nslabdoc0", "type", "veth"]
@@ -275,7 +282,7 @@ def check_link_kind(kind: str) -> Check:
 def check_netns_mount() -> Check:
     """`ip netns add` in a throwaway mount+net namespace (it bind-mounts under /run/netns)."""
     name = "ip netns add"
-    if shutil.which("ip") is None or shutil.which("unshare") is None:
+    if _tools.find("ip") is None or _tools.find("unshare") is None:
         fix = "apt-get install iproute2 util-linux"
         return Check(name, False, "not tested: `ip` or `unshare` is missing", fix)
     # Not `ip -n`: that is `ip netns exec`, which also remounts /sys (checked separately).
@@ -300,7 +307,7 @@ def check_netns_exec() -> Check:
     """`ip netns exec` remounts /sys for the namespace; a container that masks parts of /sys
     refuses that mount inside a user namespace, while `nsenter --net=` still works."""
     name = "ip netns exec"
-    if shutil.which("ip") is None or shutil.which("unshare") is None:
+    if _tools.find("ip") is None or _tools.find("unshare") is None:
         return Check(name, False, "not tested: `ip` or `unshare` is missing", "", required=False)
     script = (
         "mount -t tmpfs tmpfs /run && mkdir -p /run/netns && ip netns add nslab-doctor"
@@ -321,14 +328,22 @@ def check_netns_exec() -> Check:
 
 
 def check_binary(binary: str) -> Check:
+    """Found where the distribution installs it (not only on the caller's PATH)."""
     deb, conda, required, used_for = BINARIES[binary]
-    path = shutil.which(binary)
+    path = _tools.find(binary)
     if path:
-        return Check(f"binary: {binary}", True, path)
-    fix = f"apt-get install {deb}"
+        return Check(f"binary: {binary}", True, say("doctor.binary.ok", path=path))
+    if _tools.dpkg_installed(deb):
+        detail = say("doctor.binary.broken", package=deb, tool=binary,
+                     dirs=", ".join(_tools.SYSTEM_DIRS), used_for=used_for)
+        fix = say("doctor.binary.fix_reinstall", package=deb)
+        return Check(f"binary: {binary}", False, detail, fix, required)
     if conda:
-        fix += f" (conda: conda install -c conda-forge {conda})"
-    return Check(f"binary: {binary}", False, f"not on PATH; needed for {used_for}", fix, required)
+        fix = say("doctor.binary.fix_conda", package=deb, conda=conda)
+    else:
+        fix = say("doctor.binary.fix", package=deb)
+    detail = say("doctor.binary.missing", package=deb, used_for=used_for)
+    return Check(f"binary: {binary}", False, detail, fix, required)
 
 
 def check_pyroute2() -> Check:
@@ -360,14 +375,14 @@ def _probe_as_nobody() -> bool:
     return (
         os.geteuid() == 0
         and has_caps_bits(CAP_SETUID, CAP_SETGID)
-        and shutil.which("setpriv") is not None
+        and _tools.find("setpriv") is not None
     )
 
 
 def _userns_probe() -> tuple[bool, str]:
     """Can an UNPRIVILEGED user make a user+net namespace? As root, ask as `nobody`, since
     root itself bypasses kernel.unprivileged_userns_clone."""
-    if shutil.which("unshare") is None:
+    if _tools.find("unshare") is None:
         return False, "unshare is missing (apt-get install util-linux)"
     argv = ["unshare", "-Urn", "true"]
     if _probe_as_nobody():
@@ -375,11 +390,43 @@ def _userns_probe() -> tuple[bool, str]:
     return _run(argv)
 
 
-def check_userns(*, required: bool | None = None) -> Check:
+def apparmor_restricts_userns(proc_sys: Path | None = None) -> bool:
+    """kernel.apparmor_restrict_unprivileged_userns=1 (Ubuntu 23.10+): new user namespaces
+    of unconfined programs get no capabilities."""
+    setting = (proc_sys or PROC_SYS) / "kernel/apparmor_restrict_unprivileged_userns"
+    return _read(str(setting)) == "1"
+
+
+def _userns_caps_probe() -> tuple[bool, str]:
+    """Can a new user namespace actually create a veth (inside its own net namespace)?"""
+    unshare, ip = _tools.find("unshare"), _tools.find("ip")
+    if unshare is None or ip is None:
+        return False, "unshare or ip is missing"
+    argv = [unshare, "-Urn", ip, "link", "add", "p0", "type", "veth", "peer", "name", "p1"]
+    if _probe_as_nobody():
+        argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *argv]
+    return _run(argv)
+
+
+def apparmor_problem(proc_sys: Path | None = None,
+                     probe: Callable[[], tuple[bool, str]] | None = None) -> Check | None:
+    """The AppArmor user-namespace restriction, if it stops the sandbox here; else None."""
+    if not apparmor_restricts_userns(proc_sys):
+        return None
+    ok, out = (probe or _userns_caps_probe)()
+    if ok:
+        return Check("AppArmor userns", True, say("doctor.apparmor.allowed"))
+    return Check("AppArmor userns", False, say("doctor.apparmor.restricted", probe=out),
+                 say("doctor.apparmor.fix", profile=APPARMOR_PROFILE))
+
+
+def check_userns(*, required: bool | None = None, proc_sys: Path | None = None,
+                 caps_probe: Callable[[], tuple[bool, str]] | None = None) -> Check:
     name = "user namespaces"
-    clone = _read("/proc/sys/kernel/unprivileged_userns_clone")
-    maxns = _read("/proc/sys/user/max_user_namespaces")
-    apparmor = _read("/proc/sys/kernel/apparmor_restrict_unprivileged_userns")
+    root = proc_sys or PROC_SYS
+    clone = _read(str(root / "kernel/unprivileged_userns_clone"))
+    maxns = _read(str(root / "user/max_user_namespaces"))
+    apparmor = _read(str(root / "kernel/apparmor_restrict_unprivileged_userns"))
     facts = []
     fixes = []
     if clone is not None:
@@ -392,8 +439,6 @@ def check_userns(*, required: bool | None = None) -> Check:
             fixes.append("sysctl -w user.max_user_namespaces=15000")
     if apparmor is not None:
         facts.append(f"kernel.apparmor_restrict_unprivileged_userns={apparmor}")
-        if apparmor == "1":
-            fixes.append("sysctl -w kernel.apparmor_restrict_unprivileged_userns=0")
     if in_sandbox():
         return Check(name, True, "this kernel already runs in one; " + ", ".join(facts))
     ok, out = _userns_probe()
@@ -401,6 +446,10 @@ def check_userns(*, required: bool | None = None) -> Check:
     if required is None:
         required = mode() == "unprivileged"
     if ok:
+        # Ubuntu 23.10+: the namespace is made, but AppArmor may leave it capability-less
+        restricted = apparmor_problem(root, caps_probe)
+        if restricted is not None and not restricted.ok:
+            return Check(name, False, restricted.detail, restricted.fix, required)
         return Check(name, True, f"`unshare -Urn true` works{who}; " + ", ".join(facts))
     if not fixes:
         # The sysctls allow it, so a seccomp/AppArmor/container policy refuses it.
@@ -451,7 +500,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """`nslab doctor`: print one line per check; exit 1 if a required check failed."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in ("-h", "--help"):
-        print("usage: nslab doctor\n\nCheck privileges, kernel features, binaries and packages.")
+        print(say("doctor.usage"))
         return 0
     rep = run_checks()
     print(rep)

@@ -29,10 +29,13 @@ DISPLAY_NAME = "Python 3 (nslab sandbox)"
 ENV_FLAG = "NSLAB_SANDBOX"  # set by the kernelspec; in_sandbox() also checks the uid map
 START_NOTEBOOK = "00-start-here.ipynb"
 
-# Run by `sh -c` inside the new namespaces; "$0" is the connection file.
+# Run by `sh -c` inside the new namespaces; "$0" is the connection file. If the private
+# /run cannot be mounted (no capabilities in the new user namespace, e.g. AppArmor on
+# Ubuntu 23.10+), the kernel exits with nslab's explanation instead of mount's raw error.
 _INNER = (
-    "mount -t tmpfs tmpfs /run && mkdir -p /run/netns && "
-    'exec {python} -m ipykernel_launcher -f "$0"'
+    "if mount -t tmpfs tmpfs /run 2>/dev/null; then mkdir -p /run/netns && "
+    'exec {python} -m ipykernel_launcher -f "$0"; '
+    "else exec {python} -m nslab.sandbox --cannot-start; fi"
 )
 
 
@@ -198,5 +201,20 @@ def main_lab(argv: Sequence[str] | None = None) -> int:
     os.execvpe(cmd[0], cmd, env)  # replaces this process; Ctrl-C goes straight to Jupyter
 
 
+def cannot_start_message(proc_sys: Path | None = None) -> str:
+    """Why the sandbox kernel could not set up its namespaces, and the fix."""
+    from . import doctor  # doctor imports this module for the kernel's name
+    from .messages import say
+
+    if doctor.apparmor_restricts_userns(proc_sys):
+        return say("sandbox.apparmor", reason=say("doctor.apparmor.restricted",
+                                                  probe="mount -t tmpfs: permission denied"),
+                   fix=say("doctor.apparmor.fix", profile=doctor.APPARMOR_PROFILE))
+    return say("sandbox.start_failed")
+
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--cannot-start"]:  # the kernelspec's fallback (see _INNER)
+        print(cannot_start_message(), file=sys.stderr)
+        sys.exit(1)
     sys.exit(main_lab())
