@@ -24,6 +24,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ._tools import MissingTool, tool
+from .messages import say
+
 KERNEL_NAME = "nslab-sandbox"
 DISPLAY_NAME = "Python 3 (nslab sandbox)"
 ENV_FLAG = "NSLAB_SANDBOX"  # set by the kernelspec; in_sandbox() also checks the uid map
@@ -157,20 +160,16 @@ def main_lab(argv: Sequence[str] | None = None) -> int:
     """`nslab lab`: start JupyterLab on the notebooks; as an ordinary user, in the sandbox."""
     parser = argparse.ArgumentParser(
         prog="nslab lab",
-        description="Start JupyterLab on the nslab notebooks. As root the kernel uses the "
-        "real kernel's namespaces; as an ordinary user it runs in the rootless sandbox "
-        f"kernel '{DISPLAY_NAME}'. Other options are passed to `jupyter lab`.",
+        description=say("sandbox.lab.description", kernel=DISPLAY_NAME),
     )
-    parser.add_argument("--notebooks", help="notebooks folder (default: ./notebooks)")
+    parser.add_argument("--notebooks", help=say("sandbox.lab.notebooks"))
     parser.add_argument(
         "--sandbox",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="force the sandbox kernel on or off (default: on for an ordinary user without "
-        "CAP_NET_ADMIN/CAP_SYS_ADMIN; off for root, also in a container without them, "
-        "where the notebooks then explain the missing --cap-add)",
+        help=say("sandbox.lab.sandbox"),
     )
-    parser.add_argument("--dry-run", action="store_true", help="print the command, do not run")
+    parser.add_argument("--dry-run", action="store_true", help=say("sandbox.lab.dry_run"))
     args, extra = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
 
     from .doctor import has_caps
@@ -180,21 +179,23 @@ def main_lab(argv: Sequence[str] | None = None) -> int:
         sandbox = os.geteuid() != 0 and not has_caps("CAP_NET_ADMIN", "CAP_SYS_ADMIN")
     notebooks = find_notebooks(args.notebooks)
     if sandbox:
-        if shutil.which("unshare") is None:
-            print("nslab lab: `unshare` is missing; install util-linux.", file=sys.stderr)
+        try:
+            tool("unshare")
+        except MissingTool as exc:
+            print(say("cli.error", command="lab", error=exc), file=sys.stderr)
             return 1
         from .doctor import check_userns
 
         userns = check_userns(required=True)
         if not userns.ok:
-            print(f"nslab lab: {userns.detail}\n  fix: {userns.fix}", file=sys.stderr)
+            print(say("sandbox.lab.failed", detail=userns.detail, fix=userns.fix), file=sys.stderr)
             return 1
         spec = install_kernelspec(None)
-        print(f"nslab lab: installed kernel {DISPLAY_NAME!r} in {spec}", file=sys.stderr)
+        print(say("sandbox.lab.installed", kernel=DISPLAY_NAME, path=spec), file=sys.stderr)
     cmd, env = lab_command(notebooks, extra, sandbox=sandbox)
     if sandbox:
         Path(env["JUPYTER_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True, mode=0o700)
-    print("nslab lab:", shlex.join(cmd), file=sys.stderr)
+    print(say("sandbox.lab.command", command=shlex.join(cmd)), file=sys.stderr)
     if args.dry_run:
         return 0
     os.chdir(notebooks)
@@ -204,7 +205,6 @@ def main_lab(argv: Sequence[str] | None = None) -> int:
 def cannot_start_message(proc_sys: Path | None = None) -> str:
     """Why the sandbox kernel could not set up its namespaces, and the fix."""
     from . import doctor  # doctor imports this module for the kernel's name
-    from .messages import say
 
     if doctor.apparmor_restricts_userns(proc_sys):
         return say("sandbox.apparmor", reason=say("doctor.apparmor.restricted",
