@@ -28,6 +28,8 @@ lint: deps
 bench: deps
 	$(PY) bench/build.py
 	$(PY) bench/redraw.py
+	$(PY) bench/burst.py
+	$(PY) bench/burst.py --sandbox
 
 deps: sysdeps $(STAMP)
 
