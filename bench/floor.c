@@ -1,13 +1,14 @@
 /* The kernel's own cost of nslab's benchmark topologies: a minimal rtnetlink client.
  *
- *   floor MODE PAIRS TAG        MODE: inplace | move | article
+ *   floor MODE PAIRS TAG [keep]      MODE: inplace | move
  *
  * Builds PAIRS copies of the article's pair (2 namespaces, one veth, 2 addresses, lo and
  * both ends up) with one request per kernel object and an ACK for each, as any client
  * must; then deletes the namespaces the way `ip netns delete` does (umount + unlink).
  * Namespaces are made like `ip netns add`: a file under /run/netns bind-mounted over a
  * fresh unshare(CLONE_NEWNET). Prints one JSON line: build and teardown seconds.
- * Names are TAG + a/b/x/y + index, so nothing else on the machine is touched.
+ * Names are TAG + a/b/x/y + index, so nothing else on the machine is touched. With `keep`
+ * the namespaces stay (no teardown), so a test can ping across them and delete them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -174,7 +175,11 @@ static double now(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 4) { fprintf(stderr, "usage: floor inplace|move|article PAIRS TAG\n"); return 2; }
+    if (argc < 4 || argc > 5) {
+        fprintf(stderr, "usage: floor inplace|move PAIRS TAG [keep]\n");
+        return 2;
+    }
+    int keep = argc == 5 && !strcmp(argv[4], "keep");
     const char *mode = argv[1], *tag = argv[3];
     int pairs = atoi(argv[2]);
     int in_place = !strcmp(mode, "inplace");
@@ -204,7 +209,7 @@ int main(int argc, char **argv) {
         close(sa); close(sb); close(fa); close(fb);
     }
     double t1 = now();
-    for (int i = 0; i < pairs; i++)
+    for (int i = 0; i < pairs && !keep; i++)
         for (int k = 0; k < 2; k++) {  /* ip netns delete: detach the bind mount, unlink */
             if (umount2(ns_path(names[i][k]), MNT_DETACH) < 0) die("umount", path, errno);
             if (unlink(path) < 0) die("unlink", path, errno);

@@ -34,13 +34,16 @@ def binary() -> Path:
     return out
 
 
-def floor(mode: str, pairs: int, tag: str | None = None) -> dict[str, float]:
+def floor(mode: str, pairs: int, tag: str | None = None, *, keep: bool = False
+          ) -> dict[str, float]:
     """Build and tear down `pairs` pairs; mode 'inplace' or 'move' (the article's recipe).
 
-    Returns {"build": s, "teardown": s}; the process start is not included.
+    Returns {"build": s, "teardown": s}; the process start is not included. keep=True
+    leaves the namespaces TAGa0, TAGb0, ... in place (for a test to ping and delete).
     """
     tag = tag or uuid.uuid4().hex[:4]
-    proc = subprocess.run([str(binary()), mode, str(pairs), tag], capture_output=True,
+    argv = [str(binary()), mode, str(pairs), tag] + (["keep"] if keep else [])
+    proc = subprocess.run(argv, capture_output=True,
                           text=True, check=False)
     if proc.returncode:
         raise RuntimeError(f"floor {mode} {pairs}: {proc.stderr.strip()}")
