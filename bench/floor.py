@@ -12,6 +12,7 @@ ratio nslab/floor is the client's own overhead. Must run as root (under the kern
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import shutil
 import subprocess
@@ -29,7 +30,9 @@ def binary() -> Path:
     cc = shutil.which("cc")
     if cc is None:
         raise SystemExit("bench/floor.py needs a C compiler: sudo apt-get install gcc")
-    out = Path(tempfile.mkdtemp(prefix="nslab-floor-")) / "floor"
+    build_dir = Path(tempfile.mkdtemp(prefix="nslab-floor-"))
+    atexit.register(shutil.rmtree, build_dir, ignore_errors=True)  # leave no trace in /tmp
+    out = build_dir / "floor"
     subprocess.run([cc, "-O2", "-Wall", "-o", str(out), str(SOURCE)], check=True)
     return out
 
