@@ -27,8 +27,39 @@ from .sandbox import in_sandbox
 
 # Where the kernel's sysctls are read; tests point it at a fake tree.
 PROC_SYS = Path("/proc/sys")
-# The AppArmor profile nslab ships for its sandbox launcher (`unshare`).
-APPARMOR_PROFILE = Path(__file__).resolve().parent.parent / "deploy" / "apparmor" / "nslab-sandbox"
+# The AppArmor profile nslab ships for its sandbox launcher (`unshare`), also as
+# deploy/apparmor/nslab-sandbox (a test keeps the two identical); `nslab doctor
+# --apparmor-profile` prints it, so an installed nslab can write it without the source tree.
+APPARMOR_PROFILE_NAME = "nslab-sandbox"
+APPARMOR_INSTALL = (
+    "nslab doctor --apparmor-profile > /etc/apparmor.d/nslab-sandbox && "
+    "apparmor_parser -r /etc/apparmor.d/nslab-sandbox"
+)
+APPARMOR_PROFILE = """\
+# AppArmor profile for nslab's rootless sandbox launcher (Ubuntu 23.10+ / 24.04).
+#
+# With kernel.apparmor_restrict_unprivileged_userns=1 a user namespace made by an
+# unconfined program gets no capabilities, so the sandbox kernel cannot mount its private
+# /run nor create namespaces and veths. This profile lets /usr/bin/unshare (which the
+# sandbox kernelspec runs: `unshare -Urnm ...`) create user namespaces with their usual
+# capabilities, and confines it no further (flags=(unconfined)), like Ubuntu's own profiles
+# for browsers and container tools. Note that it applies to every user's `unshare`.
+#
+# Install, as root:
+#   nslab doctor --apparmor-profile > /etc/apparmor.d/nslab-sandbox
+#   apparmor_parser -r /etc/apparmor.d/nslab-sandbox
+# Remove: apparmor_parser -R /etc/apparmor.d/nslab-sandbox && rm /etc/apparmor.d/nslab-sandbox
+
+abi <abi/4.0>,
+include <tunables/global>
+
+profile nslab-sandbox /usr/bin/unshare flags=(unconfined) {
+  userns,
+
+  # site-specific additions
+  include if exists <local/nslab-sandbox>
+}
+"""
 
 # Bit numbers from linux/capability.h.
 CAPS = {"CAP_NET_ADMIN": 12, "CAP_NET_RAW": 13, "CAP_SYS_ADMIN": 21}
@@ -415,7 +446,7 @@ def apparmor_problem(proc_sys: Path | None = None,
     if ok:
         return Check("AppArmor userns", True, say("doctor.apparmor.allowed"))
     return Check("AppArmor userns", False, say("doctor.apparmor.restricted", probe=out),
-                 say("doctor.apparmor.fix", profile=APPARMOR_PROFILE))
+                 say("doctor.apparmor.fix", install=APPARMOR_INSTALL))
 
 
 def check_userns(*, required: bool | None = None, proc_sys: Path | None = None,
@@ -493,6 +524,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in ("-h", "--help"):
         print(say("doctor.usage"))
+        return 0
+    if args == ["--apparmor-profile"]:
+        print(APPARMOR_PROFILE, end="")
         return 0
     rep = run_checks()
     print(rep)

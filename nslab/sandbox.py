@@ -209,7 +209,7 @@ def cannot_start_message(proc_sys: Path | None = None) -> str:
     if doctor.apparmor_restricts_userns(proc_sys):
         return say("sandbox.apparmor", reason=say("doctor.apparmor.restricted",
                                                   probe="mount -t tmpfs: permission denied"),
-                   fix=say("doctor.apparmor.fix", profile=doctor.APPARMOR_PROFILE))
+                   fix=say("doctor.apparmor.fix", install=doctor.APPARMOR_INSTALL))
     return say("sandbox.start_failed")
 
 

@@ -9,7 +9,9 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "doctor.verdict.ok": N_("Ready: every check passed."),
     "doctor.fix": N_("fix: {fix}"),
     "doctor.usage": N_(
-        "usage: nslab doctor\n\nCheck privileges, kernel features, binaries and packages."
+        "usage: nslab doctor [--apparmor-profile]\n\nCheck privileges, kernel features, "
+        "binaries and packages.\n--apparmor-profile prints the AppArmor profile for the "
+        "sandbox launcher (Ubuntu 23.10+)."
     ),
     # binaries, found where the distribution installs them
     "doctor.binary.ok": N_("{path}"),
@@ -32,8 +34,8 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "`unshare` create working namespaces"
     ),
     "doctor.apparmor.fix": N_(
-        "as root, allow nslab's sandbox launcher: cp {profile} /etc/apparmor.d/nslab-sandbox "
-        "&& apparmor_parser -r /etc/apparmor.d/nslab-sandbox; or allow every program: "
+        "as root, allow nslab's sandbox launcher with its AppArmor profile: {install}; or "
+        "allow every program: "
         "sysctl -w kernel.apparmor_restrict_unprivileged_userns=0 (keep it in "
         "/etc/sysctl.d/90-nslab-userns.conf)"
     ),

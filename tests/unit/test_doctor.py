@@ -43,7 +43,7 @@ def test_apparmor_restriction_is_detected_with_the_fix(tmp_path: Path, userns_wo
     assert not check.ok and check.required
     assert "kernel.apparmor_restrict_unprivileged_userns=1" in check.detail
     assert "Operation not permitted" in check.detail, "the probe's own answer is shown"
-    assert str(doctor.APPARMOR_PROFILE) in check.fix
+    assert "nslab doctor --apparmor-profile > /etc/apparmor.d/nslab-sandbox" in check.fix
     assert "apparmor_parser -r /etc/apparmor.d/nslab-sandbox" in check.fix
     assert "sysctl -w kernel.apparmor_restrict_unprivileged_userns=0" in check.fix
     assert "FAIL" in str(doctor.Report([check]))
@@ -66,10 +66,17 @@ def test_no_apparmor_restriction(tmp_path: Path, userns_works, values) -> None:
     assert doctor.apparmor_problem(root) is None
 
 
-def test_the_shipped_profile_exists_and_names_the_launcher() -> None:
-    text = doctor.APPARMOR_PROFILE.read_text()
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_the_shipped_profile_names_the_launcher(capsys: pytest.CaptureFixture[str]) -> None:
+    text = (REPO / "deploy" / "apparmor" / "nslab-sandbox").read_text()
+    assert text == doctor.APPARMOR_PROFILE, "deploy/apparmor/nslab-sandbox = the doctor's copy"
     assert "profile nslab-sandbox /usr/bin/unshare" in text and "userns," in text
+    assert Path(_tools.find("unshare") or "/usr/bin/unshare").name == "unshare"
     assert sandbox.kernel_argv()[0] == "unshare", "the profile confines the kernelspec's launcher"
+    assert doctor.main(["--apparmor-profile"]) == 0
+    assert capsys.readouterr().out == text
 
 
 def test_sandbox_kernel_explains_apparmor_instead_of_a_raw_error(tmp_path: Path) -> None:
