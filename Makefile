@@ -28,6 +28,8 @@ lint: deps
 bench: deps
 	$(PY) bench/build.py
 	$(PY) bench/redraw.py
+	$(PY) bench/burst.py
+	$(PY) bench/burst.py --sandbox
 
 # Translations: extract the marked messages and the English notebooks' prose into .pot
 # templates, merge them into each language's .po, compile the .mo files, print what is missing.

@@ -2,7 +2,8 @@
 
 It runs around every pytest session of this repository (tests/ and the nbval run over
 notebooks/) and fails the session if the host's links, addresses, routes, rules,
-nftables/iptables rules, forwarding sysctls or `ip netns list` changed.
+nftables/iptables rules, forwarding sysctls, `ip netns list`, or the Unix users and groups
+(/etc/passwd, /etc/group) changed: a test that makes a user removes it.
 """
 
 from __future__ import annotations
@@ -45,7 +46,15 @@ def host_state() -> dict[str, object]:
         "iptables": _run(["iptables-save"]).split("\n")[1:-2] if shutil.which("iptables-save")
         else "",
         "sysctls": {s: open(f"/proc/sys/{s}").read() for s in _SYSCTLS},
+        "users": _lines("/etc/passwd"),
+        "groups": _lines("/etc/group"),
     }
+
+
+def _lines(path: str) -> list[str]:
+    """A system database as sorted lines (so a change names the user or group)."""
+    with open(path) as f:
+        return sorted(f.read().splitlines())
 
 
 def _strip_volatile(state: dict) -> dict:
@@ -89,13 +98,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             what = ", ".join(changed)
             reporter.write_line(f"HOST GUARD FAILED: the host's {what} changed", red=True)
             for k in changed:
+                if isinstance(before[k], list) and k in ("users", "groups"):
+                    gone = sorted(set(before[k]) - set(after[k]))
+                    new = sorted(set(after[k]) - set(before[k]))
+                    reporter.write_line(f"  {k} left behind: {new}; removed: {gone}")
+                    continue
                 reporter.write_line(f"  before {k}: {before[k]}")
                 reporter.write_line(f"  after  {k}: {after[k]}")
         session.exitstatus = 1
     elif reporter:
         reporter.write_line(
-            "host guard: links, addresses, routes, rules, netns, nft/iptables and sysctls "
-            "unchanged"
+            "host guard: links, addresses, routes, rules, netns, nft/iptables, sysctls, "
+            "users and groups unchanged"
         )
 
 

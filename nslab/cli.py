@@ -6,13 +6,14 @@ import argparse
 import sys
 
 from .errors import NslabError
+from .messages import say
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="nslab", description="Learn network namespaces.")
+    parser = argparse.ArgumentParser(prog="nslab", description=say("cli.description"))
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser(  # its own options (and --help) are the doctor's
-        "doctor", add_help=False, help="check privileges, kernel support and tools, with fixes"
+        "doctor", add_help=False, help=say("cli.doctor.help")
     )
     clean = sub.add_parser("cleanup", help="remove what crashed labs left (from their journals)")
     clean.add_argument(
@@ -21,9 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser(  # its own options (and --help) are passed on
         "lab", add_help=False, help="start JupyterLab on the notebooks (rootless sandbox if needed)"
     )
-    student = sub.add_parser("student", help="write student versions of exercise notebooks")
-    student.add_argument("src", help="a teacher notebook or a folder of them")
-    student.add_argument("dest", help="where to write the student versions")
+    student = sub.add_parser("student", help=say("cli.student.help"))
+    student.add_argument("src", help=say("cli.student.src"))
+    student.add_argument("dest", help=say("cli.student.dest"))
     args, rest = parser.parse_known_args(argv)
     try:
         if args.command == "doctor":
@@ -41,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return student_mod.main([args.src, args.dest])
     except NslabError as exc:
-        print(f"nslab {args.command}: {exc}", file=sys.stderr)
+        print(say("cli.error", command=args.command, error=exc), file=sys.stderr)
         return 1
     return 2
 

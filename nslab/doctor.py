@@ -13,28 +13,71 @@ from __future__ import annotations
 
 import html
 import os
-import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from . import _tools
 from ._userns import DISPLAY_NAME as SANDBOX_DISPLAY_NAME
 from ._userns import in_sandbox
+from .messages import say
+
+# Where the kernel's sysctls are read; tests point it at a fake tree.
+PROC_SYS = Path("/proc/sys")
+# The AppArmor profile nslab ships for its sandbox launcher (`unshare`), also as
+# deploy/apparmor/nslab-sandbox (a test keeps the two identical); `nslab doctor
+# --apparmor-profile` prints it, so an installed nslab can write it without the source tree.
+APPARMOR_PROFILE_NAME = "nslab-sandbox"
+APPARMOR_INSTALL = (
+    "nslab doctor --apparmor-profile > /etc/apparmor.d/nslab-sandbox && "
+    "apparmor_parser -r /etc/apparmor.d/nslab-sandbox"
+)
+APPARMOR_PROFILE = """\
+# AppArmor profile for nslab's rootless sandbox launcher (Ubuntu 23.10+ / 24.04).
+#
+# With kernel.apparmor_restrict_unprivileged_userns=1 a user namespace made by an
+# unconfined program gets no capabilities, so the sandbox kernel cannot mount its private
+# /run nor create namespaces and veths. This profile lets /usr/bin/unshare (which the
+# sandbox kernelspec runs: `unshare -Urnm ...`) create user namespaces with their usual
+# capabilities, and confines it no further (flags=(unconfined)), like Ubuntu's own profiles
+# for browsers and container tools. Note that it applies to every user's `unshare`.
+#
+# Install, as root:
+#   nslab doctor --apparmor-profile > /etc/apparmor.d/nslab-sandbox
+#   apparmor_parser -r /etc/apparmor.d/nslab-sandbox
+# Remove: apparmor_parser -R /etc/apparmor.d/nslab-sandbox && rm /etc/apparmor.d/nslab-sandbox
+
+abi <abi/4.0>,
+include <tunables/global>
+
+profile nslab-sandbox /usr/bin/unshare flags=(unconfined) {
+  userns,
+
+  # site-specific additions
+  include if exists <local/nslab-sandbox>
+}
+"""
 
 # Bit numbers from linux/capability.h.
 CAPS = {"CAP_NET_ADMIN": 12, "CAP_NET_RAW": 13, "CAP_SYS_ADMIN": 21}
 CAP_SETGID, CAP_SETUID = 6, 7
 
-# binary -> (Debian package, conda-forge package or None, required, what needs it)
-BINARIES: dict[str, tuple[str, str | None, bool, str]] = {
-    "ip": ("iproute2", None, True, "transcripts, `lab.exec` and `ip netns exec`"),
-    "ping": ("iputils-ping", None, True, "`lab.ping`"),
-    "dot": ("graphviz", "python-graphviz", True, "drawing the lab (`lab.draw()`)"),
-    "tcpdump": ("tcpdump", None, False, "the packet-capture steps"),
-    "nft": ("nftables", None, False, "the NAT / port-publishing notebook"),
+# binary -> (Debian package, conda-forge package or None, required); what needs it is in
+# the message of _MISSING_KEYS
+BINARIES: dict[str, tuple[str, str | None, bool]] = {
+    "ip": ("iproute2", None, True),
+    "ping": ("iputils-ping", None, True),
+    "dot": ("graphviz", "python-graphviz", True),
+    "tcpdump": ("tcpdump", None, False),
+    "nft": ("nftables", None, False),
+}
+_MISSING_KEYS = {
+    "ip": "doctor.binary.missing.ip", "ping": "doctor.binary.missing.ping",
+    "dot": "doctor.binary.missing.dot", "tcpdump": "doctor.binary.missing.tcpdump",
+    "nft": "doctor.binary.missing.nft",
 }
 
 PROBE_TIMEOUT = 10  # seconds; an unshare probe normally takes a few ms
@@ -57,7 +100,7 @@ class Check:
     def __str__(self) -> str:
         line = f"{self.status:<4}  {self.name:<22} {self.detail}"
         if not self.ok and self.fix:
-            line += f"\n      {'':<22} fix: {self.fix}"
+            line += f"\n      {'':<22} " + say("doctor.fix", fix=self.fix)
         return line
 
 
@@ -74,11 +117,11 @@ class Report(list[Check]):
         failed = [c.name for c in self if not c.ok and c.required]
         warned = [c.name for c in self if not c.ok and not c.required]
         if failed:
-            lines.append(f"\nnslab cannot run here yet: fix {', '.join(failed)}.")
+            lines.append("\n" + say("doctor.verdict.fail", checks=", ".join(failed)))
         elif warned:
-            lines.append(f"\nReady (with warnings: {', '.join(warned)}).")
+            lines.append("\n" + say("doctor.verdict.warn", checks=", ".join(warned)))
         else:
-            lines.append("\nReady: every check passed.")
+            lines.append("\n" + say("doctor.verdict.ok"))
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -88,7 +131,8 @@ class Report(list[Check]):
         colors = {"ok": "#1a7f37", "WARN": "#9a6700", "FAIL": "#cf222e"}
         rows = []
         for c in self:
-            fix = f"<br><b>fix:</b> <code>{html.escape(c.fix)}</code>" if not c.ok and c.fix else ""
+            fix = html.escape(say("doctor.fix", fix=c.fix)) if not c.ok and c.fix else ""
+            fix = f"<br><code>{fix}</code>" if fix else ""
             rows.append(
                 f"<tr><td style='color:{colors[c.status]};font-weight:bold'>{c.status}</td>"
                 f"<td>{html.escape(c.name)}</td>"
@@ -133,16 +177,17 @@ def _read(path: str) -> str | None:
 
 def _run(argv: Sequence[str], timeout: float = PROBE_TIMEOUT) -> tuple[bool, str]:
     """Run argv; (succeeded, last line of its output or the reason it could not run)."""
+    argv = [_tools.find(argv[0]) or argv[0], *argv[1:]]  # /usr/sbin even on a user's PATH
     try:
         r = subprocess.run(
-            list(argv), capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+            argv, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
         )
     except FileNotFoundError:
-        return False, f"{argv[0]}: command not found"
+        return False, say("doctor.run.not_found", command=argv[0])
     except subprocess.TimeoutExpired:
-        return False, f"timed out after {timeout:g} s"
+        return False, say("doctor.run.timeout", seconds=f"{timeout:g}")
     out = (r.stderr.strip() or r.stdout.strip()).splitlines()
-    return r.returncode == 0, out[-1] if out else f"exit status {r.returncode}"
+    return r.returncode == 0, out[-1] if out else say("doctor.run.exit", status=r.returncode)
 
 
 def _in_container() -> str | None:
@@ -186,12 +231,12 @@ def mode() -> str:
 def check_mode() -> Check:
     m = mode()
     where = _in_container()
-    bits = [f"euid {os.geteuid()}"]
+    bits = [say("doctor.mode.euid", euid=os.geteuid())]
     if where:
-        bits.append(f"in a {where} container")
+        bits.append(say("doctor.mode.container", container=where))
     if m == "rootless sandbox":
-        bits.append("own user+network+mount namespaces; the host is untouched")
-    detail = f"{m} ({', '.join(bits)})"
+        bits.append(say("doctor.mode.sandbox"))
+    detail = say("doctor.mode", mode=m, facts=", ".join(bits))
     return Check("mode", True, detail)
 
 
@@ -200,41 +245,32 @@ def check_privileges(userns_ok: bool | None = None) -> Check:
     have = [n for n in CAPS if eff >> CAPS[n] & 1]
     missing = [n for n in CAPS if n not in have]
     if not missing:
-        return Check("privileges", True, "CAP_NET_ADMIN, CAP_SYS_ADMIN, CAP_NET_RAW effective")
+        return Check("privileges", True, say("doctor.priv.ok"))
     if "CAP_NET_ADMIN" in have and "CAP_SYS_ADMIN" in have:
         return Check(
             "privileges",
             False,
-            "missing CAP_NET_RAW: namespaces work but ping does not",
-            "in Docker/podman add `--cap-add NET_RAW`",
+            say("doctor.priv.no_raw"),
+            say("doctor.priv.no_raw.fix"),
         )
     # Root in a container without capabilities: the container was started without --cap-add.
     container = _in_container() if os.geteuid() == 0 else None
     if container:
-        fix = (
-            "restart the container with `--cap-add NET_ADMIN --cap-add SYS_ADMIN` "
-            "(podman also `--cap-add NET_RAW`); on AppArmor hosts add "
-            "`--security-opt apparmor=unconfined`. Not --privileged."
-        )
+        fix = say("doctor.priv.container.fix")
     else:
-        fix = (
-            "use the rootless sandbox: `nslab lab` (kernel 'Python 3 (nslab sandbox)'), "
-            "or run as root (sudo)"
-        )
+        fix = say("doctor.priv.user.fix", kernel=SANDBOX_DISPLAY_NAME)
     if userns_ok is None:
         userns_ok = not container and _userns_probe()[0]
-    detail = f"missing {', '.join(missing)}: this process cannot create namespaces"
+    caps = ", ".join(missing)
+    detail = say("doctor.priv.missing", caps=caps)
     if userns_ok and not container:
         if "ipykernel" in sys.modules:
             # A notebook kernel without privileges: the labs fail here, the sandbox would not.
-            fix = (
-                f"switch this notebook to the kernel '{SANDBOX_DISPLAY_NAME}' (Kernel > Change "
-                "Kernel; start JupyterLab with `nslab lab` to have it)"
-            )
+            fix = say("doctor.priv.notebook.fix", kernel=SANDBOX_DISPLAY_NAME)
             return Check("privileges", False, detail, fix)
         # An ordinary user with working user namespaces is fine: `nslab lab` is the way in.
         return Check(
-            "privileges", False, detail + " (fine: use the sandbox kernel)", fix, required=False
+            "privileges", False, say("doctor.priv.missing_fine", caps=caps), fix, required=False
         )
     return Check("privileges", False, detail, fix)
 
@@ -242,10 +278,10 @@ def check_privileges(userns_ok: bool | None = None) -> Check:
 def check_link_kind(kind: str) -> Check:
     """Create a `kind` link (veth or bridge) in a throwaway network namespace."""
     name = f"kernel: {kind}"
-    if shutil.which("ip") is None:
-        return Check(name, False, "not tested: `ip` is missing", "apt-get install iproute2")
-    if shutil.which("unshare") is None:
-        return Check(name, False, "not tested: `unshare` is missing", "apt-get install util-linux")
+    if _tools.find("ip") is None:
+        return Check(name, False, say("doctor.untested.ip"), say("doctor.fix.iproute2"))
+    if _tools.find("unshare") is None:
+        return Check(name, False, say("doctor.untested.unshare"), say("doctor.fix.util_linux"))
     if kind == "veth":
         cmd = ["ip", "link", "add", "name", "nslabdoc0", "type", "veth"]
         cmd += ["peer", "name", "nslabdoc1"]
@@ -254,30 +290,29 @@ def check_link_kind(kind: str) -> Check:
     prefix = _unshare_prefix()
     ok, out = _run(prefix + cmd)
     if ok:
-        return Check(name, True, f"created one in a throwaway namespace ({' '.join(prefix)})")
+        return Check(name, True, say("doctor.link.ok", command=" ".join(prefix)))
     if "Operation not permitted" in out or "unshare failed" in out:
         return Check(
             name,
             False,
-            f"not tested: no throwaway namespace could be made ({out})",
-            "see the privileges / user namespaces checks",
+            say("doctor.link.untested", error=out),
+            say("doctor.link.untested.fix"),
             required=False,
         )
     mod = "veth" if kind == "veth" else "bridge"
     return Check(
         name,
         False,
-        f"the kernel refused: {out}",
-        f"load the module (`modprobe {mod}`) or use a kernel built with CONFIG_{mod.upper()}",
+        say("doctor.link.refused", error=out),
+        say("doctor.link.refused.fix", module=mod, config=f"CONFIG_{mod.upper()}"),
     )
 
 
 def check_netns_mount() -> Check:
     """`ip netns add` in a throwaway mount+net namespace (it bind-mounts under /run/netns)."""
     name = "ip netns add"
-    if shutil.which("ip") is None or shutil.which("unshare") is None:
-        fix = "apt-get install iproute2 util-linux"
-        return Check(name, False, "not tested: `ip` or `unshare` is missing", fix)
+    if _tools.find("ip") is None or _tools.find("unshare") is None:
+        return Check(name, False, say("doctor.untested.ip_unshare"), say("doctor.fix.both"))
     # Not `ip -n`: that is `ip netns exec`, which also remounts /sys (checked separately).
     script = (
         "mount -t tmpfs tmpfs /run && mkdir -p /run/netns && ip netns add nslab-doctor"
@@ -286,12 +321,12 @@ def check_netns_mount() -> Check:
     prefix = ["unshare", "-mn"] if has_caps("CAP_SYS_ADMIN") else ["unshare", "-rmn"]
     ok, out = _run(prefix + ["sh", "-c", script])
     if ok:
-        return Check(name, True, f"works in a throwaway mount namespace ({' '.join(prefix)})")
+        return Check(name, True, say("doctor.netns.ok", command=" ".join(prefix)))
     return Check(
         name,
         False,
-        f"failed: {out}",
-        "needs CAP_SYS_ADMIN (it mounts); see the privileges check",
+        say("doctor.failed", error=out),
+        say("doctor.netns.fix"),
         required=mode() != "unprivileged",
     )
 
@@ -300,8 +335,8 @@ def check_netns_exec() -> Check:
     """`ip netns exec` remounts /sys for the namespace; a container that masks parts of /sys
     refuses that mount inside a user namespace, while `nsenter --net=` still works."""
     name = "ip netns exec"
-    if shutil.which("ip") is None or shutil.which("unshare") is None:
-        return Check(name, False, "not tested: `ip` or `unshare` is missing", "", required=False)
+    if _tools.find("ip") is None or _tools.find("unshare") is None:
+        return Check(name, False, say("doctor.untested.ip_unshare"), "", required=False)
     script = (
         "mount -t tmpfs tmpfs /run && mkdir -p /run/netns && ip netns add nslab-doctor"
         " && ip netns exec nslab-doctor ip link set lo up"
@@ -309,65 +344,74 @@ def check_netns_exec() -> Check:
     prefix = ["unshare", "-mn"] if has_caps("CAP_SYS_ADMIN") else ["unshare", "-rmn"]
     ok, out = _run(prefix + ["sh", "-c", script])
     if ok:
-        return Check(name, True, "works (it remounts /sys for the namespace)")
+        return Check(name, True, say("doctor.exec.ok"))
     return Check(
         name,
         False,
-        f"failed: {out}",
-        "nslab itself enters namespaces with nsenter, so the labs work; only `ip netns exec` "
-        "typed in a terminal fails here: use `nsenter --net=/run/netns/NAME CMD` instead",
+        say("doctor.failed", error=out),
+        say("doctor.exec.fix"),
         required=False,
     )
 
 
 def check_binary(binary: str) -> Check:
-    deb, conda, required, used_for = BINARIES[binary]
-    path = shutil.which(binary)
+    """Found where the distribution installs it (not only on the caller's PATH)."""
+    deb, conda, required = BINARIES[binary]
+    path = _tools.find(binary)
     if path:
-        return Check(f"binary: {binary}", True, path)
-    fix = f"apt-get install {deb}"
+        return Check(f"binary: {binary}", True, say("doctor.binary.ok", path=path))
+    if _tools.dpkg_installed(deb):
+        detail = say("doctor.binary.broken", package=deb, tool=binary,
+                     dirs=", ".join(_tools.SYSTEM_DIRS))
+        fix = say("doctor.binary.fix_reinstall", package=deb)
+        return Check(f"binary: {binary}", False, detail, fix, required)
     if conda:
-        fix += f" (conda: conda install -c conda-forge {conda})"
-    return Check(f"binary: {binary}", False, f"not on PATH; needed for {used_for}", fix, required)
+        fix = say("doctor.binary.fix_conda", package=deb, conda=conda)
+    else:
+        fix = say("doctor.binary.fix", package=deb)
+    detail = say(_MISSING_KEYS[binary], package=deb)
+    return Check(f"binary: {binary}", False, detail, fix, required)
 
 
 def check_pyroute2() -> Check:
-    fix = "pip install 'pyroute2>=0.9,<0.10'"
+    fix = say("doctor.pyroute2.fix", requirement="'pyroute2>=0.9,<0.10'")
     try:
         version = metadata.version("pyroute2")
     except metadata.PackageNotFoundError:
-        return Check("pyroute2", False, "not installed", fix)
+        return Check("pyroute2", False, say("doctor.pyroute2.missing"), fix)
     parts = version.split(".")
     if parts[:2] != ["0", "9"]:
-        return Check("pyroute2", False, f"version {version}; nslab is written for 0.9.x", fix)
-    return Check("pyroute2", True, f"version {version}")
+        return Check("pyroute2", False, say("doctor.pyroute2.version", version=version), fix)
+    return Check("pyroute2", True, say("doctor.pyroute2.ok", version=version))
 
 
 def check_python_packages() -> Check:
+    wanted = ("graphviz", "ipywidgets", "dpkt")
     missing = []
-    for dist in ("graphviz", "ipywidgets", "dpkt"):
+    for dist in wanted:
         try:
             metadata.version(dist)
         except metadata.PackageNotFoundError:
             missing.append(dist)
     if missing:
-        fix = f"pip install {' '.join(missing)}"
-        return Check("python packages", False, f"missing {', '.join(missing)}", fix)
-    return Check("python packages", True, "graphviz, ipywidgets, dpkt")
+        fix = say("doctor.packages.fix", packages=" ".join(missing))
+        detail = say("doctor.packages.missing", packages=", ".join(missing))
+        return Check("python packages", False, detail, fix)
+    return Check("python packages", True, say("doctor.packages.ok", packages=", ".join(wanted)))
 
 
 def _probe_as_nobody() -> bool:
     return (
         os.geteuid() == 0
         and has_caps_bits(CAP_SETUID, CAP_SETGID)
-        and shutil.which("setpriv") is not None
+        and _tools.find("setpriv") is not None
     )
 
 
 def _userns_probe() -> tuple[bool, str]:
     """Can an UNPRIVILEGED user make a user+net namespace? As root, ask as `nobody`, since
     root itself bypasses kernel.unprivileged_userns_clone."""
-    if shutil.which("unshare") is None:
+    if _tools.find("unshare") is None:
         return False, "unshare is missing (apt-get install util-linux)"
     argv = ["unshare", "-Urn", "true"]
     if _probe_as_nobody():
@@ -375,11 +419,43 @@ def _userns_probe() -> tuple[bool, str]:
     return _run(argv)
 
 
-def check_userns(*, required: bool | None = None) -> Check:
+def apparmor_restricts_userns(proc_sys: Path | None = None) -> bool:
+    """kernel.apparmor_restrict_unprivileged_userns=1 (Ubuntu 23.10+): new user namespaces
+    of unconfined programs get no capabilities."""
+    setting = (proc_sys or PROC_SYS) / "kernel/apparmor_restrict_unprivileged_userns"
+    return _read(str(setting)) == "1"
+
+
+def _userns_caps_probe() -> tuple[bool, str]:
+    """Can a new user namespace actually create a veth (inside its own net namespace)?"""
+    unshare, ip = _tools.find("unshare"), _tools.find("ip")
+    if unshare is None or ip is None:
+        return False, say("doctor.untested.ip_unshare")
+    argv = [unshare, "-Urn", ip, "link", "add", "p0", "type", "veth", "peer", "name", "p1"]
+    if _probe_as_nobody():
+        argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *argv]
+    return _run(argv)
+
+
+def apparmor_problem(proc_sys: Path | None = None,
+                     probe: Callable[[], tuple[bool, str]] | None = None) -> Check | None:
+    """The AppArmor user-namespace restriction, if it stops the sandbox here; else None."""
+    if not apparmor_restricts_userns(proc_sys):
+        return None
+    ok, out = (probe or _userns_caps_probe)()
+    if ok:
+        return Check("AppArmor userns", True, say("doctor.apparmor.allowed"))
+    return Check("AppArmor userns", False, say("doctor.apparmor.restricted", probe=out),
+                 say("doctor.apparmor.fix", install=APPARMOR_INSTALL))
+
+
+def check_userns(*, required: bool | None = None, proc_sys: Path | None = None,
+                 caps_probe: Callable[[], tuple[bool, str]] | None = None) -> Check:
     name = "user namespaces"
-    clone = _read("/proc/sys/kernel/unprivileged_userns_clone")
-    maxns = _read("/proc/sys/user/max_user_namespaces")
-    apparmor = _read("/proc/sys/kernel/apparmor_restrict_unprivileged_userns")
+    root = proc_sys or PROC_SYS
+    clone = _read(str(root / "kernel/unprivileged_userns_clone"))
+    maxns = _read(str(root / "user/max_user_namespaces"))
+    apparmor = _read(str(root / "kernel/apparmor_restrict_unprivileged_userns"))
     facts = []
     fixes = []
     if clone is not None:
@@ -392,31 +468,27 @@ def check_userns(*, required: bool | None = None) -> Check:
             fixes.append("sysctl -w user.max_user_namespaces=15000")
     if apparmor is not None:
         facts.append(f"kernel.apparmor_restrict_unprivileged_userns={apparmor}")
-        if apparmor == "1":
-            fixes.append("sysctl -w kernel.apparmor_restrict_unprivileged_userns=0")
     if in_sandbox():
-        return Check(name, True, "this kernel already runs in one; " + ", ".join(facts))
+        return Check(name, True, say("doctor.userns.in_sandbox", facts=", ".join(facts)))
     ok, out = _userns_probe()
-    who = " as nobody" if _probe_as_nobody() else ""
+    nobody = _probe_as_nobody()
     if required is None:
         required = mode() == "unprivileged"
     if ok:
-        return Check(name, True, f"`unshare -Urn true` works{who}; " + ", ".join(facts))
+        # Ubuntu 23.10+: the namespace is made, but AppArmor may leave it capability-less
+        restricted = apparmor_problem(root, caps_probe)
+        if restricted is not None and not restricted.ok:
+            return Check(name, False, restricted.detail, restricted.fix, required)
+        key = "doctor.userns.ok_as_nobody" if nobody else "doctor.userns.ok"
+        return Check(name, True, say(key, facts=", ".join(facts)))
+    key = "doctor.userns.fails_as_nobody" if nobody else "doctor.userns.fails"
+    detail = say(key, error=out, facts=", ".join(facts))
     if not fixes:
         # The sysctls allow it, so a seccomp/AppArmor/container policy refuses it.
-        fix = (
-            "user namespaces are refused by a seccomp or container policy: in Docker/podman "
-            "use --security-opt seccomp=unconfined, on Kubernetes seccompProfile Unconfined "
-            "(or give the container --cap-add NET_ADMIN --cap-add SYS_ADMIN instead)"
-        )
-        detail = f"`unshare -Urn true` fails{who} ({out}); " + ", ".join(facts)
-        return Check(name, False, detail + "; the rootless sandbox cannot start", fix, required)
-    fix = "as root: " + " && ".join(fixes)
-    if any(f.startswith("sysctl") for f in fixes):
-        conf = "; ".join(f.split()[-1] for f in fixes if f.startswith("sysctl"))
-        fix += f"; to keep it after reboot put `{conf}` in /etc/sysctl.d/90-nslab-userns.conf"
-    detail = f"`unshare -Urn true` fails{who} ({out}); " + ", ".join(facts)
-    return Check(name, False, detail + "; the rootless sandbox cannot start", fix, required)
+        return Check(name, False, detail, say("doctor.userns.policy.fix"), required)
+    fix = say("doctor.userns.sysctl.fix", commands=" && ".join(fixes),
+              settings="; ".join(f.split()[-1] for f in fixes))
+    return Check(name, False, detail, fix, required)
 
 
 def run_checks() -> Report:
@@ -451,7 +523,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """`nslab doctor`: print one line per check; exit 1 if a required check failed."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in ("-h", "--help"):
-        print("usage: nslab doctor\n\nCheck privileges, kernel features, binaries and packages.")
+        print(say("doctor.usage"))
+        return 0
+    if args == ["--apparmor-profile"]:
+        print(APPARMOR_PROFILE, end="")
         return 0
     rep = run_checks()
     print(rep)

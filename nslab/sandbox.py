@@ -24,15 +24,20 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ._tools import MissingTool, tool
 from ._userns import DISPLAY_NAME, ENV_FLAG, in_sandbox, userns_is_initial  # noqa: F401
+from .messages import say
 
 KERNEL_NAME = "nslab-sandbox"
 START_NOTEBOOK = "00-start-here.ipynb"
 
-# Run by `sh -c` inside the new namespaces; "$0" is the connection file.
+# Run by `sh -c` inside the new namespaces; "$0" is the connection file. If the private
+# /run cannot be mounted (no capabilities in the new user namespace, e.g. AppArmor on
+# Ubuntu 23.10+), the kernel exits with nslab's explanation instead of mount's raw error.
 _INNER = (
-    "mount -t tmpfs tmpfs /run && mkdir -p /run/netns && "
-    'exec {python} -m ipykernel_launcher -f "$0"'
+    "if mount -t tmpfs tmpfs /run 2>/dev/null; then mkdir -p /run/netns && "
+    'exec {python} -m ipykernel_launcher -f "$0"; '
+    "else exec {python} -m nslab.sandbox --cannot-start; fi"
 )
 
 
@@ -139,20 +144,16 @@ def main_lab(argv: Sequence[str] | None = None) -> int:
     """`nslab lab`: start JupyterLab on the notebooks; as an ordinary user, in the sandbox."""
     parser = argparse.ArgumentParser(
         prog="nslab lab",
-        description="Start JupyterLab on the nslab notebooks. As root the kernel uses the "
-        "real kernel's namespaces; as an ordinary user it runs in the rootless sandbox "
-        f"kernel '{DISPLAY_NAME}'. Other options are passed to `jupyter lab`.",
+        description=say("sandbox.lab.description", kernel=DISPLAY_NAME),
     )
-    parser.add_argument("--notebooks", help="notebooks folder (default: ./notebooks)")
+    parser.add_argument("--notebooks", help=say("sandbox.lab.notebooks"))
     parser.add_argument(
         "--sandbox",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="force the sandbox kernel on or off (default: on for an ordinary user without "
-        "CAP_NET_ADMIN/CAP_SYS_ADMIN; off for root, also in a container without them, "
-        "where the notebooks then explain the missing --cap-add)",
+        help=say("sandbox.lab.sandbox"),
     )
-    parser.add_argument("--dry-run", action="store_true", help="print the command, do not run")
+    parser.add_argument("--dry-run", action="store_true", help=say("sandbox.lab.dry_run"))
     args, extra = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
 
     from .doctor import has_caps
@@ -162,26 +163,42 @@ def main_lab(argv: Sequence[str] | None = None) -> int:
         sandbox = os.geteuid() != 0 and not has_caps("CAP_NET_ADMIN", "CAP_SYS_ADMIN")
     notebooks = find_notebooks(args.notebooks)
     if sandbox:
-        if shutil.which("unshare") is None:
-            print("nslab lab: `unshare` is missing; install util-linux.", file=sys.stderr)
+        try:
+            tool("unshare")
+        except MissingTool as exc:
+            print(say("cli.error", command="lab", error=exc), file=sys.stderr)
             return 1
         from .doctor import check_userns
 
         userns = check_userns(required=True)
         if not userns.ok:
-            print(f"nslab lab: {userns.detail}\n  fix: {userns.fix}", file=sys.stderr)
+            print(say("sandbox.lab.failed", detail=userns.detail, fix=userns.fix), file=sys.stderr)
             return 1
         spec = install_kernelspec(None)
-        print(f"nslab lab: installed kernel {DISPLAY_NAME!r} in {spec}", file=sys.stderr)
+        print(say("sandbox.lab.installed", kernel=DISPLAY_NAME, path=spec), file=sys.stderr)
     cmd, env = lab_command(notebooks, extra, sandbox=sandbox)
     if sandbox:
         Path(env["JUPYTER_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True, mode=0o700)
-    print("nslab lab:", shlex.join(cmd), file=sys.stderr)
+    print(say("sandbox.lab.command", command=shlex.join(cmd)), file=sys.stderr)
     if args.dry_run:
         return 0
     os.chdir(notebooks)
     os.execvpe(cmd[0], cmd, env)  # replaces this process; Ctrl-C goes straight to Jupyter
 
 
+def cannot_start_message(proc_sys: Path | None = None) -> str:
+    """Why the sandbox kernel could not set up its namespaces, and the fix."""
+    from . import doctor  # doctor imports this module for the kernel's name
+
+    if doctor.apparmor_restricts_userns(proc_sys):
+        return say("sandbox.apparmor", reason=say("doctor.apparmor.restricted",
+                                                  probe="mount -t tmpfs: permission denied"),
+                   fix=say("doctor.apparmor.fix", install=doctor.APPARMOR_INSTALL))
+    return say("sandbox.start_failed")
+
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--cannot-start"]:  # the kernelspec's fallback (see _INNER)
+        print(cannot_start_message(), file=sys.stderr)
+        sys.exit(1)
     sys.exit(main_lab())

@@ -6,6 +6,22 @@ import os
 import uuid
 
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
+
+# Property tests: in CI the same examples every run (derandomize) and a failure prints the
+# blob that replays it (@reproduce_failure); locally random, and a failing example is saved
+# to .hypothesis/ and tried first next time. No deadline in either: two shared cores make
+# timings noisy, and a slow example is not a wrong one.
+settings.register_profile(
+    "ci", derandomize=True, print_blob=True, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "dev", deadline=None, print_blob=True,
+    database=DirectoryBasedExampleDatabase(".hypothesis/examples"),
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 IS_ROOT = os.geteuid() == 0
 needs_root = pytest.mark.skipif(

@@ -2,10 +2,12 @@
 'Python 3 (nslab sandbox)' kernel (nbclient, ZMQ ipc transport) and the pings succeed,
 while the host's namespaces, links, addresses and routes stay exactly as they were.
 
-Needs root only to set the stage: it creates the user `nslabtest` if absent (and LEAVES it,
-so later runs are fast; remove with `userdel -r nslabtest`), and a venv made from Debian's
-/usr/bin/python3 under /var/tmp (reused; /root is mode 700, so the project's own Python is
-out of the user's reach). Everything the notebook does happens as `nslabtest`.
+Needs root only to set the stage: it creates a throw-away user with a fresh name for the
+session and removes it afterwards with its home (`userdel -r`, by that exact name; the
+session guard fails if /etc/passwd or /etc/group changed), and a venv made from Debian's
+/usr/bin/python3 under /var/tmp (a root-owned cache of the dependencies, reused; /root is
+mode 700, so the project's own Python is out of the user's reach). Everything the notebook
+does happens as that user.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ import pytest
 pytestmark = pytest.mark.kernel
 
 REPO = Path(__file__).resolve().parents[2]
-USER = "nslabtest"
+USER_PREFIX = "nslabt"  # + 6 hex digits: a name no real user has
+ORDINARY_PATH = "/usr/local/bin:/usr/bin:/bin"  # Debian's default PATH for a normal user
 VENV = Path(os.environ.get("NSLAB_SANDBOX_VENV", "/var/tmp/nslab-sandbox-venv"))
 SYSTEM_PYTHON = "/usr/bin/python3"
 EXTRA = ["nbclient>=0.10", "ipykernel>=6", "nbformat>=5"]
@@ -107,20 +110,40 @@ def assert_host_untouched(before: dict[str, set], after: dict[str, set]) -> None
         assert not {x for x in added if x in OURS or "192.168.1." in x}, (key, added)
 
 
-@pytest.fixture(scope="module")
-def sandbox_user() -> pwd.struct_passwd:
+@pytest.fixture(scope="session")
+def sandbox_user() -> Iterator[pwd.struct_passwd]:
+    """A throw-away unprivileged user for this session, removed (home included) afterwards."""
     if os.geteuid() != 0:
         pytest.skip("needs root to create the unprivileged test user")
-    for tool in ("useradd", "runuser", "unshare"):
+    for tool in ("useradd", "userdel", "runuser", "unshare"):
         if shutil.which(tool) is None:
             pytest.skip(f"{tool} is missing")
-    try:
-        return pwd.getpwnam(USER)
-    except KeyError:
-        pass
-    r = _run(["useradd", "--create-home", "--shell", "/bin/sh", "--user-group", USER])
+    name = f"{USER_PREFIX}{uuid.uuid4().hex[:6]}"
+    with contextlib.suppress(KeyError):
+        pwd.getpwnam(name)
+        pytest.fail(f"user {name} already exists; this test only removes users it created")
+    r = _run(["useradd", "--create-home", "--shell", "/bin/sh", "--user-group", name])
     assert r.returncode == 0, r.stderr
-    return pwd.getpwnam(USER)
+    user = pwd.getpwnam(name)
+    try:
+        yield user
+    finally:
+        remove_user(user)
+
+
+def remove_user(user: pwd.struct_passwd) -> None:
+    """Remove exactly this user, its group and its home, and the per-user state dir."""
+    # any process still running as the user (a server a failed test left) ends first, by PID
+    pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            if os.stat(f"/proc/{pid}").st_uid == user.pw_uid:
+                os.kill(pid, 9)
+    r = _run(["userdel", "-r", user.pw_name])
+    assert r.returncode in (0, 12), r.stderr  # 12: home already gone
+    state = Path(f"/tmp/nslab-{user.pw_uid}")  # journal.state_dir()'s fallback for the user
+    if state.is_dir() and state.stat().st_uid == user.pw_uid:
+        shutil.rmtree(state, ignore_errors=True)
 
 
 def _source_copy() -> Path:
@@ -171,13 +194,14 @@ def workdir(sandbox_user: pwd.struct_passwd) -> Iterator[Path]:
 
 
 def as_user(
-    user: pwd.struct_passwd, venv: Path, argv: list[str], *, timeout: float = 300
+    user: pwd.struct_passwd, venv: Path, argv: list[str], *, timeout: float = 300,
+    path: str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 ) -> subprocess.CompletedProcess[str]:
-    """Run argv as the unprivileged user with a clean environment."""
+    """Run argv as the unprivileged user with a clean environment (PATH = venv + `path`)."""
     env = [
         f"HOME={user.pw_dir}",
         f"USER={user.pw_name}",
-        f"PATH={venv}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        f"PATH={venv}/bin:{path}",
         "LANG=C.UTF-8",
     ]
     cmd = ["runuser", "-u", user.pw_name, "--", "env", "-i", *env, *argv]
@@ -458,6 +482,23 @@ def test_doctor_as_unprivileged_user(sandbox_user: pwd.struct_passwd, sandbox_ve
     assert "ok    user namespaces" in r.stdout, r.stdout
     assert "nslab lab" in r.stdout  # the fix names the way in
     assert r.returncode == 0, r.stdout  # missing caps is only a warning when userns works
+
+
+def test_doctor_with_an_ordinary_users_path(
+    sandbox_user: pwd.struct_passwd, sandbox_venv: Path
+) -> None:
+    """Debian puts nft and sysctl in /usr/sbin, which a normal user's PATH lacks: doctor
+    finds them anyway and does not ask to install packages that are installed."""
+    r = as_user(sandbox_user, sandbox_venv, ["python", "-m", "nslab.doctor"], timeout=120,
+                path=ORDINARY_PATH)
+    assert "Traceback" not in r.stdout + r.stderr, r.stderr
+    assert "apt-get install" not in r.stdout, r.stdout
+    r = as_user(sandbox_user, sandbox_venv, ["python", "-c",
+                "from nslab._tools import tool; print(tool('nft')); print(tool('sysctl'))"],
+                timeout=60, path=ORDINARY_PATH)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == [shutil.which("nft", path="/usr/sbin:/sbin"),
+                                shutil.which("sysctl", path="/usr/sbin:/sbin")], r.stdout
 
 
 NOTEBOOKS = sorted(

@@ -3,19 +3,27 @@
 # `sysdeps.sh container` adds what `make test-container` needs.
 set -euo pipefail
 need=()
-have() { command -v "$1" >/dev/null 2>&1; }
-have ip        || need+=(iproute2)
-have ping      || need+=(iputils-ping)
-have dot       || need+=(graphviz)
-have nft       || need+=(nftables)
-have tcpdump   || need+=(tcpdump)
-have nsenter   || need+=(util-linux)
-have chromium  || need+=(chromium)
-python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
+# A tool counts as present where the distribution installs it, not only on the caller's
+# PATH (a normal user's PATH has no /usr/sbin, where Debian puts nft); a package counts as
+# installed by dpkg's own status, where there is dpkg.
+have() { PATH="$PATH:/usr/sbin:/sbin:/usr/bin:/bin" command -v "$1" >/dev/null 2>&1; }
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+has_dpkg() { PATH="$PATH:/usr/bin:/bin" command -v dpkg-query >/dev/null 2>&1; }
+pkg() {  # pkg PACKAGE TOOL: PACKAGE is needed unless installed (dpkg) or TOOL is found
+  if has_dpkg && installed "$1"; then return 0; fi
+  have "$2" || need+=("$1")
+}
+pkg iproute2     ip
+pkg iputils-ping ping
+pkg graphviz     dot
+pkg nftables     nft
+pkg tcpdump      tcpdump
+pkg util-linux   nsenter
+pkg chromium     chromium
+python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
 installed fonts-noto-cjk || need+=(fonts-noto-cjk)   # Chinese labels in drawings and pages
-have node      || need+=(nodejs)                      # configurable-http-proxy (JupyterHub)
-have npm       || need+=(npm)
+pkg nodejs       node                                 # configurable-http-proxy (JupyterHub)
+pkg npm          npm
 if [ "${1:-}" = "container" ]; then  # make test-container: podman builds from a debootstrap
   have docker && docker info >/dev/null 2>&1 || {
     have podman      || need+=(podman)

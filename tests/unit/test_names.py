@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import string
 
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from nslab import InvalidAddress, InvalidName
 from nslab.names import (
+    EXAMPLE_ADDRESS,
     check_ifname,
     check_interface_address,
     check_ip,
@@ -112,26 +114,32 @@ def test_non_strings_are_refused(bad: object) -> None:
 
 @given(st.ip_addresses())
 def test_bare_ip_shows_the_fix_with_a_prefix(ip) -> None:
-    assume(not ip.is_unspecified)
     with pytest.raises(InvalidAddress) as info:
         check_interface_address(str(ip))
-    prefix = 24 if ip.version == 4 else 64
     msg = str(info.value)
     assert repr(str(ip)) in msg
-    assert "no prefix length" in msg
-    assert f"'{ip}/{prefix}'" in msg
-    # ... and the suggested fix is itself accepted (unless the /24 makes it a network or
-    # broadcast address, in which case that error names the next fix)
-    suggestion = f"{ip}/{prefix}"
-    try:
-        assert check_interface_address(suggestion) == ipaddress.ip_interface(suggestion)
-    except InvalidAddress as exc:
-        assert "network address" in str(exc) or "broadcast address" in str(exc) or (
-            "cannot be an interface address" in str(exc)
-        )
+    if ip.is_unspecified or ip.is_multicast:
+        assert "cannot be an interface address" in msg
+    else:
+        assert "no prefix length" in msg
+        assert f"'{ip}/" in msg, "the fix keeps the address the user meant"
+    # ... and the suggested fix is itself accepted
+    _assert_suggestion_accepted(msg)
+
+
+def _assert_suggestion_accepted(msg: str) -> None:
+    """The address the message suggests (its last quoted CIDR) is one the library accepts."""
+    fix = re.findall(r"'([0-9a-fA-F:.]+/[0-9]+)'", msg)
+    assert fix, f"no suggested address in {msg!r}"
+    check_interface_address(fix[-1])  # raises if the library would refuse its own fix
 
 
 @given(st.ip_addresses(v=4), st.integers(min_value=0, max_value=32))
+@example(ipaddress.ip_address("255.255.255.255"), 3)  # broadcast of 224.0.0.0/3 (multicast)
+@example(ipaddress.ip_address("224.0.0.0"), 3)
+@example(ipaddress.ip_address("239.255.255.255"), 4)  # the whole network is multicast
+@example(ipaddress.ip_address("255.255.255.255"), 0)
+@example(ipaddress.ip_address("0.0.0.0"), 8)
 def test_ipv4_interface_addresses(ip, prefix) -> None:
     text = f"{ip}/{prefix}"
     iface = ipaddress.ip_interface(text)
@@ -147,12 +155,30 @@ def test_ipv4_interface_addresses(ip, prefix) -> None:
         if special and not unusable:
             kind = "network" if ip == net.network_address else "broadcast"
             assert f"the {kind} address of {net}" in msg
-            fix = f"'{next(net.hosts())}/{prefix}'"
-            assert fix in msg
-            assert check_interface_address(fix.strip("'")).ip != ip
+        _assert_suggestion_accepted(msg)
+        fix = ipaddress.ip_interface(re.findall(r"'([0-9.]+/[0-9]+)'", msg)[-1])
+        assert fix.ip != ip
+        if special and not unusable and fix.network == net:
+            assert fix.ip in (net.network_address + 1, net.broadcast_address - 1)
     else:
         assert not (special or unusable)
         assert got == iface
+
+
+@given(st.ip_addresses(), st.integers(min_value=0, max_value=128))
+def test_every_suggested_address_is_accepted(ip, prefix) -> None:
+    """A suggestion the library would refuse is a bug: whatever is refused, the fix passes."""
+    prefix = min(prefix, ip.max_prefixlen)
+    for text in (f"{ip}/{prefix}", str(ip)):
+        try:
+            check_interface_address(text)
+        except InvalidAddress as exc:
+            if "not valid" not in str(exc):
+                _assert_suggestion_accepted(str(exc))
+
+
+def test_example_address_is_accepted() -> None:
+    assert check_interface_address(EXAMPLE_ADDRESS)
 
 
 @pytest.mark.parametrize(

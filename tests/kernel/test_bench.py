@@ -1,0 +1,65 @@
+"""The benches measure what they claim: the floor client's topology really carries a ping,
+and a (small) burst of labs in parallel processes all succeed with their journals intact."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import needs_root
+
+pytestmark = [pytest.mark.kernel, needs_root]
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+sys.path.insert(0, str(BENCH))
+
+import burst  # noqa: E402
+import floor  # noqa: E402
+
+
+def _ip(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["ip", *args], capture_output=True, text=True, timeout=30)
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler")
+@pytest.mark.parametrize("mode", ["inplace", "move"])
+def test_floor_builds_a_pair_that_pings(mode: str) -> None:
+    tag = "f" + uuid.uuid4().hex[:4]
+    names = [f"{tag}a0", f"{tag}b0"]
+    try:
+        result = floor.floor(mode, 1, tag, keep=True)
+        assert result["build"] > 0
+        for ns, dev, addr in ((names[0], f"{tag}x0", "10.0.0.1/30"),
+                              (names[1], f"{tag}y0", "10.0.0.2/30")):
+            out = _ip("-n", ns, "-o", "addr", "show", "dev", dev).stdout
+            assert addr in out and "UP" in _ip("-n", ns, "link", "show", dev).stdout
+            assert "UP" in _ip("-n", ns, "link", "show", "lo").stdout
+        ping = subprocess.run(["ip", "netns", "exec", names[0], "ping", "-c", "1", "-W", "2",
+                               "10.0.0.2"], capture_output=True, text=True, timeout=30)
+        assert ping.returncode == 0, ping.stdout + ping.stderr
+    finally:
+        for ns in names:  # exactly the two this test made
+            _ip("netns", "delete", ns)
+    assert not set(names) & set(_ip("netns", "list").stdout.split())
+
+
+def test_floor_refuses_an_existing_name() -> None:
+    tag = "f" + uuid.uuid4().hex[:4]
+    try:
+        floor.floor("inplace", 1, tag, keep=True)
+        with pytest.raises(RuntimeError, match="File exists"):
+            floor.floor("inplace", 1, tag)
+    finally:
+        for ns in (f"{tag}a0", f"{tag}b0"):
+            _ip("netns", "delete", ns)
+
+
+def test_a_small_burst_all_succeeds() -> None:
+    wall, results = burst.at_once(3, sandbox=False)
+    assert len(results) == 3 and all(r["ok"] for r in results), results
+    assert all(r["ping"] and r["journal"] for r in results)
