@@ -1,4 +1,4 @@
-"""`nslab doctor | cleanup | lab | student`: the command line."""
+"""`nslab doctor | cleanup | lab | student | exercise`: the command line."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from .errors import NslabError
+from .messages import say
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,6 +25,15 @@ def main(argv: list[str] | None = None) -> int:
     student = sub.add_parser("student", help="write student versions of exercise notebooks")
     student.add_argument("src", help="a teacher notebook or a folder of them")
     student.add_argument("dest", help="where to write the student versions")
+    exercise = sub.add_parser("exercise", help="write or check an exercise file (TOML)")
+    verbs = exercise.add_subparsers(dest="verb", required=True)
+    new = verbs.add_parser("new", help="write a commented template NN-NAME.toml")
+    new.add_argument("name", help="the exercise's name, e.g. two-faults")
+    new.add_argument("--dir", default=".", help="the folder to write it in (default: here)")
+    verify = verbs.add_parser(
+        "check", help="build it in a throw-away lab: faults break the goals, the fix repairs them"
+    )
+    verify.add_argument("file", help="an exercise file NN-name.toml")
     args, rest = parser.parse_known_args(argv)
     try:
         if args.command == "doctor":
@@ -46,6 +56,16 @@ def main(argv: list[str] | None = None) -> int:
             from . import student as student_mod
 
             return student_mod.main([args.src, args.dest])
+        if args.command == "exercise":
+            from . import exercises
+
+            if args.verb == "new":
+                path = exercises.new_file(args.name, args.dir)
+                print(say("classroom.new.wrote", file=str(path)))
+                return 0
+            result = exercises.check_file(args.file)
+            print(result)
+            return 0 if result.ok else 1
     except NslabError as exc:
         print(f"nslab {args.command}: {exc}", file=sys.stderr)
         return 1
