@@ -136,11 +136,16 @@ class _Reader:
     def __init__(self, path: Path, text: str) -> None:
         self.path, self.lines = path, text.split("\n")
 
+    @staticmethod
+    def _code(line: str) -> str:
+        """The line without its strings and comment: what TOML reads as keys and braces."""
+        return _STRING.sub('""', line).split("#", 1)[0]
+
     def line_of(self, key: str, after: int = 0) -> int:
         k = re.escape(key)
         pattern = re.compile(rf"(^|[\s{{,\[])\"?{k}\"?\s*=|^\s*\[+\s*{k}\s*\]")
         for number, line in enumerate(self.lines[after:], after + 1):
-            if pattern.search(line.split("#", 1)[0] if "\"" not in line else line):
+            if pattern.search(self._code(line)):
                 return number
         return after + 1 if after else 1
 
@@ -184,7 +189,7 @@ class _Reader:
         first = self.line_of(key, start)
         out = []
         for number, line in enumerate(self.lines[first - 1:], first):
-            out += [number] * line.split("#", 1)[0].count("{")
+            out += [number] * self._code(line).count("{")
             if len(out) >= count:
                 break
         return (out + [first] * count)[:count]
@@ -238,6 +243,7 @@ class _Reader:
 
 
 _FIELD = re.compile(r"\{(\w+)\}")
+_STRING = re.compile(r'"""[\s\S]*?"""|"(?:[^"\\]|\\.)*"')
 
 
 def _placeholders(value: Any) -> list[str]:
@@ -353,23 +359,29 @@ def load(path: str | Path) -> Spec:
 
 def _check_names(r: _Reader, spec: Spec) -> None:
     """Every namespace and interface a step or goal names is one the steps create."""
+    tag = f"ex{spec.number}"
+    filled = {role: t.format(tag=tag) for role, t in spec.names.items()} | {"tag": tag}
+
+    def real(value: Any) -> Any:  # "{va}" and "veth-a" are the same interface
+        return value.format(**filled) if isinstance(value, str) else value
     steps = [*spec.topology, *(s for f in spec.faults for s in (*f.inject, *f.fix)),
              *(s for p in spec.parts for s in p.solution)]
-    netns = {s.args[0] for s in steps if s.verb == "add_netns"}
+    netns = {real(s.args[0]) for s in steps if s.verb == "add_netns"}
     links = {"lo"}
     for s in steps:
         if s.verb == "add_veth":
-            links |= {s.args[0], s.args[1]}
+            links |= {real(s.args[0]), real(s.args[1])}
         elif s.verb == "add_bridge":
-            links.add(s.args[1])
+            links.add(real(s.args[1]))
 
     def known(value: Any, pool: set[str], what: str, line: int) -> None:
+        value = real(value)
         if value is None or value in pool:
             return
         shown = ", ".join(sorted(str(p) for p in pool if p != "lo")) or "-"
         raise r.fail(line, say("classroom.file.never_created", what=what, name=value,
                                created=shown),
-                     say("classroom.file.known_keys", hint=did_you_mean(str(value), pool)))
+                     say("classroom.file.name_fix"))
 
     ns_fields = {"ns", "peer_ns", "src", "ns_a", "ns_b"}
     if_fields = {"ifname", "master", "dev"}

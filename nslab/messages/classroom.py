@@ -50,6 +50,7 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
                                    "\"192.168.1.2\" }}."),
     "classroom.file.never_created": N_("The {what} {name!r} is never created by the steps of "
                                        "this file (they create: {created})."),
+    "classroom.file.name_fix": N_("Fix the name, or add the step that creates it."),
     # -- the exercises (nslab/exercises/_core.py)
     "classroom.tag.bad": N_("Tag {tag!r} does not fit: use 1 to 5 lowercase letters or digits, "
                             "starting with a letter (interface names keep to 15 characters), "
