@@ -31,6 +31,7 @@ from __future__ import annotations
 from ._core import (
     EXERCISES,
     FOLDER,
+    Drawing,
     Exercise,
     Hints,
     Survey,
@@ -56,6 +57,7 @@ from ._schema import ExerciseFileError, load
 __all__ = [
     "EXERCISES",
     "FOLDER",
+    "Drawing",
     "Exercise",
     "ExerciseFileError",
     "FileCheck",

@@ -220,13 +220,26 @@ def grade(lab: Any, name: str, *, tag: str | None = None, points: float | None =
     return round(total * met / len(goal_list), 2)
 
 
-def drawing(lab: Lab, *, marks: bool = False) -> Any:
+class Drawing:
+    """A lab's drawing that shows as SVG alone (no `<Graph at 0x...>` text beside it)."""
+
+    def __init__(self, graph: Any) -> None:
+        self.graph = graph
+
+    def __getattr__(self, name: str) -> Any:  # .source, .pipe(), .render() ...
+        return getattr(self.graph, name)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+        return self.graph._repr_mimebundle_(include, exclude)
+
+
+def drawing(lab: Lab, *, marks: bool = False) -> Drawing:
     """The lab's drawing; without the kit's mistake marks unless MARKS (asked for as a hint)."""
     from ..draw import draw
 
     if "marks" in inspect.signature(draw).parameters:
-        return lab.draw(marks=marks)
-    return lab.draw()  # a drawing module without the option always marks mistakes
+        return Drawing(lab.draw(marks=marks))
+    return Drawing(lab.draw())  # a drawing module without the option always marks mistakes
 
 
 # ------------------------------------------------------------------ the toolkit
