@@ -223,8 +223,11 @@ def grade(lab: Any, name: str, *, tag: str | None = None, points: float | None =
 class Drawing:
     """A lab's drawing that shows as SVG alone (no `<Graph at 0x...>` text beside it)."""
 
-    def __init__(self, graph: Any) -> None:
-        self.graph = graph
+    def __init__(self, graph: Any, lab_name: str) -> None:
+        self.graph, self.lab_name = graph, lab_name
+
+    def __repr__(self) -> str:  # the text/plain beside the SVG, deterministic
+        return say("classroom.drawing.text", name=self.lab_name)
 
     def __getattr__(self, name: str) -> Any:  # .source, .pipe(), .render() ...
         return getattr(self.graph, name)
@@ -238,8 +241,8 @@ def drawing(lab: Lab, *, marks: bool = False) -> Drawing:
     from ..draw import draw
 
     if "marks" in inspect.signature(draw).parameters:
-        return Drawing(lab.draw(marks=marks))
-    return Drawing(lab.draw())  # a drawing module without the option always marks mistakes
+        return Drawing(lab.draw(marks=marks), lab.name)
+    return Drawing(lab.draw(), lab.name)  # a drawing module without the option always marks mistakes
 
 
 # ------------------------------------------------------------------ the toolkit

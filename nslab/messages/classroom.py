@@ -59,6 +59,7 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "classroom.exercise.not_broken": N_("Exercise {name!r} is built from scratch, not broken. "
                                         "Troubleshooting labs: {trouble}. For this one start "
                                         "with lab = Lab({tag!r})."),
+    "classroom.drawing.text": N_("(the drawing of lab {name!r})"),
     "classroom.toolkit.empty": N_("(nothing)\n"),
     "classroom.hints.button": N_("Show a hint ({n} of {total})"),
     "classroom.hints.none_left": N_("No more hints"),
