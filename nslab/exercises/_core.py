@@ -242,7 +242,7 @@ def drawing(lab: Lab, *, marks: bool = False) -> Drawing:
 
     if "marks" in inspect.signature(draw).parameters:
         return Drawing(lab.draw(marks=marks), lab.name)
-    return Drawing(lab.draw(), lab.name)  # a drawing module without the option always marks mistakes
+    return Drawing(lab.draw(), lab.name)  # a draw() without the option always marks mistakes
 
 
 # ------------------------------------------------------------------ the toolkit
