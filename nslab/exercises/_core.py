@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import inspect
 import json
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ import ipywidgets as widgets
 from .. import checks as c
 from ..errors import InvalidName, NotFound, did_you_mean
 from ..messages import say
-from ._schema import GoalSpec, Spec, Step, Text, load
+from ._schema import ExerciseFileError, GoalSpec, Spec, Step, Text, load
 
 if TYPE_CHECKING:
     from ..lab import Lab
@@ -133,9 +134,23 @@ def run(lab: Lab, steps: Iterable[Step]) -> None:
 # ------------------------------------------------------------------ the exercises
 
 
+def folders() -> list[Path]:
+    """Where exercise files are read from: the kit's own, then $NSLAB_EXERCISES (a teacher's
+    folders, separated by ":"), so a course adds labs without touching the package."""
+    extra = [Path(p) for p in os.environ.get("NSLAB_EXERCISES", "").split(os.pathsep) if p]
+    return [FOLDER, *extra]
+
+
 def _load_all() -> dict[str, Exercise]:
-    found = [Exercise(load(p)) for p in sorted(FOLDER.glob("[0-9][0-9]-*.toml"))]
-    return {ex.name: ex for ex in found}
+    found: dict[str, Exercise] = {}
+    for folder in folders():
+        for path in sorted(folder.glob("[0-9][0-9]-*.toml")):
+            ex = Exercise(load(path))
+            if ex.name in found:
+                raise ExerciseFileError(say("classroom.file.duplicate", file=str(path),
+                                            name=ex.name, other=str(found[ex.name].spec.path)))
+            found[ex.name] = ex
+    return dict(sorted(found.items(), key=lambda item: item[1].number))
 
 
 EXERCISES: dict[str, Exercise] = _load_all()

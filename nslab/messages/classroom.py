@@ -51,6 +51,8 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "classroom.file.never_created": N_("The {what} {name!r} is never created by the steps of "
                                        "this file (they create: {created})."),
     "classroom.file.name_fix": N_("Fix the name, or add the step that creates it."),
+    "classroom.file.duplicate": N_("{file}: there is already an exercise {name!r} ({other}). "
+                                   "Rename one of them (the name is the file name after NN-)."),
     # -- the exercises (nslab/exercises/_core.py)
     "classroom.tag.bad": N_("Tag {tag!r} does not fit: use 1 to 5 lowercase letters or digits, "
                             "starting with a letter (interface names keep to 15 characters), "

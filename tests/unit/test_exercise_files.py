@@ -149,3 +149,20 @@ def test_grade_without_a_kernel_is_a_number():
     """On an empty snapshot every goal fails: the grade is 0.0, not an error."""
     assert exercises.grade(Snapshot(()), "down-end") == 0.0
     assert exercises.grade(object(), "down-end") == 0.0  # not even a lab: still a number
+
+
+def test_a_teachers_folder_adds_exercises_without_python(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "42-my-own.toml").write_text(template("my-own", 42))
+    env = dict(os.environ, NSLAB_EXERCISES=str(tmp_path))
+    code = ("from nslab.exercises import EXERCISES, notebook; "
+            "print(list(EXERCISES)[-1], len(notebook('my-own').cells))")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[0] == "my-own"
+    (tmp_path / "43-down-end.toml").write_text(template("down-end", 43))  # a clash
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert "there is already an exercise 'down-end'" in out.stderr
