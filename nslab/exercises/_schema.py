@@ -366,6 +366,11 @@ def _check_names(r: _Reader, spec: Spec) -> None:
         return value.format(**filled) if isinstance(value, str) else value
     steps = [*spec.topology, *(s for f in spec.faults for s in (*f.inject, *f.fix)),
              *(s for p in spec.parts for s in p.solution)]
+    for s in steps:  # tagged names never collide with another lab, nor with the tutorials
+        if s.verb == "add_netns" and "{tag}" not in str(s.args[0]).format(
+                **{role: t for role, t in spec.names.items()}, tag="{tag}"):
+            raise r.fail(s.line, say("classroom.file.untagged", name=s.args[0]),
+                         say("classroom.file.untagged_fix"))
     netns = {real(s.args[0]) for s in steps if s.verb == "add_netns"}
     links = {"lo"}
     for s in steps:

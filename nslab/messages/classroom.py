@@ -50,6 +50,10 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
                                    "\"192.168.1.2\" }}."),
     "classroom.file.never_created": N_("The {what} {name!r} is never created by the steps of "
                                        "this file (they create: {created})."),
+    "classroom.file.untagged": N_("The namespace {name!r} has no {{tag}} in its name, so two "
+                                  "labs (or a test beside a notebook) would collide on it."),
+    "classroom.file.untagged_fix": N_("Name it from a role whose template holds {{tag}}, e.g. "
+                                      "names = {{ a = \"{{tag}}-a\" }} and name = \"{{a}}\"."),
     "classroom.file.name_fix": N_("Fix the name, or add the step that creates it."),
     "classroom.file.duplicate": N_("{file}: there is already an exercise {name!r} ({other}). "
                                    "Rename one of them (the name is the file name after NN-)."),

@@ -80,6 +80,8 @@ def _bad(tmp_path, old, new, name="01-mine.toml"):
     ('title = "A cable with one end down"', 'title = { en = "A", fr = "B" }',
      "translation 'fr'", "title"),
     ("number = 1", "number = 4", "does not match the file name", "number"),
+    ('{ do = "add_netns", name = "{b}" }', '{ do = "add_netns", name = "test2" }',
+     "The namespace 'test2' has no {tag} in its name", "test2"),
 ])
 def test_bad_files_name_the_file_the_line_and_the_fix(tmp_path, old, new, words, on_line):
     message, lines = _bad(tmp_path, old, new)
