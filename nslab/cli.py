@@ -1,4 +1,4 @@
-"""`nslab doctor | cleanup | lab | student`: the command line."""
+"""`nslab doctor | cleanup | lab | student | exercise`: the command line."""
 
 from __future__ import annotations
 
@@ -25,6 +25,13 @@ def main(argv: list[str] | None = None) -> int:
     student = sub.add_parser("student", help=say("cli.student.help"))
     student.add_argument("src", help=say("cli.student.src"))
     student.add_argument("dest", help=say("cli.student.dest"))
+    exercise = sub.add_parser("exercise", help=say("cli.exercise.help"))
+    verbs = exercise.add_subparsers(dest="verb", required=True)
+    new = verbs.add_parser("new", help=say("cli.exercise.new"))
+    new.add_argument("name", help=say("cli.exercise.new.name"))
+    new.add_argument("--dir", default=".", help=say("cli.exercise.new.dir"))
+    verify = verbs.add_parser("check", help=say("cli.exercise.check"))
+    verify.add_argument("file", help=say("cli.exercise.check.file"))
     args, rest = parser.parse_known_args(argv)
     try:
         if args.command == "doctor":
@@ -41,6 +48,16 @@ def main(argv: list[str] | None = None) -> int:
             from . import student as student_mod
 
             return student_mod.main([args.src, args.dest])
+        if args.command == "exercise":
+            from . import exercises
+
+            if args.verb == "new":
+                path = exercises.new_file(args.name, args.dir)
+                print(say("classroom.new.wrote", file=str(path)))
+                return 0
+            result = exercises.check_file(args.file)
+            print(result)
+            return 0 if result.ok else 1
     except NslabError as exc:
         print(say("cli.error", command=args.command, error=exc), file=sys.stderr)
         return 1

@@ -160,4 +160,12 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "sandbox.lab.failed": N_("nslab lab: {detail}\n  fix: {fix}"),
     "sandbox.lab.installed": N_("nslab lab: installed kernel {kernel!r} in {path}"),
     "sandbox.lab.command": N_("nslab lab: {command}"),
+    "cli.exercise.help": N_("write or check an exercise file (TOML)"),
+    "cli.exercise.new": N_("write a commented template NN-NAME.toml"),
+    "cli.exercise.new.name": N_("the exercise's name, e.g. two-faults"),
+    "cli.exercise.new.dir": N_("the folder to write it in (default: here)"),
+    "cli.exercise.check": N_(
+        "build it in a throw-away lab: the faults break the goals, the fix repairs them"
+    ),
+    "cli.exercise.check.file": N_("an exercise file NN-name.toml"),
 }

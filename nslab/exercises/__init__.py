@@ -1,0 +1,88 @@
+"""Classroom exercises: labs to build or to troubleshoot, each one a TOML file.
+
+    from nslab.checks import check
+    from nslab.exercises import broken, goals, hints
+    lab = broken("down-end")           # a lab with a classic mistake in it
+    check(lab, goals("down-end"))      # fails; the check cell explains why
+    hints("down-end")                  # a button that reveals one hint per click
+
+The exercises are the files ``NN-name.toml`` beside this module (see `template()`
+for a commented one, or ``nslab exercise new NAME``): the topology, the faults to
+inject, the visible (behavioural) and hidden (structural) goals, graduated hints,
+the reference fix, and the texts. They hold data only; the steps are Lab verbs as
+tables, called one by one, never `exec`. ``nslab exercise check FILE`` builds one
+in a throw-away lab and proves that its faults break its goals and its fix
+repairs them.
+
+The notebooks in ``notebooks/exercises/`` are written from these files as
+nbgrader teacher versions and run for real::
+
+    python -c "from nslab.exercises import write_notebooks as w; w('notebooks/exercises', run=True)"
+
+`nslab student notebooks/exercises/ student/` then writes the student versions.
+
+Every exercise has a *tag*, its lab's name and its namespaces' prefix: "ex2" for
+exercise 2. Pass another tag (``broken("down-end", tag="t1a2b")``, at most five
+characters) to run an exercise next to a notebook that runs the same one.
+"""
+
+from __future__ import annotations
+
+from ._core import (
+    EXERCISES,
+    FOLDER,
+    Drawing,
+    Exercise,
+    Hints,
+    Survey,
+    broken,
+    code,
+    drawing,
+    exercise,
+    folders,
+    goals,
+    grade,
+    hints,
+    names,
+    run,
+    solution,
+    solve,
+    start,
+    text,
+    toolkit,
+)
+from ._files import FileCheck, check_file, new_file, template
+from ._notebook import notebook, write_notebooks
+from ._schema import ExerciseFileError, load
+
+__all__ = [
+    "EXERCISES",
+    "FOLDER",
+    "Drawing",
+    "Exercise",
+    "ExerciseFileError",
+    "FileCheck",
+    "Hints",
+    "Survey",
+    "broken",
+    "check_file",
+    "code",
+    "drawing",
+    "exercise",
+    "folders",
+    "goals",
+    "grade",
+    "hints",
+    "load",
+    "names",
+    "new_file",
+    "notebook",
+    "run",
+    "solution",
+    "solve",
+    "start",
+    "template",
+    "text",
+    "toolkit",
+    "write_notebooks",
+]

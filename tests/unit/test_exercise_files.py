@@ -1,0 +1,170 @@
+"""Exercise files (no root): every shipped file validates; bad files name file, line, fix;
+the notebooks written from them have nbgrader's form and no solution marker in prose."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from nslab import exercises
+from nslab.checks import Reachable
+from nslab.exercises import EXERCISES, ExerciseFileError, load, notebook, template
+from nslab.snapshot import Snapshot
+
+FILES = sorted(exercises.FOLDER.glob("[0-9][0-9]-*.toml"))
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_every_shipped_file_validates(path):
+    spec = load(path)
+    assert spec.name == path.stem[3:] and spec.number == int(path.stem[:2])
+    assert spec.goals and spec.hints and len(spec.selfcheck) >= 3
+    assert exercises.goals(spec.name)  # the goals build from the file
+
+
+def test_the_set_of_exercises():
+    assert len(EXERCISES) >= 10
+    trouble = [ex for ex in EXERCISES.values() if ex.troubleshooting]
+    assert len([ex for ex in trouble if len(ex.spec.faults) >= 2]) >= 2
+    for ex in trouble:  # visible goals are behavioural; structure is hidden
+        assert all(isinstance(g, Reachable) for g in ex.goal_list()), ex.name
+        assert ex.spec.hidden_goals and ex.spec.capture, ex.name
+
+
+def test_no_python_is_executed_from_strings():
+    for path in Path(exercises.__file__).parent.glob("*.py"):
+        calls = [n.func.id for n in ast.walk(ast.parse(path.read_text()))
+                 if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]
+        assert not {"exec", "eval", "compile"} & set(calls), path.name
+
+
+def test_solution_is_lab_calls_and_a_missing_translation_falls_back():
+    assert exercises.solution("down-end", tag="t1") == 'lab.set_up("t1-b", "veth-b")\n'
+    assert exercises.text({"en": "hello"}, "zh_CN") == "hello"
+    assert exercises.text({"en": "hello", "zh_CN": "你好"}, "zh_CN") == "你好"
+
+
+def test_the_template_is_a_valid_exercise(tmp_path):
+    path = tmp_path / "01-mine.toml"
+    path.write_text(template("mine", 1))
+    spec = load(path)
+    assert spec.faults and spec.faults[0].inject
+
+
+def _bad(tmp_path, old, new, name="01-mine.toml"):
+    text = template("mine", int(name[:2]))
+    assert old in text, old
+    path = tmp_path / name
+    path.write_text(text.replace(old, new, 1))
+    with pytest.raises(ExerciseFileError) as info:
+        load(path)
+    return str(info.value), path.read_text().split("\n")
+
+
+@pytest.mark.parametrize("old, new, words, on_line", [
+    ("hints =", "hint =", "There is no key 'hint' in the file. Fix the name. Did you mean "
+     "'hints'?", "hint ="),
+    ('cidr = "192.168.1.1/24"', 'cdir = "192.168.1.1/24"', "add_addr has no argument 'cdir'",
+     "cdir"),
+    ('"set_down"', '"set_dwn"', "Did you mean 'set_down'?", "set_dwn"),
+    ('{ goal = "link_up", ns = "{b}", ifname = "{vb}" }',
+     '{ goal = "link_up", ns = "{b}", ifname = "veth-c" }',
+     "The interface 'veth-c' is never created by the steps of this file (they create: "
+     "veth-a, veth-b)", "veth-c"),
+    ('{ goal = "reachable", ns = "{a}", addr = "192.168.1.2" }',
+     '{ goal = "reachable", ns = "{a}" }', "reachable needs the argument 'addr'", "reachable"),
+    ('story = "`{a}`', 'story = "`{c}`', "{c} is not a role of [names]", "story"),
+    ('title = "A cable', 'title = A cable', "This is not valid TOML", "title"),
+    ('title = "A cable with one end down"', 'title = { en = "A", fr = "B" }',
+     "translation 'fr'", "title"),
+    ("number = 1", "number = 4", "does not match the file name", "number"),
+    ('{ do = "add_netns", name = "{b}" }', '{ do = "add_netns", name = "test2" }',
+     "The namespace 'test2' has no {tag} in its name", "test2"),
+])
+def test_bad_files_name_the_file_the_line_and_the_fix(tmp_path, old, new, words, on_line):
+    message, lines = _bad(tmp_path, old, new)
+    assert message.startswith(f"{tmp_path / '01-mine.toml'}, line ")
+    assert words in message, message
+    line = int(message.split(", line ")[1].split(":")[0])
+    assert on_line in lines[line - 1], (line, lines[line - 1])
+
+
+def test_missing_key_and_bad_file_name(tmp_path):
+    message, _ = _bad(tmp_path, "lesson =", "# lesson =")
+    assert "has no 'lesson'" in message and "Add lesson = ..." in message
+    path = tmp_path / "mine.toml"
+    path.write_text(template("mine", 1))
+    with pytest.raises(ExerciseFileError, match="Name it NN-name.toml"):
+        load(path)
+    with pytest.raises(ExerciseFileError, match="Cannot read the exercise file"):
+        load(tmp_path / "02-none.toml")
+
+
+def test_new_file_numbers_and_never_overwrites(tmp_path):
+    from nslab.errors import AlreadyExists, InvalidName
+
+    first = exercises.new_file("one", tmp_path)
+    second = exercises.new_file("two", tmp_path)
+    assert (first.name, second.name) == ("01-one.toml", "02-two.toml")
+    before = first.read_text()
+    with pytest.raises(AlreadyExists, match="nothing was written"):
+        exercises.new_file("one", tmp_path)
+    assert first.read_text() == before
+    with pytest.raises(InvalidName, match="cannot name an exercise"):
+        exercises.new_file("Bad Name", tmp_path)
+
+
+# ------------------------------------------------------------------ the notebooks' form
+
+
+@pytest.mark.parametrize("name", list(EXERCISES))
+def test_notebook_form(name):
+    nb = notebook(name)
+    ex = EXERCISES[name]
+    for cell in nb.cells:  # nbgrader's ClearSolutions scans every cell for its markers
+        marked = cell.metadata.get("nbgrader", {}).get("solution")
+        for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS"):
+            if not marked:
+                assert marker not in cell.source, (name, cell.source[:80])
+    graded = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
+              and c.cell_type == "code"]
+    assert [c.source for c in graded] == [f'grade(lab, "{name}")']
+    assert graded[0].metadata["nbgrader"]["points"] == len(ex.goal_list(hidden=True))
+    assert graded[0].metadata["nbgrader"]["locked"]
+    assert nb.cells[-2].source.startswith("## Summary")
+    assert nb.cells[-1].source.startswith("## Self-check")
+    assert nb.cells[-1].source.count("<details>") >= 3
+    first_drawing = next(c for c in nb.cells if c.cell_type == "code" and "drawing(" in c.source
+                         or c.source.strip() == "lab")
+    assert "drawing(lab)" in first_drawing.source  # no mistake marks until a hint asks
+    if ex.troubleshooting:
+        sources = [c.source for c in nb.cells]
+        for command in ("ip -br a", "ip route", "ip neigh"):
+            assert f'toolkit(lab, "{command}")' in sources
+        assert any("lab.capture(" in s for s in sources)
+        assert any("check(lab, goal, explain=False)" in s for s in sources)
+
+
+def test_grade_without_a_kernel_is_a_number():
+    """On an empty snapshot every goal fails: the grade is 0.0, not an error."""
+    assert exercises.grade(Snapshot(()), "down-end") == 0.0
+    assert exercises.grade(object(), "down-end") == 0.0  # not even a lab: still a number
+
+
+def test_a_teachers_folder_adds_exercises_without_python(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "42-my-own.toml").write_text(template("my-own", 42))
+    env = dict(os.environ, NSLAB_EXERCISES=str(tmp_path))
+    code = ("from nslab.exercises import EXERCISES, notebook; "
+            "print(list(EXERCISES)[-1], len(notebook('my-own').cells))")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[0] == "my-own"
+    (tmp_path / "43-down-end.toml").write_text(template("down-end", 43))  # a clash
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert "there is already an exercise 'down-end'" in out.stderr
