@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from .. import checks as c
+from .. import i18n
 from ..errors import InvalidName, NotFound, did_you_mean
 from ..messages import say
 from ._schema import ExerciseFileError, GoalSpec, Spec, Step, Text, load
@@ -25,12 +26,11 @@ if TYPE_CHECKING:
 
 FOLDER = Path(__file__).resolve().parent
 Names = dict[str, str]
-LANGUAGE = "en"  # the language texts are shown in; the Chinese edition sets "zh_CN"
 
 
 def text(value: Text, language: str | None = None) -> str:
-    """VALUE in LANGUAGE (default: LANGUAGE), or in English when it has no translation."""
-    return value.get(language or LANGUAGE) or value["en"]
+    """VALUE in `language` (default: the one nslab speaks, see nslab.i18n), else in English."""
+    return value.get(language or i18n.language().code) or value["en"]
 
 
 class Exercise:
@@ -66,7 +66,7 @@ class Exercise:
         return {role: t.format(tag=tag) for role, t in self.spec.names.items()} | {"tag": tag}
 
     def fill(self, value: str | Text, tag: str | None = None) -> str:
-        """A text of the exercise with its names filled in (in LANGUAGE)."""
+        """A text of the exercise with its names filled in (in the language nslab speaks)."""
         raw = value if isinstance(value, str) else text(value)
         return raw.format(**self.names_for(tag))
 
