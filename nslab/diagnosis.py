@@ -149,12 +149,18 @@ class Finding:
     fixes: tuple[Fix, ...] = ()
     others: tuple[Ref, ...] = ()  # other interfaces concerned (a peer, a duplicate)
     pair: bool = False  # the fault is on the veth edge between (ns, ifname) and others[0]
+    mark_others: bool = True  # False: the drawing marks only the first interface
 
     @property
     def objects(self) -> tuple[Ref, ...]:
         """Every interface the finding concerns (drawn red)."""
         first = ((self.ns, self.ifname),) if self.ifname is not None else ()
         return first + self.others
+
+    @property
+    def marked(self) -> tuple[Ref, ...]:
+        """The interfaces the drawing marks in red."""
+        return self.objects if self.mark_others else self.objects[:1]
 
     @property
     def namespaces(self) -> set[NsKey]:
@@ -339,6 +345,7 @@ def _link_rules(snap: Snapshot, n: Namespace, link: Link) -> list[Finding]:
             fields={"ifname": link.name, "ns": ns_label(k), "peer": far[1].name,
                     "peer_ns": ns_label(far[0])},
             fixes=(fix_set_up(snap, k, link.name),), others=((far[0], far[1].name),), pair=True,
+            mark_others=False,
         ))
         return out
     cidrs = [a.cidr for a in sorted(link.addresses) if a.scope != "link"]

@@ -392,7 +392,7 @@ def draw(
     for f in found:
         if not f.drawn:
             continue
-        for ref in f.objects:
+        for ref in f.marked:
             errors.setdefault(ref, []).append(f)
         if f.pair and f.others:
             red_edges.add(frozenset(f.objects[:2]))
