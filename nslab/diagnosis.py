@@ -16,6 +16,8 @@ Finding codes (stable strings, tested one by one):
     end-in-host        a veth end the lab made still sits in the host (S13/S14)
     peer-down          a veth end is DOWN while its peer is up: the peer has NO-CARRIER
     down-with-address  an interface with an address is DOWN (nothing reaches the address)
+    bridge-down        a bridge with ports is DOWN: it passes no frames between them
+    link-down          (checks only) an interface on a packet's path is DOWN
     duplicate-address  one IP address on two interfaces
     subnet-mismatch    the two ends of a veth pair are in different subnets
     no-address         a veth end has no address while its peer has one
@@ -59,6 +61,8 @@ CODES = (
     "end-in-host",
     "peer-down",
     "down-with-address",
+    "bridge-down",
+    "link-down",
     "duplicate-address",
     "subnet-mismatch",
     "no-address",
@@ -73,6 +77,7 @@ _SHORT = {
     "end-in-host": "diag.short.end-in-host",
     "peer-down": "diag.short.peer-down",
     "down-with-address": "diag.short.down-with-address",
+    "bridge-down": "diag.short.bridge-down",
     "duplicate-address": "diag.short.duplicate-address",
     "subnet-mismatch": "diag.short.subnet-mismatch",
 }
@@ -313,54 +318,128 @@ def _order(ref: Ref) -> tuple:
     return (0, "") if ns is None else ((2, ns) if ns.startswith("@") else (1, ns)), name
 
 
-# ---------------------------------------------------------------- the rules
+# ---------------------------------------------------------------- one finding each
+# (the scan below and nslab.checks build findings only through these)
+
+
+def lo_down(snap: Snapshot, ns: NsKey) -> Finding:
+    return _finding(
+        "lo-down", "diag.lo-down", ns, "lo", severity="warning",
+        fields={"ns": ns_label(ns)}, fixes=(fix_set_up(snap, ns, "lo"),),
+    )
+
+
+def link_down(snap: Snapshot, ns: NsKey, link: Link) -> Finding:
+    """The finding for an interface that is not set up, in the words its kind needs."""
+    if link.kind == "loopback":
+        return lo_down(snap, ns)
+    fix = (fix_set_up(snap, ns, link.name),)
+    far = peer(snap, link)
+    if far and far[1].up:
+        return _finding(
+            "peer-down", "diag.peer-down", ns, link.name,
+            fields={"ifname": link.name, "ns": ns_label(ns), "peer": far[1].name,
+                    "peer_ns": ns_label(far[0])},
+            fixes=fix, others=((far[0], far[1].name),), pair=True, mark_others=False,
+        )
+    if link.kind == "bridge":
+        return _finding("bridge-down", "diag.bridge-down", ns, link.name,
+                        fields={"ifname": link.name, "ns": ns_label(ns)}, fixes=fix)
+    cidrs = [a.cidr for a in sorted(link.addresses) if a.scope != "link"]
+    if cidrs:
+        return _finding(
+            "down-with-address", "diag.down-with-address", ns, link.name, address=cidrs[0],
+            fields={"ifname": link.name, "ns": ns_label(ns), "addresses": ", ".join(cidrs)},
+            fixes=fix,
+        )
+    return _finding("link-down", "diag.link-down", ns, link.name,
+                    fields={"ifname": link.name, "ns": ns_label(ns)}, fixes=fix)
+
+
+def end_in_host(snap: Snapshot, link: Link, into: str | None = None,
+                exclude: Iterable[NsKey] = ()) -> Finding:
+    home = into or home_of(snap, link.name, exclude)
+    return _finding(
+        "end-in-host", "diag.end-in-host", None, link.name,
+        fields={"ifname": link.name, "home": home}, fixes=(fix_move(snap, link.name, home),),
+    )
+
+
+def duplicate(snap: Snapshot, first: Ref, second: Ref, link: Link, i: IPIface) -> Finding:
+    """I's address, on FIRST already, is also on SECOND (LINK): SECOND gets another one."""
+    far = peer(snap, link)
+    better = free_address(snap, i.network, i.ip)
+    return _finding(
+        "duplicate-address", "diag.duplicate-address", second[0], second[1],
+        address=str(i), fields={
+            "ip": i.ip, "first": first[1], "first_ns": ns_label(first[0]),
+            "second": second[1], "second_ns": ns_label(second[0]),
+        },
+        fixes=(fix_del_addr(snap, second[0], second[1], str(i)),
+               fix_add_addr(snap, second[0], second[1], better)),
+        others=(first,), pair=bool(far and (far[0], far[1].name) == first),
+    )
+
+
+def subnet_mismatch(snap: Snapshot, a: Ref, mine: list[IPIface], b: Ref,
+                    theirs: list[IPIface]) -> Finding:
+    """The two ends A and B of a pair share no subnet: B moves into A's."""
+    better = free_address(snap, mine[0].network, theirs[0].ip)
+    return _finding(
+        "subnet-mismatch", "diag.subnet-mismatch", b[0], b[1], address=str(theirs[0]),
+        fields={
+            "ifname": a[1], "ns": ns_label(a[0]), "mine": ", ".join(map(str, mine)),
+            "peer": b[1], "peer_ns": ns_label(b[0]), "theirs": ", ".join(map(str, theirs)),
+        },
+        fixes=(fix_del_addr(snap, b[0], b[1], str(theirs[0])),
+               fix_add_addr(snap, b[0], b[1], better)),
+        others=(a,), pair=True,
+    )
+
+
+def no_address(snap: Snapshot, end: Ref, far: Ref, far_iface: IPIface) -> Finding:
+    """END has no address; FAR, across its wire, is in FAR_IFACE's subnet."""
+    cidr = free_address(snap, far_iface.network, far_iface.ip)
+    return _finding(
+        "no-address", "diag.no-address", end[0], end[1], severity="warning",
+        fields={"ifname": end[1], "ns": ns_label(end[0]), "peer": far[1],
+                "peer_ns": ns_label(far[0]), "net": far_iface.network},
+        fixes=(fix_add_addr(snap, end[0], end[1], cidr),), others=(far,),
+    )
+
+
+def forwarding_off(snap: Snapshot, ns: NsKey, user: NsKey = None) -> Finding:
+    """NS does not forward; USER (when known) routes through it."""
+    if user is None:
+        return _finding("forwarding-off", "diag.forwarding-off.alone", ns,
+                        fields={"ns": ns_label(ns)}, fixes=(fix_forwarding(snap, ns),))
+    return _finding(
+        "forwarding-off", "diag.forwarding-off", ns,
+        fields={"ns": ns_label(ns), "user": ns_label(user)}, fixes=(fix_forwarding(snap, ns),),
+    )
+
+
+# ---------------------------------------------------------------- the scan
 
 
 def _lo_down(snap: Snapshot, n: Namespace) -> list[Finding]:
     lo = next((lk for lk in n.links if lk.kind == "loopback"), None)
     if n.key is None or lo is None or lo.up or len(n.links) < 2:
         return []
-    return [_finding(
-        "lo-down", "diag.lo-down", n.key, lo.name, severity="warning",
-        fields={"ns": ns_label(n.key)}, fixes=(fix_set_up(snap, n.key, lo.name),),
-    )]
+    return [lo_down(snap, n.key)]
 
 
 def _link_rules(snap: Snapshot, n: Namespace, link: Link) -> list[Finding]:
     out = []
-    k = n.key
-    if stranded(k, link):
-        home = home_of(snap, link.name)
-        out.append(_finding(
-            "end-in-host", "diag.end-in-host", k, link.name,
-            fields={"ifname": link.name, "home": home},
-            fixes=(fix_move(snap, link.name, home),),
-        ))
-    far = peer(snap, link)
+    if stranded(n.key, link):
+        out.append(end_in_host(snap, link))
     if link.kind == "loopback" or link.up:
         return out
-    if far and far[1].up:
-        out.append(_finding(
-            "peer-down", "diag.peer-down", k, link.name,
-            fields={"ifname": link.name, "ns": ns_label(k), "peer": far[1].name,
-                    "peer_ns": ns_label(far[0])},
-            fixes=(fix_set_up(snap, k, link.name),), others=((far[0], far[1].name),), pair=True,
-            mark_others=False,
-        ))
-        return out
-    cidrs = [a.cidr for a in sorted(link.addresses) if a.scope != "link"]
-    if cidrs:
-        out.append(_finding(
-            "down-with-address", "diag.down-with-address", k, link.name, address=cidrs[0],
-            fields={"ifname": link.name, "ns": ns_label(k), "addresses": ", ".join(cidrs)},
-            fixes=(fix_set_up(snap, k, link.name),),
-        ))
+    found = link_down(snap, n.key, link)
+    ports = link.kind == "bridge" and any(lk.master == link.name for lk in n.links)
+    if found.code in ("peer-down", "down-with-address") or (ports and found.code == "bridge-down"):
+        out.append(found)
     return out
-
-
-def _suggest(mine: IPIface, theirs: IPIface, snap: Snapshot) -> str:
-    """An address for the far end in `mine`'s subnet, keeping its host part if it fits."""
-    return free_address(snap, mine.network, theirs.ip)
 
 
 def _pair_rules(snap: Snapshot, a: Ref, la: Link, b: Ref, lb: Link) -> list[Finding]:
@@ -377,50 +456,18 @@ def _pair_rules(snap: Snapshot, a: Ref, la: Link, b: Ref, lb: Link) -> list[Find
         same = [y for y in theirs if y.ip in {x.ip for x in mine}]
         if same:
             if not both_counted:  # else _duplicates says it
-                out.append(_duplicate(snap, a, b, lb, same[0]))
+                out.append(duplicate(snap, a, b, lb, same[0]))
             continue
         if not any(x.ip in y.network and y.ip in x.network for x in mine for y in theirs):
-            better = _suggest(mine[0], theirs[0], snap)
-            out.append(_finding(
-                "subnet-mismatch", "diag.subnet-mismatch", b[0], b[1], address=str(theirs[0]),
-                fields={
-                    "ifname": a[1], "ns": ns_label(a[0]), "mine": ", ".join(map(str, mine)),
-                    "peer": b[1], "peer_ns": ns_label(b[0]),
-                    "theirs": ", ".join(map(str, theirs)),
-                },
-                fixes=(fix_del_addr(snap, b[0], b[1], str(theirs[0])),
-                       fix_add_addr(snap, b[0], b[1], better)),
-                others=(a,), pair=True,
-            ))
+            out.append(subnet_mismatch(snap, a, mine, b, theirs))
     for end, link, far, far_link in ((a, la, b, lb), (b, lb, a, la)):
         theirs = ifaces(far_link, 4)
         if link.master or far_link.master or ifaces(link) or not theirs:
             continue  # bridge ports carry frames without addresses
         if end[0] is None and not link.owned:
             continue
-        cidr = free_address(snap, theirs[0].network)
-        out.append(_finding(
-            "no-address", "diag.no-address", end[0], end[1], severity="warning",
-            fields={"ifname": end[1], "ns": ns_label(end[0]), "peer": far[1],
-                    "peer_ns": ns_label(far[0]), "net": theirs[0].network},
-            fixes=(fix_add_addr(snap, end[0], end[1], cidr),), others=(far,),
-        ))
+        out.append(no_address(snap, end, far, theirs[0]))
     return out
-
-
-def _duplicate(snap: Snapshot, first: Ref, second: Ref, link: Link, i: IPIface) -> Finding:
-    far = peer(snap, link)
-    better = free_address(snap, i.network, i.ip)
-    return _finding(
-        "duplicate-address", "diag.duplicate-address", second[0], second[1],
-        address=str(i), fields={
-            "ip": i.ip, "first": first[1], "first_ns": ns_label(first[0]),
-            "second": second[1], "second_ns": ns_label(second[0]),
-        },
-        fixes=(fix_del_addr(snap, second[0], second[1], str(i)),
-               fix_add_addr(snap, second[0], second[1], better)),
-        others=(first,), pair=bool(far and (far[0], far[1].name) == first),
-    )
 
 
 def _counted(n: Namespace) -> bool:
@@ -438,7 +485,7 @@ def _duplicates(snap: Snapshot, skip: set[NsKey]) -> list[Finding]:
             for i in ifaces(lk):
                 here = (n.key, lk.name)
                 if i.ip in seen:
-                    out.append(_duplicate(snap, seen[i.ip], here, lk, i))
+                    out.append(duplicate(snap, seen[i.ip], here, lk, i))
                 else:
                     seen[i.ip] = here
     return out
@@ -456,11 +503,7 @@ def _routers(snap: Snapshot, skip: set[NsKey]) -> list[Finding]:
             for r in m.routes if r.gateway and ipaddress.ip_address(r.gateway) in mine
         )
         if users:
-            out.append(_finding(
-                "forwarding-off", "diag.forwarding-off", n.key,
-                fields={"ns": ns_label(n.key), "user": ns_label(users[0])},
-                fixes=(fix_forwarding(snap, n.key),),
-            ))
+            out.append(forwarding_off(snap, n.key, users[0]))
     return out
 
 

@@ -21,6 +21,10 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "{ifname} in {ns} has {addresses} but is DOWN, so nothing can reach that address: "
         "bring it up."
     ),
+    "diag.bridge-down": N_(
+        "bridge {ifname} in {ns} is DOWN, so it passes no frames between its ports: bring it up."
+    ),
+    "diag.link-down": N_("{ifname} in {ns} is DOWN, so no packet crosses it: bring it up."),
     "diag.duplicate-address": N_(
         "{ip} is on both {first} in {first_ns} and {second} in {second_ns} (a duplicate "
         "address): each one answers for itself, so they never talk to each other. Give "
@@ -39,6 +43,10 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "{user} sends packets through {ns}, but {ns} does not forward packets between its "
         "interfaces (net.ipv4.ip_forward is 0): it drops what is not addressed to itself."
     ),
+    "diag.forwarding-off.alone": N_(
+        "{ns} does not forward packets between its interfaces (net.ipv4.ip_forward is 0): it "
+        "drops what is not addressed to itself."
+    ),
     "diag.no-route": N_(
         "{ns} has no route to {target}, so the kernel refuses to send (Network is "
         "unreachable): add a route through a neighbour."
@@ -52,6 +60,7 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "diag.short.end-in-host": N_("still in host: move it"),
     "diag.short.peer-down": N_("DOWN: peer {other} has NO-CARRIER"),
     "diag.short.down-with-address": N_("has an address but is DOWN"),
+    "diag.short.bridge-down": N_("bridge is DOWN"),
     "diag.short.duplicate-address": N_("same address as {other}"),
     "diag.short.subnet-mismatch": N_("other subnet than {other}"),
     # -- drawing labels (nslab.draw); states in the kernel's own words (`ip link`)
