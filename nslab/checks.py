@@ -34,6 +34,24 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from .diagnosis import (
+    Finding,
+    diagnose,
+    duplicate,
+    end_in_host,
+    forwarding_off,
+    free_address,
+    home_of,
+    ifaces,
+    link_down,
+    links_of,
+    lo_down,
+    lookup,
+    no_address,
+    peer,
+    stranded,
+    subnet_mismatch,
+)
 from .snapshot import Link, Namespace, NsKey, Route, Snapshot, ns_label
 
 if TYPE_CHECKING:
@@ -87,90 +105,6 @@ def _close(name: str, options: Iterable[str]) -> str | None:
     return found[0] if found else None
 
 
-def _ifaces(link: Link, family: int | None = None) -> list[IPIface]:
-    """The link's global addresses (no link-local, no 127.0.0.1), in a stable order."""
-    out = []
-    for a in sorted(link.addresses):
-        if a.scope != "global" or (family is not None and a.family != family):
-            continue
-        try:
-            out.append(ipaddress.ip_interface(a.cidr))
-        except ValueError:
-            continue
-    return out
-
-
-def _links(ns: Namespace) -> list[Link]:
-    """The links a goal may talk about: in the host, only the ones the lab created."""
-    return [lk for lk in ns.links if ns.key is not None or lk.owned]
-
-
-def _peer(snap: Snapshot, link: Link) -> Ref | None:
-    """The other end of a veth, when its namespace is in the snapshot."""
-    p = link.peer
-    if p is None or not p.visible:
-        return None
-    ns = snap.ns(p.ns)
-    if ns is None:
-        return None
-    found = (ns.link(p.ifname) if p.ifname else None) or next(
-        (lk for lk in ns.links if lk.index == p.index), None
-    )
-    return (p.ns, found) if found else None
-
-
-def _stranded(ns: NsKey, link: Link) -> bool:
-    """A veth end the lab made that still sits in the host (S13/S14 not done)."""
-    return ns is None and link.kind == "veth" and link.owned and link.master is None
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
-
-
-def _common_suffix(a: str, b: str) -> int:
-    n = 0
-    while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
-        n += 1
-    return n
-
-
-def _home_of(snap: Snapshot, ifname: str, exclude: Iterable[NsKey] = ()) -> str:
-    """The namespace a stranded interface was meant for: veth-test2 -> test2.
-
-    The named namespace whose name ends like the interface's (ignoring dashes), else
-    the only one that has nothing but lo, else a placeholder.
-    """
-    skip = set(exclude)
-    named = [n for n in snap.namespaces if n.kind == "named" and n.key and n.key not in skip]
-    scored = sorted(
-        ((_common_suffix(_norm(ifname), _norm(n.key or "")), n.key or "") for n in named),
-        reverse=True,
-    )
-    if scored and scored[0][0] > 0 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
-        return scored[0][1]
-    empty = [n.key for n in named if all(lk.kind == "loopback" for lk in n.links)]
-    return empty[0] if len(empty) == 1 and empty[0] else "NAMESPACE"
-
-
-def _used_ips(snap: Snapshot) -> set[IPAddr]:
-    return {i.ip for n in snap.namespaces for lk in _links(n) for i in _ifaces(lk)}
-
-
-def _free_address(snap: Snapshot, net: Any, prefer: Any = None) -> str:
-    """An unused address in NET, keeping PREFER's host part when that one is free."""
-    used = _used_ips(snap)
-    if prefer is not None and prefer.version == net.version:
-        cand = net.network_address + (int(prefer) & int(net.hostmask))
-        edge = net.num_addresses > 2 and cand in (net.network_address, net.broadcast_address)
-        if not edge and cand not in used:
-            return f"{cand}/{net.prefixlen}"
-    for host in net.hosts():
-        if host not in used:
-            return f"{host}/{net.prefixlen}"
-    return f"{net.network_address}/{net.prefixlen}"
-
-
 # ------------------------------------------------------------------ sentences
 
 
@@ -184,31 +118,22 @@ def _no_ns(snap: Snapshot, ns: NsKey) -> str | None:
     return f"Namespace {ns} does not exist — create it (S8): lab.add_netns({ns!r})"
 
 
-def _lo_down(ns: NsKey) -> str:
-    return (
-        f"lo is down in {_in(ns)} (S11), so {_in(ns)} cannot reach 127.0.0.1, nor even its "
-        f"own addresses — bring it up: lab.set_up({ns!r}, 'lo')"
-    )
+def _lo_down(snap: Snapshot, ns: NsKey) -> str:
+    return lo_down(snap, ns).text
 
 
-def _down(ns: NsKey, link: Link) -> str:
-    if link.kind == "loopback":
-        return _lo_down(ns)
-    fix = f"bring it up in {_in(ns)}: lab.set_up({ns!r}, {link.name!r})"
-    if link.kind == "veth":
-        return f"{link.name} is DOWN, so the pair has no carrier — {fix}"
-    if link.kind == "bridge":
-        return f"bridge {link.name} is DOWN, so it passes no packets between its ports — {fix}"
-    return f"{link.name} is DOWN — {fix}"
+def _down(snap: Snapshot, ns: NsKey, link: Link) -> str:
+    return link_down(snap, ns, link).text
 
 
 def _move_it(snap: Snapshot, link: Link, into: str | None = None, peer_ns: NsKey = None) -> str:
-    home = into or _home_of(snap, link.name, exclude=[peer_ns] if peer_ns else [])
-    step = "S14" if link.name.endswith("2") else "S13"
-    return (
-        f"{link.name} is still in the host namespace — move it into {home} ({step}): "
-        f"lab.move({link.name!r}, {home!r})"
-    )
+    return end_in_host(snap, link, into, exclude=[peer_ns] if peer_ns else []).text
+
+
+def _forwarding(snap: Snapshot, ns: NsKey) -> str:
+    """forwarding-off for NS, naming who routes through it when someone does."""
+    found = [f for f in diagnose(snap) if f.code == "forwarding-off" and f.ns == ns]
+    return (found[0] if found else forwarding_off(snap, ns)).text
 
 
 def _locate(snap: Snapshot, ns: NsKey, ifname: str) -> tuple[Link | None, str | None]:
@@ -222,7 +147,7 @@ def _locate(snap: Snapshot, ns: NsKey, ifname: str) -> tuple[Link | None, str | 
         return found, None
     elsewhere = [
         (n.key, lk) for n in snap.namespaces if n.key != ns
-        for lk in _links(n) if lk.name == ifname
+        for lk in links_of(n) if lk.name == ifname
     ]
     if elsewhere:
         key, link = elsewhere[0]
@@ -233,7 +158,7 @@ def _locate(snap: Snapshot, ns: NsKey, ifname: str) -> tuple[Link | None, str | 
             f"{ifname} is in {_in(key)}, not in {_in(ns)} — move it: "
             f"lab.move({ifname!r}, {ns!r}{src})"
         )
-    names = [lk.name for lk in _links(here)]
+    names = [lk.name for lk in links_of(here)]
     close = _close(ifname, names)
     if close:
         return None, f"There is no interface {ifname} in {_in(ns)} — did you mean {close!r}?"
@@ -251,7 +176,7 @@ def _neighbours(snap: Snapshot, ns: NsKey, link: Link) -> list[Ref]:
     out = []
     here = snap.ns(ns)
     if link.kind == "veth":
-        p = _peer(snap, link)
+        p = peer(snap, link)
         if p:
             out.append(p)
     if here is not None and link.master:
@@ -282,10 +207,10 @@ def _wire_problems(snap: Snapshot, path: list[Ref]) -> list[str]:
     out = []
     first = path[0][0]
     for k, lk in path:
-        if _stranded(k, lk):
+        if stranded(k, lk):
             out.append(_move_it(snap, lk, peer_ns=first))
         elif not lk.up:
-            out.append(_down(k, lk))
+            out.append(_down(snap, k, lk))
     return out
 
 
@@ -311,7 +236,7 @@ class _Holder:
 def _holders(snap: Snapshot, ip: IPAddr) -> list[_Holder]:
     return [
         _Holder(n.key, lk, i)
-        for n in snap.namespaces for lk in _links(n) for i in _ifaces(lk) if i.ip == ip
+        for n in snap.namespaces for lk in links_of(n) for i in ifaces(lk) if i.ip == ip
     ]
 
 
@@ -321,23 +246,10 @@ def _route_net(route: Route) -> Any:
     return ipaddress.ip_network(route.dst, strict=False)
 
 
-def _lookup(ns: Namespace, ip: IPAddr) -> Route | None:
-    """The route the kernel would pick: the longest prefix that holds IP."""
-    best: tuple[int, Route] | None = None
-    for r in ns.routes:
-        try:
-            net = _route_net(r)
-        except ValueError:
-            continue
-        if net.version == ip.version and ip in net and (best is None or net.prefixlen > best[0]):
-            best = (net.prefixlen, r)
-    return best[1] if best else None
-
-
 def _first_iface(ns: Namespace, prefer: Link | None = None, toward: Any = None) -> IPIface | None:
     links = ([prefer] if prefer else []) + [lk for lk in ns.links if lk is not prefer]
     for lk in links:
-        for i in _ifaces(lk, 4):
+        for i in ifaces(lk, 4):
             if toward is None or toward in i.network:
                 return i
     return None if toward is None else _first_iface(ns, prefer)
@@ -357,16 +269,16 @@ def _gateway(
             router = snap.ns(rk)
             if router is None or rk == ns:
                 continue
-            ours = {i.ip for x in here.links for i in _ifaces(x)}
-            onward = _lookup(router, dst)
-            there = [i.network for x in router.links for i in _ifaces(x, 4) if dst in i.network]
+            ours = {i.ip for x in here.links for i in ifaces(x)}
+            onward = lookup(router, dst)
+            there = [i.network for x in router.links for i in ifaces(x, 4) if dst in i.network]
             if onward is not None and (onward.gateway is None or
                                        ipaddress.ip_address(onward.gateway) not in ours):
                 there.append(_route_net(onward))
             if not there:
                 continue
-            for mine in _ifaces(lk, 4):
-                for theirs in _ifaces(rl, 4):
+            for mine in ifaces(lk, 4):
+                for theirs in ifaces(rl, 4):
                     if theirs.ip in mine.network:
                         return rk, theirs.ip, mine, there[0]
     return None
@@ -399,8 +311,8 @@ def _no_route(
     if not own:
         host = snap.host
         meant = [
-            lk for lk in (_links(host) if host else [])
-            if _stranded(None, lk) and _home_of(snap, lk.name) == ns
+            lk for lk in (links_of(host) if host else [])
+            if stranded(None, lk) and home_of(snap, lk.name) == ns
         ]
         if meant:
             return [_move_it(snap, lk, into=ns) for lk in meant]
@@ -410,26 +322,27 @@ def _no_route(
             "peer_ns='OTHER')"
         ]
     for lk in own:
-        if not lk.up and any(dst in i.network for i in _ifaces(lk)):
-            return [_down(ns, lk)]
+        if not lk.up and any(dst in i.network for i in ifaces(lk)):
+            return [_down(snap, ns, lk)]
     holders = [h for h in _holders(snap, dst) if h.ns != ns]
     for lk in own:
         across = {(k, link.name) for (k, link), _path in _endpoints(snap, ns, lk)}
         for h in holders:
             if (h.ns, h.link.name) not in across:
                 continue
-            mine = _ifaces(lk, h.iface.version)
+            mine = ifaces(lk, h.iface.version)
             if not mine:
-                return [
-                    f"{lk.name} in {_in(ns)} has no address (S15), so {lead} — add one in "
-                    f"{h.iface.network}: lab.add_addr({ns!r}, {lk.name!r}, "
-                    f"'{_free_address(snap, h.iface.network, h.iface.ip)}')"
-                ]
+                return [no_address(snap, (ns, lk.name), (h.ns, h.link.name), h.iface).text]
             if not lk.up:
-                return [_down(ns, lk)]
+                return [_down(snap, ns, lk)]
             if mine[0].ip in h.iface.network:
                 return [_prefix_problem(ns, lk, mine[0], h, lead)]
-            better = _free_address(snap, mine[0].network, h.iface.ip)
+            far = peer(snap, lk)
+            if far and (far[0], far[1].name) == (h.ns, h.link.name):
+                theirs = ifaces(h.link, h.iface.version)
+                return [subnet_mismatch(snap, (ns, lk.name), mine, (h.ns, h.link.name),
+                                        theirs).text]
+            better = free_address(snap, mine[0].network, h.iface.ip)
             return [
                 f"{mine[0]} and {h.iface} are in different subnets and no route joins them: "
                 f"{lead} — put both ends of the pair in one subnet: lab.del_addr({h.ns!r}, "
@@ -471,14 +384,9 @@ def _no_route(
     return [f"{lead}, and nothing in the lab has {dst} — give {dst} to an interface first"]
 
 
-def _duplicate(snap: Snapshot, a: _Holder, b: _Holder, why: str) -> str:
-    better = _free_address(snap, b.iface.network, b.iface.ip)
-    return (
-        f"{a.iface.ip} is on both {a.link.name} in {_in(a.ns)} and {b.link.name} in "
-        f"{_in(b.ns)} (a duplicate address): {why} — give one of them its own address: "
-        f"lab.del_addr({b.ns!r}, {b.link.name!r}, '{b.iface}'); "
-        f"lab.add_addr({b.ns!r}, {b.link.name!r}, '{better}')"
-    )
+def _duplicate(snap: Snapshot, a: _Holder, b: _Holder, *, pinger: bool = False) -> str:
+    first, second = (a.ns, a.link.name), (b.ns, b.link.name)
+    return duplicate(snap, first, second, b.link, b.iface, pinger=pinger).text
 
 
 def _nobody_has(
@@ -486,10 +394,10 @@ def _nobody_has(
 ) -> list[str]:
     """Nothing across LINK's wire holds the next hop HOP."""
     ends = _endpoints(snap, ns, link)
-    mine = _ifaces(link, hop.version)
+    mine = ifaces(link, hop.version)
     out = []
     for (k, far), _path in ends:
-        for i in _ifaces(far, hop.version):
+        for i in ifaces(far, hop.version):
             for m in mine:
                 if i.ip == m.ip:
                     out.append(_duplicate(
@@ -513,7 +421,7 @@ def _nobody_has(
     prefix = mine[0].network.prefixlen if mine else 24
     if ends:
         (k, far), _path = ends[0]
-        home = _home_of(snap, far.name, exclude=[ns]) if _stranded(k, far) else k
+        home = home_of(snap, far.name, exclude=[ns]) if stranded(k, far) else k
         there = " once it is there" if home != k else ""
         out.append(
             f"nothing in the lab has {hop} — give it to the far end of the pair{there}: "
@@ -540,13 +448,13 @@ def _follow(
         here = snap.ns(key)
         if here is None:
             return [], key, source, False
-        if any(i.ip == dst for lk in here.links for i in _ifaces(lk)):
+        if any(i.ip == dst for lk in here.links for i in ifaces(lk)):
             return [], key, source, True
         if key in seen:
             return [f"packets to {dst} go round in circles through {_in(key)} — check the "
                     "routes of the namespaces on the way"], key, source, False
         seen.add(key)
-        route = _lookup(here, dst)
+        route = lookup(here, dst)
         if route is None:
             return _no_route(snap, key, dst, replies=replies), key, source, False
         link = here.link(route.dev) if route.dev else None
@@ -561,7 +469,7 @@ def _follow(
         holder = next(
             (
                 (k, lk) for (k, _n), path in wire.items() if k != key
-                for lk in [path[-1][1]] if any(i.ip == hop for i in _ifaces(lk))
+                for lk in [path[-1][1]] if any(i.ip == hop for i in ifaces(lk))
             ),
             None,
         )
@@ -580,11 +488,7 @@ def _follow(
             return [], key, source, True
         router = snap.ns(key)
         if router is not None and router.forwarding is False:
-            return [
-                f"{_in(key)} does not forward packets between its interfaces "
-                f"(net.ipv4.ip_forward is 0), so it drops what is not addressed to itself — "
-                f"turn forwarding on: lab.set_forwarding({key!r}, True)"
-            ], key, source, False
+            return [_forwarding(snap, key)], key, source, False
     too_far = f"packets to {dst} take more than {MAX_HOPS} hops — check the routes"
     return [too_far], key, source, False
 
@@ -596,17 +500,14 @@ def _explain_unreachable(snap: Snapshot, src: NsKey, dst: IPAddr) -> tuple[list[
         return [_no_ns(snap, src) or f"{src} is not in the snapshot"], False
     lo = here.link("lo")
     if dst.is_loopback:
-        return ([_lo_down(src)] if lo is not None and not lo.up else []), False
+        return ([_lo_down(snap, src)] if lo is not None and not lo.up else []), False
     holders = _holders(snap, dst)
     mine = [h for h in holders if h.ns == src]
     if mine:
         others = [h for h in holders if h.ns != src]
         if others:
-            why = (
-                f"{_in(src)} answers its own ping and never reaches {_in(others[0].ns)}"
-            )
-            return [_duplicate(snap, others[0], mine[0], why)], True
-        return ([_lo_down(src)] if lo is not None and not lo.up else []), False
+            return [_duplicate(snap, others[0], mine[0], pinger=True)], True
+        return ([_lo_down(snap, src)] if lo is not None and not lo.up else []), False
     if src is None or dst.version != 4:
         return [], False  # the host's own routes are not the lab's to judge
     problems, reached, source, arrived = _follow(snap, src, dst)
@@ -616,6 +517,32 @@ def _explain_unreachable(snap: Snapshot, src: NsKey, dst: IPAddr) -> tuple[list[
         return [], False
     back, _at, _src, _ok = _follow(snap, reached, source, replies=True)
     return back, False
+
+
+def _on_the_way(snap: Snapshot, src: NsKey, dst: IPAddr) -> list[Finding]:
+    """The faults diagnose() sees in the namespaces a ping from SRC to DST goes through:
+    SRC, everything wired to it (and onward), and the holders of DST."""
+    involved = {src} | {h.ns for h in _holders(snap, dst)}
+    todo = list(involved)
+    while todo:
+        n = snap.ns(todo.pop())
+        for lk in n.links if n else ():
+            for (k, _name) in _wire(snap, n.key, lk):
+                if k not in involved:
+                    involved.add(k)
+                    todo.append(k)
+    out = []
+    for f in diagnose(snap):
+        if f.code == "lo-down":
+            continue  # lo matters for the namespace's own addresses only (judged above)
+        if f.code == "end-in-host":
+            meant = home_of(snap, f.ifname or "")
+            if meant not in involved and not (f.namespaces - {None}) & involved:
+                continue
+        elif not f.namespaces & involved:
+            continue
+        out.append(f)
+    return out
 
 
 # ------------------------------------------------------------------ goals
@@ -658,7 +585,7 @@ class LoUp(Goal):
         link, why = _locate(snap, self.ns, "lo")
         if why:
             return (why,)
-        return () if link and link.up else (_lo_down(self.ns),)
+        return () if link and link.up else (_lo_down(snap, self.ns),)
 
 
 @dataclass(frozen=True)
@@ -676,18 +603,18 @@ class LinkUp(Goal):
         if why or link is None:
             return (why or "",)
         if link.kind == "loopback":
-            return () if link.up else (_lo_down(self.ns),)
+            return () if link.up else (_lo_down(snap, self.ns),)
         if not link.up:
-            return (_down(self.ns, link),)
+            return (_down(snap, self.ns, link),)
         if link.carrier:
             return ()
-        peer = _peer(snap, link) if link.kind == "veth" else None
-        if peer:
-            pk, pl = peer
-            if _stranded(pk, pl):
+        far = peer(snap, link)
+        if far:
+            pk, pl = far
+            if stranded(pk, pl):
                 return (_move_it(snap, pl, peer_ns=self.ns),)
             if not pl.up:
-                return (_down(pk, pl),)
+                return (_down(snap, pk, pl),)
         if link.kind == "bridge":
             return (
                 f"bridge {link.name} in {_in(self.ns)} has no carrier because none of its "
@@ -720,7 +647,7 @@ class HasAddr(Goal):
         link, why = _locate(snap, self.ns, self.ifname)
         if why or link is None:
             return (why or "",)
-        have = _ifaces(link, want.version)
+        have = ifaces(link, want.version)
         if want in have:
             return ()
         ns, name = self.ns, self.ifname
@@ -809,11 +736,11 @@ class Connected(Goal):
             return tuple(best)
         for mine, other in ((here, b), (there, a)):
             for lk in mine.links:
-                peer = _peer(snap, lk) if lk.kind == "veth" else None
-                if peer and _stranded(*peer):
-                    return (_move_it(snap, peer[1], into=other),)
+                far = peer(snap, lk)
+                if far and stranded(*far):
+                    return (_move_it(snap, far[1], into=other),)
         host = snap.host
-        loose = [lk for lk in (_links(host) if host else []) if _stranded(None, lk)]
+        loose = [lk for lk in (links_of(host) if host else []) if stranded(None, lk)]
         if loose:
             return tuple(_move_it(snap, lk, peer_ns=None) for lk in loose[:2])
         ends = f"{f'veth-{a}'[:15]!r}, {f'veth-{b}'[:15]!r}"
@@ -846,15 +773,15 @@ class RouteTo(Goal):
             if rnet.version == net.version and net.subnet_of(rnet):
                 link = here.link(r.dev) if r.dev else None
                 if link is not None and not link.up:
-                    return (_down(self.ns, link),)
+                    return (_down(snap, self.ns, link),)
                 return ()
         probe = next(
             (h.iface.ip for h in _holders(snap, net.network_address + 1) if h.ns != self.ns),
             None,
         ) or next(
             (
-                i.ip for n in snap.namespaces if n.key != self.ns for lk in _links(n)
-                for i in _ifaces(lk) if i.ip in net
+                i.ip for n in snap.namespaces if n.key != self.ns for lk in links_of(n)
+                for i in ifaces(lk) if i.ip in net
             ),
             net.network_address + (1 if net.num_addresses > 1 else 0),
         )
@@ -877,11 +804,7 @@ class Forwards(Goal):
         here = snap.ns(self.ns)
         if here is not None and here.forwarding:
             return ()
-        return (
-            f"{self.ns} does not forward packets between its interfaces (net.ipv4.ip_forward "
-            f"is 0), so it drops what is not addressed to itself — turn forwarding on: "
-            f"lab.set_forwarding({self.ns!r}, True)",
-        )
+        return (_forwarding(snap, self.ns),)
 
 
 @dataclass(frozen=True)
@@ -909,6 +832,8 @@ class Reachable(Goal):
         if missing:
             return (missing,), True
         reasons, itself = _explain_unreachable(snap, self.ns, ip)
+        if reasons and not itself:  # every other fault on the way, not only the first
+            reasons += [f.text for f in _on_the_way(snap, self.ns, ip)]
         return tuple(dict.fromkeys(reasons)), itself
 
     def judge(self, snap: Snapshot) -> tuple[str, ...]:
@@ -931,14 +856,11 @@ class UniqueAddresses(Goal):
         for n in snap.namespaces:
             if self.namespaces and n.key not in self.namespaces:
                 continue
-            for lk in _links(n):
-                for i in _ifaces(lk):
+            for lk in links_of(n):
+                for i in ifaces(lk):
                     h = _Holder(n.key, lk, i)
                     if i.ip in seen:
-                        out.append(_duplicate(
-                            snap, seen[i.ip], h,
-                            "each answers for itself, so they never talk to each other",
-                        ))
+                        out.append(_duplicate(snap, seen[i.ip], h))
                     else:
                         seen[i.ip] = h
         return tuple(out)
@@ -1083,7 +1005,7 @@ def _unsettled(snap: Snapshot) -> list[str]:
     """
     out = []
     for n in snap.lab_only().namespaces:
-        for lk in _links(n):
+        for lk in links_of(n):
             if lk.kind == "loopback":
                 continue
             if not lk.up:

@@ -359,22 +359,26 @@ def link_down(snap: Snapshot, ns: NsKey, link: Link) -> Finding:
 def end_in_host(snap: Snapshot, link: Link, into: str | None = None,
                 exclude: Iterable[NsKey] = ()) -> Finding:
     home = into or home_of(snap, link.name, exclude)
+    far = peer(snap, link)
     return _finding(
         "end-in-host", "diag.end-in-host", None, link.name,
         fields={"ifname": link.name, "home": home}, fixes=(fix_move(snap, link.name, home),),
+        others=((far[0], far[1].name),) if far else (), mark_others=False,
     )
 
 
-def duplicate(snap: Snapshot, first: Ref, second: Ref, link: Link, i: IPIface) -> Finding:
-    """I's address, on FIRST already, is also on SECOND (LINK): SECOND gets another one."""
+def duplicate(snap: Snapshot, first: Ref, second: Ref, link: Link, i: IPIface,
+              *, pinger: bool = False) -> Finding:
+    """I's address, on FIRST already, is also on SECOND (LINK): SECOND gets another one.
+
+    pinger: SECOND's namespace is the one that pings the address (it answers itself)."""
     far = peer(snap, link)
     better = free_address(snap, i.network, i.ip)
+    fields = {"ip": i.ip, "first": first[1], "first_ns": ns_label(first[0]),
+              "second": second[1], "second_ns": ns_label(second[0])}
     return _finding(
-        "duplicate-address", "diag.duplicate-address", second[0], second[1],
-        address=str(i), fields={
-            "ip": i.ip, "first": first[1], "first_ns": ns_label(first[0]),
-            "second": second[1], "second_ns": ns_label(second[0]),
-        },
+        "duplicate-address", "diag.duplicate-address.self" if pinger else "diag.duplicate-address",
+        second[0], second[1], address=str(i), fields=fields,
         fixes=(fix_del_addr(snap, second[0], second[1], str(i)),
                fix_add_addr(snap, second[0], second[1], better)),
         others=(first,), pair=bool(far and (far[0], far[1].name) == first),

@@ -30,6 +30,11 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "address): each one answers for itself, so they never talk to each other. Give "
         "{second} its own address."
     ),
+    "diag.duplicate-address.self": N_(
+        "{ip} is on both {first} in {first_ns} and {second} in {second_ns} (a duplicate "
+        "address): {second_ns} answers its own ping and never reaches {first_ns}. Give "
+        "{second} its own address."
+    ),
     "diag.subnet-mismatch": N_(
         "{ifname} in {ns} ({mine}) and its peer {peer} in {peer_ns} ({theirs}) are in "
         "different subnets, so neither has a route to the other: put both ends in one subnet."
