@@ -833,7 +833,9 @@ class Reachable(Goal):
             return (missing,), True
         reasons, itself = _explain_unreachable(snap, self.ns, ip)
         if reasons and not itself:  # every other fault on the way, not only the first
-            reasons += [f.text for f in _on_the_way(snap, self.ns, ip)]
+            for f in _on_the_way(snap, self.ns, ip):
+                if not any(f.call in r for r in reasons):  # the same repair: said already
+                    reasons.append(f.text)
         return tuple(dict.fromkeys(reasons)), itself
 
     def judge(self, snap: Snapshot) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ Finding codes (stable strings, tested one by one):
     link-down          (checks only) an interface on a packet's path is DOWN
     duplicate-address  one IP address on two interfaces
     subnet-mismatch    the two ends of a veth pair are in different subnets
+    prefix-mismatch    one end's prefix length leaves out the other end (a forgotten /24)
     no-address         a veth end has no address while its peer has one
     forwarding-off     a namespace others route through does not forward (ip_forward 0)
     no-route           (with `reach`) the sender has no route to the target
@@ -65,6 +66,7 @@ CODES = (
     "link-down",
     "duplicate-address",
     "subnet-mismatch",
+    "prefix-mismatch",
     "no-address",
     "forwarding-off",
     "no-route",
@@ -80,6 +82,7 @@ _SHORT = {
     "bridge-down": "diag.short.bridge-down",
     "duplicate-address": "diag.short.duplicate-address",
     "subnet-mismatch": "diag.short.subnet-mismatch",
+    "prefix-mismatch": "diag.short.prefix-mismatch",
 }
 
 
@@ -401,6 +404,21 @@ def subnet_mismatch(snap: Snapshot, a: Ref, mine: list[IPIface], b: Ref,
     )
 
 
+def prefix_mismatch(snap: Snapshot, end: Ref, mine: IPIface, far: Ref,
+                    theirs: IPIface) -> Finding:
+    """END's prefix (MINE) leaves out FAR's address THEIRS, which counts END as a neighbour."""
+    better = f"{mine.ip}/{theirs.network.prefixlen}"
+    return _finding(
+        "prefix-mismatch", "diag.prefix-mismatch", end[0], end[1], address=str(mine),
+        fields={"ifname": end[1], "ns": ns_label(end[0]), "mine": mine, "peer": far[1],
+                "peer_ns": ns_label(far[0]), "theirs": theirs,
+                "prefix": mine.network.prefixlen},
+        fixes=(fix_del_addr(snap, end[0], end[1], str(mine)),
+               fix_add_addr(snap, end[0], end[1], better)),
+        others=(far,), pair=True,
+    )
+
+
 def no_address(snap: Snapshot, end: Ref, far: Ref, far_iface: IPIface) -> Finding:
     """END has no address; FAR, across its wire, is in FAR_IFACE's subnet."""
     cidr = free_address(snap, far_iface.network, far_iface.ip)
@@ -434,9 +452,9 @@ def _lo_down(snap: Snapshot, n: Namespace) -> list[Finding]:
 
 
 def _link_rules(snap: Snapshot, n: Namespace, link: Link) -> list[Finding]:
+    if stranded(n.key, link):  # its state and addresses matter once it is moved
+        return [end_in_host(snap, link)]
     out = []
-    if stranded(n.key, link):
-        out.append(end_in_host(snap, link))
     if link.kind == "loopback" or link.up:
         return out
     found = link_down(snap, n.key, link)
@@ -449,6 +467,8 @@ def _link_rules(snap: Snapshot, n: Namespace, link: Link) -> list[Finding]:
 def _pair_rules(snap: Snapshot, a: Ref, la: Link, b: Ref, lb: Link) -> list[Finding]:
     """The addresses of the two ends of one veth pair (reported once per pair)."""
     out = []
+    if stranded(a[0], la) or stranded(b[0], lb):
+        return out  # end-in-host says it; the move drops the addresses anyway
     both_counted = all(
         (ns := snap.ns(ref[0])) is not None and _counted(ns) and (ref[0] is not None or lk.owned)
         for ref, lk in ((a, la), (b, lb))
@@ -462,7 +482,17 @@ def _pair_rules(snap: Snapshot, a: Ref, la: Link, b: Ref, lb: Link) -> list[Find
             if not both_counted:  # else _duplicates says it
                 out.append(duplicate(snap, a, b, lb, same[0]))
             continue
-        if not any(x.ip in y.network and y.ip in x.network for x in mine for y in theirs):
+        if any(x.ip in y.network and y.ip in x.network for x in mine for y in theirs):
+            continue
+        odd = next(
+            ((end, x, y) for end, ours, other in ((a, mine, theirs), (b, theirs, mine))
+             for x in ours for y in other if x.ip in y.network and y.ip not in x.network),
+            None,
+        )
+        if odd:
+            end, x, y = odd
+            out.append(prefix_mismatch(snap, end, x, b if end == a else a, y))
+        else:
             out.append(subnet_mismatch(snap, a, mine, b, theirs))
     for end, link, far, far_link in ((a, la, b, lb), (b, lb, a, la)):
         theirs = ifaces(far_link, 4)

@@ -39,6 +39,11 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "{ifname} in {ns} ({mine}) and its peer {peer} in {peer_ns} ({theirs}) are in "
         "different subnets, so neither has a route to the other: put both ends in one subnet."
     ),
+    "diag.prefix-mismatch": N_(
+        "{ifname} in {ns} has {mine}, a /{prefix} that leaves out its peer {peer} in "
+        "{peer_ns} ({theirs}), so {ns} has no route back to it: give both ends the same prefix "
+        "length (ip address add without a /prefix gives a /32)."
+    ),
     "diag.no-address": N_(
         "{ifname} in {ns} has no IP address while its peer {peer} in {peer_ns} is in "
         "{net}, so nothing in {ns} can talk IP over this pair: give {ifname} an address in "
@@ -66,6 +71,7 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "diag.short.peer-down": N_("DOWN: peer {other} has NO-CARRIER"),
     "diag.short.down-with-address": N_("has an address but is DOWN"),
     "diag.short.bridge-down": N_("bridge is DOWN"),
+    "diag.short.prefix-mismatch": N_("prefix leaves out {other}"),
     "diag.short.duplicate-address": N_("same address as {other}"),
     "diag.short.subnet-mismatch": N_("other subnet than {other}"),
     # -- drawing labels (nslab.draw); states in the kernel's own words (`ip link`)

@@ -181,8 +181,10 @@ def test_goals_are_data():
 
 def test_down_end_has_no_carrier():
     snap = pair(up_b=False)
-    text = ("veth-test2 is DOWN, so the pair has no carrier — bring it up in test2: "
-            "lab.set_up('test2', 'veth-test2')")
+    text = ("veth-test2 in test2 is DOWN, so its peer veth-test1 in test1 has no carrier (ip "
+            "shows NO-CARRIER and state LOWERLAYERDOWN on it): bring veth-test2 up. Fix: "
+            "lab.set_up('test2', 'veth-test2')  "
+            "(ip: ip netns exec test2 ip link set dev veth-test2 up)")
     assert why(snap, link_up("test2", "veth-test2")) == text
     # the end that IS up has no carrier either, for the same reason
     assert why(snap, link_up("test1", "veth-test1")) == text
@@ -194,7 +196,8 @@ def test_down_end_has_no_carrier():
 def test_both_ends_down():
     snap = pair(up_a=False, up_b=False)
     got = why(snap, connected("test1", "test2"))
-    assert "veth-test1 is DOWN" in got and "veth-test2 is DOWN" in got
+    assert "veth-test1 in test1 has 192.168.1.1/24 but is DOWN" in got
+    assert "veth-test2 in test2 has 192.168.1.2/24 but is DOWN" in got
 
 
 def test_veth_end_still_in_the_host():
@@ -203,8 +206,9 @@ def test_veth_end_still_in_the_host():
          "test2": []},
         pairs=[("test1", "veth-test1", None, "veth-test2")],
     )
-    moved = ("veth-test2 is still in the host namespace — move it into test2 (S14): "
-             "lab.move('veth-test2', 'test2')")
+    moved = ("veth-test2 is still in the host namespace, so no namespace of the lab can use "
+             "it: move it into test2 (S13/S14). Fix: lab.move('veth-test2', 'test2')  "
+             "(ip: ip link set dev veth-test2 netns test2)")
     assert why(snap, in_namespace("veth-test2", "test2")) == moved
     assert why(snap, link_up("test2", "veth-test2")) == moved
     assert why(snap, has_addr("test2", "veth-test2", "192.168.1.2/24")) == moved
@@ -220,17 +224,18 @@ def test_step_s13_named_for_the_first_end():
     snap = world({None: [L("veth-test1"), L("veth-test2")], "test1": [], "test2": []},
                  pairs=[(None, "veth-test1", None, "veth-test2")])
     assert why(snap, in_namespace("veth-test1", "test1")) == (
-        "veth-test1 is still in the host namespace — move it into test1 (S13): "
-        "lab.move('veth-test1', 'test1')"
+        "veth-test1 is still in the host namespace, so no namespace of the lab can use it: "
+        "move it into test1 (S13/S14). Fix: lab.move('veth-test1', 'test1')  "
+        "(ip: ip link set dev veth-test1 netns test1)"
     )
     got = why(snap, connected("test1", "test2"))
-    assert "move it into test1 (S13)" in got and "move it into test2 (S14)" in got
+    assert "lab.move('veth-test1', 'test1')" in got and "lab.move('veth-test2', 'test2')" in got
 
 
 def test_stranded_end_guesses_its_namespace():
     snap = world({None: [L("ex3-veth-b", up=False)], "ex3-a": [L("ex3-veth-a", "10.0.0.1/24")],
                   "ex3-b": []}, pairs=[("ex3-a", "ex3-veth-a", None, "ex3-veth-b")])
-    assert "move it into ex3-b (S13): lab.move('ex3-veth-b', 'ex3-b')" in why(
+    assert "move it into ex3-b (S13/S14). Fix: lab.move('ex3-veth-b', 'ex3-b')" in why(
         snap, reachable("ex3-a", "10.0.0.2"))
 
 
@@ -274,17 +279,20 @@ def test_prefix_too_short_on_one_side():
 def test_different_subnets_and_no_route_joins_them():
     snap = pair(cb="192.168.2.2/24")
     assert why(snap, reachable("test1", "192.168.2.2")) == (
-        "192.168.1.1/24 and 192.168.2.2/24 are in different subnets and no route joins them: "
-        "test1 has no route to 192.168.2.2 — put both ends of the pair in one subnet: "
-        "lab.del_addr('test2', 'veth-test2', '192.168.2.2/24'); "
-        "lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')"
+        "veth-test1 in test1 (192.168.1.1/24) and its peer veth-test2 in test2 (192.168.2.2/24) "
+        "are in different subnets, so neither has a route to the other: put both ends in one "
+        "subnet. Fix: lab.del_addr('test2', 'veth-test2', '192.168.2.2/24'); "
+        "lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')  (ip: ip netns exec test2 ip "
+        "address del 192.168.2.2/24 dev veth-test2; ip netns exec test2 ip address add "
+        "192.168.1.2/24 dev veth-test2)"
     )
 
 
 def test_lo_is_down():
     snap = pair(lo_down=("test1",))
-    lo = ("lo is down in test1 (S11), so test1 cannot reach 127.0.0.1, nor even its own "
-          "addresses — bring it up: lab.set_up('test1', 'lo')")
+    lo = ("lo in test1 is DOWN (S11), so programs in test1 cannot reach 127.0.0.1, nor even "
+          "test1's own addresses. Fix: lab.set_up('test1', 'lo')  "
+          "(ip: ip netns exec test1 ip link set dev lo up)")
     assert why(snap, lo_up("test1")) == lo
     assert why(snap, link_up("test1", "lo")) == lo
     assert why(snap, reachable("test1", "127.0.0.1")) == lo
