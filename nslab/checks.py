@@ -400,10 +400,7 @@ def _nobody_has(
         for i in ifaces(far, hop.version):
             for m in mine:
                 if i.ip == m.ip:
-                    out.append(_duplicate(
-                        snap, _Holder(ns, link, m), _Holder(k, far, i),
-                        "each end answers itself, so the two never talk",
-                    ))
+                    out.append(_duplicate(snap, _Holder(ns, link, m), _Holder(k, far, i)))
     if gateway:
         out.append(
             f"the route in {_in(ns)} to {dst} goes via {hop}, but nothing across "

@@ -305,22 +305,24 @@ def test_duplicate_address():
     snap = pair(cb="192.168.1.1/24")
     fix = ("lab.del_addr('test2', 'veth-test2', '192.168.1.1/24'); "
            "lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')")
+    ip = ("(ip: ip netns exec test2 ip address del 192.168.1.1/24 dev veth-test2; "
+          "ip netns exec test2 ip address add 192.168.1.2/24 dev veth-test2)")
     assert why(snap, unique_addresses()) == (
         "192.168.1.1 is on both veth-test1 in test1 and veth-test2 in test2 (a duplicate "
-        "address): each answers for itself, so they never talk to each other — give one of "
-        f"them its own address: {fix}"
+        "address): each one answers for itself, so they never talk to each other. Give "
+        f"veth-test2 its own address. Fix: {fix}  {ip}"
     )
     assert why(snap, unique_addresses("test1")) == ""
     # test2 pings "the other" .1 and gets an answer from itself: a failed goal, not a pass
     reasons, itself = reachable("test2", "192.168.1.1").analyse(snap)
     assert itself and reasons == (
         "192.168.1.1 is on both veth-test1 in test1 and veth-test2 in test2 (a duplicate "
-        "address): test2 answers its own ping and never reaches test1 — give one of them its "
-        f"own address: {fix}",
+        "address): test2 answers its own ping and never reaches test1. Give veth-test2 its "
+        f"own address. Fix: {fix}  {ip}",
     )
     got = why(snap, reachable("test1", "192.168.1.2")).split("\n")
     assert got[0].startswith("192.168.1.1 is on both veth-test1 in test1 and veth-test2 in "
-                             "test2 (a duplicate address): each end answers itself")
+                             "test2 (a duplicate address): each one answers for itself")
     assert got[1].startswith("nothing in the lab has 192.168.1.2 — give it to the far end")
     assert why(snap, has_addr("test2", "veth-test2", "192.168.1.2/24")) == (
         "veth-test2 in test2 has 192.168.1.1/24, not 192.168.1.2/24 (192.168.1.1 is already "
@@ -346,8 +348,10 @@ def test_no_address_yet():
 def test_sender_without_address():
     snap = pair(ca=None)
     assert why(snap, reachable("test1", "192.168.1.2")) == (
-        "veth-test1 in test1 has no address (S15), so test1 has no route to 192.168.1.2 — add "
-        "one in 192.168.1.0/24: lab.add_addr('test1', 'veth-test1', '192.168.1.1/24')"
+        "veth-test1 in test1 has no IP address while its peer veth-test2 in test2 is in "
+        "192.168.1.0/24, so nothing in test1 can talk IP over this pair: give veth-test1 an "
+        "address in 192.168.1.0/24. Fix: lab.add_addr('test1', 'veth-test1', '192.168.1.1/24')"
+        "  (ip: ip netns exec test1 ip address add 192.168.1.1/24 dev veth-test1)"
     )
 
 
@@ -438,9 +442,10 @@ def test_route_to_a_subnet_nobody_has_yet():
 
 def test_router_that_does_not_forward():
     snap = router(fwd=False)
-    text = ("router does not forward packets between its interfaces (net.ipv4.ip_forward is 0), "
-            "so it drops what is not addressed to itself — turn forwarding on: "
-            "lab.set_forwarding('router', True)")
+    text = ("left sends packets through router, but router does not forward packets between "
+            "its interfaces (net.ipv4.ip_forward is 0): it drops what is not addressed to "
+            "itself. Fix: lab.set_forwarding('router', True)  "
+            "(ip: ip netns exec router sysctl -w net.ipv4.ip_forward=1)")
     assert why(snap, forwards("router")) == text
     assert why(snap, reachable("left", "10.0.2.1")) == text
 
@@ -487,7 +492,8 @@ def test_route_through_a_down_link():
     snap = world({"a": [L("va", "10.0.0.1/24", up=False)]},
                  routes={"a": [("10.0.0.0/24", None, "va")]})
     assert why(snap, route_to("a", "10.0.0.0/24")) == (
-        "va is DOWN, so the pair has no carrier — bring it up in a: lab.set_up('a', 'va')"
+        "va in a has 10.0.0.1/24 but is DOWN, so nothing can reach that address: bring it up. "
+        "Fix: lab.set_up('a', 'va')  (ip: ip netns exec a ip link set dev va up)"
     )
 
 
@@ -509,12 +515,14 @@ def test_bridge_joins_two_namespaces():
 
 
 def test_bridge_down():
-    text = ("bridge br0 is DOWN, so it passes no packets between its ports — bring it up in "
-            "sw: lab.set_up('sw', 'br0')")
+    text = ("bridge br0 in sw is DOWN, so it passes no frames between its ports: bring it up. "
+            "Fix: lab.set_up('sw', 'br0')  (ip: ip netns exec sw ip link set dev br0 up)")
     assert why(bridged(up_br=False), connected("a", "b")) == text
     assert why(bridged(up_br=False), reachable("a", "10.0.0.2")) == text
     assert why(bridged(up_port=False), connected("a", "b")) == (
-        "pa is DOWN, so the pair has no carrier — bring it up in sw: lab.set_up('sw', 'pa')"
+        "pa in sw is DOWN, so its peer eth0 in a has no carrier (ip shows NO-CARRIER and state "
+        "LOWERLAYERDOWN on it): bring pa up. Fix: lab.set_up('sw', 'pa')  "
+        "(ip: ip netns exec sw ip link set dev pa up)"
     )
 
 
@@ -534,7 +542,8 @@ def test_link_without_carrier_of_unknown_cause():
     )
     snap = world({"a": [L("dummy0", kind="device", up=False)]})
     assert why(snap, link_up("a", "dummy0")) == (
-        "dummy0 is DOWN — bring it up in a: lab.set_up('a', 'dummy0')"
+        "dummy0 in a is DOWN, so no packet crosses it: bring it up. "
+        "Fix: lab.set_up('a', 'dummy0')  (ip: ip netns exec a ip link set dev dummy0 up)"
     )
 
 
@@ -606,8 +615,10 @@ def test_report_text_is_a_checklist():
     assert str(report) == (
         "✔ namespace test1 exists\n"
         "✘ veth-test2 is up in test2\n"
-        "    veth-test2 is DOWN, so the pair has no carrier — bring it up in test2: "
-        "lab.set_up('test2', 'veth-test2')\n"
+        "    veth-test2 in test2 is DOWN, so its peer veth-test1 in test1 has no carrier (ip "
+        "shows NO-CARRIER and state LOWERLAYERDOWN on it): bring veth-test2 up. Fix: "
+        "lab.set_up('test2', 'veth-test2')  "
+        "(ip: ip netns exec test2 ip link set dev veth-test2 up)\n"
         "1 of 2 goals met."
     )
     assert not report.passed
@@ -671,8 +682,9 @@ def test_check_pings_for_reachable_and_the_kernel_has_the_last_word():
     assert lab.pings == [("test1", "192.168.1.2", 1), ("test1", "192.168.1.2", 2)]
     lab = FakeLab(pair(up_b=False), ok=False)
     assert check(lab, reachable("test1", "192.168.1.2")).reasons == [
-        "veth-test2 is DOWN, so the pair has no carrier — bring it up in test2: "
-        "lab.set_up('test2', 'veth-test2')"
+        "veth-test2 in test2 is DOWN, so its peer veth-test1 in test1 has no carrier (ip shows "
+        "NO-CARRIER and state LOWERLAYERDOWN on it): bring veth-test2 up. Fix: "
+        "lab.set_up('test2', 'veth-test2')  (ip: ip netns exec test2 ip link set dev veth-test2 up)"
     ]
     assert len(lab.pings) == 1  # explained: no second try
 
@@ -721,17 +733,27 @@ def test_up_end_whose_peer_is_stranded_in_the_host():
     snap = world({None: [L("veth-test2", up=False)], "test1": [L("veth-test1", "10.0.0.1/24")],
                   "test2": []}, pairs=[("test1", "veth-test1", None, "veth-test2")])
     assert why(snap, link_up("test1", "veth-test1")) == (
-        "veth-test2 is still in the host namespace — move it into test2 (S14): "
-        "lab.move('veth-test2', 'test2')"
+        "veth-test2 is still in the host namespace, so no namespace of the lab can use it: "
+        "move it into test2 (S13/S14). Fix: lab.move('veth-test2', 'test2')  "
+        "(ip: ip link set dev veth-test2 netns test2)"
     )
 
 
 def test_down_sender_facing_another_subnet():
     snap = pair(ca="10.0.0.1/24", cb="192.168.1.2/24", up_a=False)
-    assert why(snap, reachable("test1", "192.168.1.2")) == (
-        "veth-test1 is DOWN, so the pair has no carrier — bring it up in test1: "
-        "lab.set_up('test1', 'veth-test1')"
-    )
+    # both faults at once: the DOWN end and the subnets
+    assert why(snap, reachable("test1", "192.168.1.2")).split("\n") == [
+        "veth-test1 in test1 is DOWN, so its peer veth-test2 in test2 has no carrier (ip shows "
+        "NO-CARRIER and state LOWERLAYERDOWN on it): bring veth-test1 up. Fix: "
+        "lab.set_up('test1', 'veth-test1')  (ip: ip netns exec test1 ip link set dev veth-test1 "
+        "up)",
+        "veth-test1 in test1 (10.0.0.1/24) and its peer veth-test2 in test2 (192.168.1.2/24) "
+        "are in different subnets, so neither has a route to the other: put both ends in one "
+        "subnet. Fix: lab.del_addr('test2', 'veth-test2', '192.168.1.2/24'); "
+        "lab.add_addr('test2', 'veth-test2', '10.0.0.2/24')  (ip: ip netns exec test2 ip "
+        "address del 192.168.1.2/24 dev veth-test2; ip netns exec test2 ip address add "
+        "10.0.0.2/24 dev veth-test2)",
+    ]
 
 
 def test_router_suggested_for_an_address_nobody_has_yet():
