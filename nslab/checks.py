@@ -52,6 +52,7 @@ from .diagnosis import (
     stranded,
     subnet_mismatch,
 )
+from .messages import say, say_n
 from .snapshot import Link, Namespace, NsKey, Route, Snapshot, ns_label
 
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ MAX_HOPS = 8
 
 def _in(ns: NsKey) -> str:
     """'test1' or 'the host namespace', for prose."""
-    return "the host namespace" if ns is None else ns_label(ns)
+    return say("check.host") if ns is None else ns_label(ns)
 
 
 def _close(name: str, options: Iterable[str]) -> str | None:
@@ -114,8 +115,8 @@ def _no_ns(snap: Snapshot, ns: NsKey) -> str | None:
         return None
     close = _close(ns, snap.named())
     if close:
-        return f"Namespace {ns} does not exist — did you mean {close!r}?"
-    return f"Namespace {ns} does not exist — create it (S8): lab.add_netns({ns!r})"
+        return say("check.no-ns.close", ns=ns, close=repr(close))
+    return say("check.no-ns", ns=ns, call=f"lab.add_netns({ns!r})")
 
 
 def _lo_down(snap: Snapshot, ns: NsKey) -> str:
@@ -153,20 +154,17 @@ def _locate(snap: Snapshot, ns: NsKey, ifname: str) -> tuple[Link | None, str | 
         key, link = elsewhere[0]
         if key is None:
             return None, _move_it(snap, link, into=ns)
-        src = "" if key is None else f", src={key!r}"
-        return None, (
-            f"{ifname} is in {_in(key)}, not in {_in(ns)} — move it: "
-            f"lab.move({ifname!r}, {ns!r}{src})"
-        )
+        call = f"lab.move({ifname!r}, {ns!r}, src={key!r})"
+        return None, say("check.elsewhere", ifname=ifname, where=_in(key), ns=_in(ns), call=call)
     names = [lk.name for lk in links_of(here)]
     close = _close(ifname, names)
     if close:
-        return None, f"There is no interface {ifname} in {_in(ns)} — did you mean {close!r}?"
-    has = ", ".join(names) or "nothing"
-    return None, (
-        f"There is no interface {ifname} in {_in(ns)} (it has {has}) — create the veth pair "
-        f"first (S12): lab.add_veth({ifname!r}, 'PEER', ns={ns!r})"
-    )
+        return None, say("check.no-iface.close", ifname=ifname, ns=_in(ns), close=repr(close))
+    call = f"lab.add_veth({ifname!r}, 'PEER', ns={ns!r})"
+    if not names:
+        return None, say("check.no-iface.none", ifname=ifname, ns=_in(ns), call=call)
+    return None, say("check.no-iface", ifname=ifname, ns=_in(ns), has=", ".join(names),
+                     call=call)
 
 
 # ------------------------------------------------------------------ the wire (layer 2)
@@ -284,19 +282,20 @@ def _gateway(
     return None
 
 
-def _prefix_problem(ns: NsKey, link: Link, mine: IPIface, other: _Holder, lead: str) -> str:
-    forgot = (
-        f" (a /32 is what `ip addr add {mine.ip} dev {link.name}` gives when the "
-        f"/{other.iface.network.prefixlen} is left out)"
-        if mine.network.prefixlen == 32 else ""
-    )
+def _prefix_problem(ns: NsKey, link: Link, mine: IPIface, other: _Holder, target: str,
+                    replies: bool) -> str:
     better = f"{mine.ip}/{other.iface.network.prefixlen}"
-    return (
-        f"{mine} on {link.name} has prefix length /{mine.network.prefixlen} while its "
-        f"neighbour {other.link.name} in {_in(other.ns)} has {other.iface}: {lead}{forgot} — "
-        f"give both ends the same prefix length: lab.del_addr({ns!r}, {link.name!r}, "
-        f"'{mine}'); lab.add_addr({ns!r}, {link.name!r}, '{better}')"
-    )
+    fields = {
+        "mine": mine, "ifname": link.name, "prefix": mine.network.prefixlen,
+        "peer": other.link.name, "peer_ns": _in(other.ns), "theirs": other.iface,
+        "ns": _in(ns), "target": target,
+        "call": f"lab.del_addr({ns!r}, {link.name!r}, '{mine}'); "
+                f"lab.add_addr({ns!r}, {link.name!r}, '{better}')",
+    }
+    if mine.network.prefixlen == 32:
+        key = "check.prefix.slash32-replies" if replies else "check.prefix.slash32"
+        return say(key, ip=mine.ip, want=other.iface.network.prefixlen, **fields)
+    return say("check.prefix.replies" if replies else "check.prefix", **fields)
 
 
 def _no_route(
@@ -306,7 +305,6 @@ def _no_route(
     here = snap.ns(ns)
     assert here is not None
     target = target or str(dst)
-    lead = f"{_in(ns)} has no route to {target}" + (" for its replies" if replies else "")
     own = [lk for lk in here.links if lk.kind != "loopback"]
     if not own:
         host = snap.host
@@ -316,11 +314,9 @@ def _no_route(
         ]
         if meant:
             return [_move_it(snap, lk, into=ns) for lk in meant]
-        return [
-            f"{lead}: {_in(ns)} has nothing but lo, no cable leads out of it — connect it "
-            f"with a veth pair (S12–S14): lab.add_veth('veth-x', 'veth-y', ns={ns!r}, "
-            "peer_ns='OTHER')"
-        ]
+        call = f"lab.add_veth('veth-x', 'veth-y', ns={ns!r}, peer_ns='OTHER')"
+        key = "check.only-lo.replies" if replies else "check.only-lo"
+        return [say(key, ns=_in(ns), target=target, call=call)]
     for lk in own:
         if not lk.up and any(dst in i.network for i in ifaces(lk)):
             return [_down(snap, ns, lk)]
@@ -336,19 +332,17 @@ def _no_route(
             if not lk.up:
                 return [_down(snap, ns, lk)]
             if mine[0].ip in h.iface.network:
-                return [_prefix_problem(ns, lk, mine[0], h, lead)]
+                return [_prefix_problem(ns, lk, mine[0], h, target, replies)]
             far = peer(snap, lk)
             if far and (far[0], far[1].name) == (h.ns, h.link.name):
                 theirs = ifaces(h.link, h.iface.version)
                 return [subnet_mismatch(snap, (ns, lk.name), mine, (h.ns, h.link.name),
                                         theirs).text]
             better = free_address(snap, mine[0].network, h.iface.ip)
-            return [
-                f"{mine[0]} and {h.iface} are in different subnets and no route joins them: "
-                f"{lead} — put both ends of the pair in one subnet: lab.del_addr({h.ns!r}, "
-                f"{h.link.name!r}, '{h.iface}'); lab.add_addr({h.ns!r}, {h.link.name!r}, "
-                f"'{better}')"
-            ]
+            call = (f"lab.del_addr({h.ns!r}, {h.link.name!r}, '{h.iface}'); "
+                    f"lab.add_addr({h.ns!r}, {h.link.name!r}, '{better}')")
+            key = "check.subnets.replies" if replies else "check.subnets"
+            return [say(key, mine=mine[0], theirs=h.iface, ns=_in(ns), target=target, call=call)]
     subnet = holders[0].iface.network if holders else ipaddress.ip_network(f"{dst}/32")
     if target != str(dst):
         subnet = ipaddress.ip_network(target, strict=False)
@@ -357,31 +351,27 @@ def _no_route(
         router, via, mine, near = gw
         if not holders and target == str(dst) and near.prefixlen:
             subnet = near
-        theirs = f" and {holders[0].iface}" if holders else ""
-        return [
-            f"{mine}{theirs} are in different subnets and no route joins them: {lead} — "
-            f"send it through the router {_in(router)}: lab.add_route({ns!r}, '{subnet}', "
-            f"via='{via}')"
-            if holders else
-            f"{lead} — send it through the router {_in(router)}: lab.add_route({ns!r}, "
-            f"'{subnet}', via='{via}')"
-        ]
+        call = f"lab.add_route({ns!r}, '{subnet}', via='{via}')"
+        fields = {"ns": _in(ns), "target": target, "router": _in(router), "call": call}
+        if holders:
+            key = ("check.via-router.subnets.replies" if replies else "check.via-router.subnets")
+            return [say(key, mine=mine, theirs=holders[0].iface, **fields)]
+        return [say(("check.via-router.replies" if replies else "check.via-router"), **fields)]
     if holders:
         mine = _first_iface(here)
-        ours = f"{mine} and {holders[0].iface} are in different subnets and no route joins " \
-            "them: " if mine else ""
-        return [
-            f"{ours}{lead}, and no neighbour of {_in(ns)} leads there — connect the two "
-            f"(a veth pair, S12–S14) or add a route through a namespace that forwards: "
-            f"lab.add_route({ns!r}, '{subnet}', via='GATEWAY')"
-        ]
+        call = f"lab.add_route({ns!r}, '{subnet}', via='GATEWAY')"
+        fields = {"ns": _in(ns), "target": target, "call": call}
+        if mine:
+            key = ("check.no-neighbour.subnets.replies" if replies
+                   else "check.no-neighbour.subnets")
+            return [say(key, mine=mine, theirs=holders[0].iface, **fields)]
+        return [say(("check.no-neighbour.replies" if replies else "check.no-neighbour"), **fields)]
     if target != str(dst):
-        return [
-            f"{lead}, and nothing in the lab has an address in {target} yet — give one to an "
-            f"interface, then route through its namespace: lab.add_route({ns!r}, '{target}', "
-            "via='GATEWAY')"
-        ]
-    return [f"{lead}, and nothing in the lab has {dst} — give {dst} to an interface first"]
+        call = f"lab.add_route({ns!r}, '{target}', via='GATEWAY')"
+        key = "check.empty-subnet.replies" if replies else "check.empty-subnet"
+        return [say(key, ns=_in(ns), target=target, call=call)]
+    key = "check.nobody-has-target.replies" if replies else "check.nobody-has-target"
+    return [say(key, ns=_in(ns), target=target)]
 
 
 def _duplicate(snap: Snapshot, a: _Holder, b: _Holder, *, pinger: bool = False) -> str:
@@ -402,33 +392,23 @@ def _nobody_has(
                 if i.ip == m.ip:
                     out.append(_duplicate(snap, _Holder(ns, link, m), _Holder(k, far, i)))
     if gateway:
-        out.append(
-            f"the route in {_in(ns)} to {dst} goes via {hop}, but nothing across "
-            f"{link.name} has {hop} — use a neighbour's address as the gateway"
-        )
+        out.append(say("check.gateway-nobody", ns=_in(ns), dst=dst, hop=hop, ifname=link.name))
         return out
     elsewhere = [h for h in _holders(snap, hop) if h.ns != ns]
     if elsewhere:
         h = elsewhere[0]
-        out.append(
-            f"{hop} is on {h.link.name} in {_in(h.ns)}, but {link.name} in {_in(ns)} is not "
-            f"wired to it — join them with a veth pair (S12–S14)"
-        )
+        out.append(say("check.not-wired", hop=hop, far=h.link.name, far_ns=_in(h.ns),
+                       ifname=link.name, ns=_in(ns)))
         return out
     prefix = mine[0].network.prefixlen if mine else 24
     if ends:
         (k, far), _path = ends[0]
         home = home_of(snap, far.name, exclude=[ns]) if stranded(k, far) else k
-        there = " once it is there" if home != k else ""
-        out.append(
-            f"nothing in the lab has {hop} — give it to the far end of the pair{there}: "
-            f"lab.add_addr({home!r}, {far.name!r}, '{hop}/{prefix}')"
-        )
+        call = f"lab.add_addr({home!r}, {far.name!r}, '{hop}/{prefix}')"
+        key = "check.give-far-end.later" if home != k else "check.give-far-end"
+        out.append(say(key, hop=hop, call=call))
     else:
-        out.append(
-            f"nothing in the lab has {hop}, and {link.name} in {_in(ns)} leads nowhere — "
-            "connect it with a veth pair (S12–S14)"
-        )
+        out.append(say("check.leads-nowhere", hop=hop, ifname=link.name, ns=_in(ns)))
     return out
 
 
@@ -448,16 +428,15 @@ def _follow(
         if any(i.ip == dst for lk in here.links for i in ifaces(lk)):
             return [], key, source, True
         if key in seen:
-            return [f"packets to {dst} go round in circles through {_in(key)} — check the "
-                    "routes of the namespaces on the way"], key, source, False
+            return [say("check.loop", dst=dst, ns=_in(key))], key, source, False
         seen.add(key)
         route = lookup(here, dst)
         if route is None:
             return _no_route(snap, key, dst, replies=replies), key, source, False
         link = here.link(route.dev) if route.dev else None
         if link is None:
-            return [f"the route in {_in(key)} to {dst} uses {route.dev}, which is gone — "
-                    f"add the route again"], key, source, False
+            gone = say("check.route-dev-gone", ns=_in(key), dst=dst, dev=route.dev)
+            return [gone], key, source, False
         hop = ipaddress.ip_address(route.gateway) if route.gateway else dst
         if hop_no == 0:
             chosen = _first_iface(here, link, toward=hop)
@@ -486,7 +465,7 @@ def _follow(
         router = snap.ns(key)
         if router is not None and router.forwarding is False:
             return [_forwarding(snap, key)], key, source, False
-    too_far = f"packets to {dst} take more than {MAX_HOPS} hops — check the routes"
+    too_far = say("check.too-far", dst=dst, hops=MAX_HOPS)
     return [too_far], key, source, False
 
 
@@ -494,7 +473,7 @@ def _explain_unreachable(snap: Snapshot, src: NsKey, dst: IPAddr) -> tuple[list[
     """Why SRC cannot ping DST, from one snapshot. Returns (reasons, answers_itself)."""
     here = snap.ns(src)
     if here is None:
-        return [_no_ns(snap, src) or f"{src} is not in the snapshot"], False
+        return [_no_ns(snap, src) or say("check.not-in-snapshot", ns=src)], False
     lo = here.link("lo")
     if dst.is_loopback:
         return ([_lo_down(snap, src)] if lo is not None and not lo.up else []), False
@@ -564,7 +543,7 @@ class HasNetns(Goal):
     ns: str
 
     def describe(self) -> str:
-        return f"namespace {self.ns} exists"
+        return say("check.goal.has-netns", ns=self.ns)
 
     def judge(self, snap: Snapshot) -> tuple[str, ...]:
         missing = _no_ns(snap, self.ns)
@@ -576,7 +555,7 @@ class LoUp(Goal):
     ns: str
 
     def describe(self) -> str:
-        return f"lo is up in {self.ns}"
+        return say("check.goal.lo-up", ns=self.ns)
 
     def judge(self, snap: Snapshot) -> tuple[str, ...]:
         link, why = _locate(snap, self.ns, "lo")
@@ -593,7 +572,7 @@ class LinkUp(Goal):
     ifname: str
 
     def describe(self) -> str:
-        return f"{self.ifname} is up in {_in(self.ns)}"
+        return say("check.goal.link-up", ifname=self.ifname, ns=_in(self.ns))
 
     def judge(self, snap: Snapshot) -> tuple[str, ...]:
         link, why = _locate(snap, self.ns, self.ifname)
@@ -613,15 +592,9 @@ class LinkUp(Goal):
             if not pl.up:
                 return (_down(snap, pk, pl),)
         if link.kind == "bridge":
-            return (
-                f"bridge {link.name} in {_in(self.ns)} has no carrier because none of its "
-                f"ports is up — attach a veth end and bring it up: "
-                f"lab.set_master({self.ns!r}, 'PORT', {link.name!r})",
-            )
-        return (
-            f"{link.name} in {_in(self.ns)} is set up but has no carrier: its other end is "
-            "down or gone — bring the other end up",
-        )
+            call = f"lab.set_master({self.ns!r}, 'PORT', {link.name!r})"
+            return (say("check.bridge-no-port", ifname=link.name, ns=_in(self.ns), call=call),)
+        return (say("check.no-carrier", ifname=link.name, ns=_in(self.ns)),)
 
 
 @dataclass(frozen=True)
@@ -631,16 +604,13 @@ class HasAddr(Goal):
     cidr: str
 
     def describe(self) -> str:
-        return f"{self.ifname} in {_in(self.ns)} has {self.cidr}"
+        return say("check.goal.has-addr", ifname=self.ifname, ns=_in(self.ns), cidr=self.cidr)
 
     def judge(self, snap: Snapshot) -> tuple[str, ...]:
         try:
             want = ipaddress.ip_interface(self.cidr)
         except ValueError:
-            return (
-                f"{self.cidr!r} is not an address with a prefix length — write it like "
-                "'192.168.1.1/24'",
-            )
+            return (say("check.bad-cidr", cidr=repr(self.cidr)),)
         link, why = _locate(snap, self.ns, self.ifname)
         if why or link is None:
             return (why or "",)
@@ -652,38 +622,31 @@ class HasAddr(Goal):
         same_ip = [i for i in have if i.ip == want.ip]
         if same_ip:
             wrong = same_ip[0]
-            forgot = (
-                f" (a /32 is what `ip addr add {want.ip} dev {name}` gives when the "
-                f"/{want.network.prefixlen} is left out)"
-                if wrong.network.prefixlen == 32 else ""
-            )
-            return (
-                f"{name} in {_in(ns)} has {wrong}, not {want}: the prefix length decides which "
-                f"addresses {_in(ns)} sees as neighbours on the link{forgot} — replace it: "
-                f"lab.del_addr({ns!r}, {name!r}, '{wrong}'); {add}",
-            )
+            call = f"lab.del_addr({ns!r}, {name!r}, '{wrong}'); {add}"
+            fields = {"ifname": name, "ns": _in(ns), "wrong": wrong, "want": want, "call": call}
+            if wrong.network.prefixlen == 32:
+                return (say("check.wrong-prefix.slash32", ip=want.ip,
+                            prefix=want.network.prefixlen, **fields),)
+            return (say("check.wrong-prefix", **fields),)
         elsewhere = [h for h in _holders(snap, want.ip) if (h.ns, h.link.name) != (ns, name)]
         if elsewhere:
             h = elsewhere[0]
-            return (
-                f"{want.ip} is on {h.link.name} in {_in(h.ns)}, not on {name} in {_in(ns)} — "
-                f"move it: lab.del_addr({h.ns!r}, {h.link.name!r}, '{h.iface}'); {add}",
-            )
+            call = f"lab.del_addr({h.ns!r}, {h.link.name!r}, '{h.iface}'); {add}"
+            return (say("check.addr-elsewhere", ip=want.ip, far=h.link.name, far_ns=_in(h.ns),
+                        ifname=name, ns=_in(ns), call=call),)
         if have:
             taken = [
                 h for i in have for h in _holders(snap, i.ip)
                 if (h.ns, h.link.name) != (ns, name)
             ]
-            note = (
-                f" ({taken[0].iface.ip} is already {taken[0].link.name}'s address in "
-                f"{_in(taken[0].ns)})" if taken else ""
-            )
-            shown = ", ".join(map(str, have))
-            return (
-                f"{name} in {_in(ns)} has {shown}, not {want}{note} — replace it: "
-                f"lab.del_addr({ns!r}, {name!r}, '{have[0]}'); {add}",
-            )
-        return (f"{name} in {_in(ns)} has no address yet (S15) — add it: {add}",)
+            call = f"lab.del_addr({ns!r}, {name!r}, '{have[0]}'); {add}"
+            fields = {"ifname": name, "ns": _in(ns), "have": ", ".join(map(str, have)),
+                      "want": want, "call": call}
+            if taken:
+                return (say("check.other-addr.taken", ip=taken[0].iface.ip,
+                            owner=taken[0].link.name, owner_ns=_in(taken[0].ns), **fields),)
+            return (say("check.other-addr", **fields),)
+        return (say("check.no-addr-yet", ifname=name, ns=_in(ns), call=add),)
 
 
 @dataclass(frozen=True)
@@ -692,7 +655,7 @@ class InNamespace(Goal):
     ns: NsKey
 
     def describe(self) -> str:
-        return f"{self.ifname} is in {_in(self.ns)}"
+        return say("check.goal.in-namespace", ifname=self.ifname, ns=_in(self.ns))
 
     def judge(self, snap: Snapshot) -> tuple[str, ...]:
         _link, why = _locate(snap, self.ns, self.ifname)
@@ -707,7 +670,7 @@ class Connected(Goal):
     ns_b: str
 
     def describe(self) -> str:
-        return f"a veth pair joins {self.ns_a} and {self.ns_b}"
+        return say("check.goal.connected", a=self.ns_a, b=self.ns_b)
 
     def judge(self, snap: Snapshot) -> tuple[str, ...]:
         a, b = self.ns_a, self.ns_b
@@ -741,10 +704,8 @@ class Connected(Goal):
         if loose:
             return tuple(_move_it(snap, lk, peer_ns=None) for lk in loose[:2])
         ends = f"{f'veth-{a}'[:15]!r}, {f'veth-{b}'[:15]!r}"
-        return (
-            f"no veth pair joins {a} and {b} — create one (S12–S14): "
-            f"lab.add_veth({ends}, ns={a!r}, peer_ns={b!r})",
-        )
+        call = f"lab.add_veth({ends}, ns={a!r}, peer_ns={b!r})"
+        return (say("check.not-connected", a=a, b=b, call=call),)
 
 
 @dataclass(frozen=True)
@@ -753,13 +714,13 @@ class RouteTo(Goal):
     cidr: str
 
     def describe(self) -> str:
-        return f"{self.ns} has a route to {self.cidr}"
+        return say("check.goal.route-to", ns=self.ns, cidr=self.cidr)
 
     def judge(self, snap: Snapshot) -> tuple[str, ...]:
         try:
             net = ipaddress.ip_network(self.cidr, strict=False)
         except ValueError:
-            return (f"{self.cidr!r} is not a network — write it like '192.168.2.0/24'",)
+            return (say("check.bad-network", cidr=repr(self.cidr)),)
         missing = _no_ns(snap, self.ns)
         if missing:
             return (missing,)
@@ -792,7 +753,7 @@ class Forwards(Goal):
     ns: str
 
     def describe(self) -> str:
-        return f"{self.ns} forwards packets (net.ipv4.ip_forward = 1)"
+        return say("check.goal.forwards", ns=self.ns)
 
     def judge(self, snap: Snapshot) -> tuple[str, ...]:
         missing = _no_ns(snap, self.ns)
@@ -812,7 +773,7 @@ class Reachable(Goal):
     addr: str
 
     def describe(self) -> str:
-        return f"{_in(self.ns)} can ping {self.addr}"
+        return say("check.goal.reachable", ns=_in(self.ns), addr=self.addr)
 
     def _ip(self) -> IPAddr | None:
         try:
@@ -824,7 +785,7 @@ class Reachable(Goal):
         """(reasons from the snapshot, whether NS would only answer itself)."""
         ip = self._ip()
         if ip is None:
-            return (f"{self.addr!r} is not an IP address — write it like '192.168.1.2'",), True
+            return (say("check.bad-ip", addr=repr(self.addr)),), True
         missing = _no_ns(snap, self.ns)
         if missing:
             return (missing,), True
@@ -846,8 +807,9 @@ class UniqueAddresses(Goal):
     namespaces: tuple[NsKey, ...] = ()
 
     def describe(self) -> str:
-        where = f" in {', '.join(map(_in, self.namespaces))}" if self.namespaces else ""
-        return f"no address is used twice{where}"
+        if self.namespaces:
+            return say("check.goal.unique-in", namespaces=", ".join(map(_in, self.namespaces)))
+        return say("check.goal.unique")
 
     def judge(self, snap: Snapshot) -> tuple[str, ...]:
         seen: dict[IPAddr, _Holder] = {}
@@ -942,8 +904,8 @@ class Report:
     def summary(self) -> str:
         met = sum(v.ok for v in self.verdicts)
         if self.passed:
-            return f"All {len(self.verdicts)} goals met."
-        return f"{met} of {len(self.verdicts)} goals met."
+            return say_n("check.summary.all", len(self.verdicts))
+        return say_n("check.summary.some", len(self.verdicts), met=met)
 
     def explained(self) -> Report:
         """The same report, with every explanation shown."""
@@ -1058,9 +1020,9 @@ def _ping(lab: Lab, goal: Reachable, snap: Snapshot) -> Verdict:
         return Verdict(goal, False, reasons or (str(exc),))
     if result.ok:
         return Verdict(goal, True)
+    call = f"lab.exec({goal.ns!r}, 'ip route get {goal.addr}')"
     return Verdict(goal, False, reasons or (
-        f"{_in(goal.ns)} gets no reply from {goal.addr}, although its links, addresses and "
-        f"routes look right — look closer: lab.exec({goal.ns!r}, 'ip route get {goal.addr}')",
+        say("check.no-reply", ns=_in(goal.ns), addr=goal.addr, call=call),
     ))
 
 
@@ -1082,10 +1044,7 @@ def check(
     goal_list = [goals] if isinstance(goals, Goal) else list(goals)
     for g in goal_list:
         if not isinstance(g, Goal):
-            raise TypeError(
-                f"{g!r} is not a goal. Build goals with nslab.checks, e.g. "
-                "reachable('test1', '192.168.1.2')."
-            )
+            raise TypeError(say("check.not-a-goal", what=repr(g)))
     if isinstance(lab, Snapshot):
         snap, live = _world(lab, goal_list), None
     else:

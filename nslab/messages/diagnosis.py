@@ -173,4 +173,189 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "changes.route-removed": N_("route {route} removed in {ns}"),
     "changes.nat-added": N_("NAT rule added in {ns}: {rule}"),
     "changes.nat-removed": N_("NAT rule removed in {ns}: {rule}"),
+    # -- checks (nslab.checks): goals, and why one is not met (the fix ends each sentence)
+    "check.host": N_("the host namespace"),
+    "check.goal.has-netns": N_("namespace {ns} exists"),
+    "check.goal.lo-up": N_("lo is up in {ns}"),
+    "check.goal.link-up": N_("{ifname} is up in {ns}"),
+    "check.goal.has-addr": N_("{ifname} in {ns} has {cidr}"),
+    "check.goal.in-namespace": N_("{ifname} is in {ns}"),
+    "check.goal.connected": N_("a veth pair joins {a} and {b}"),
+    "check.goal.route-to": N_("{ns} has a route to {cidr}"),
+    "check.goal.forwards": N_("{ns} forwards packets (net.ipv4.ip_forward = 1)"),
+    "check.goal.reachable": N_("{ns} can ping {addr}"),
+    "check.goal.unique": N_("no address is used twice"),
+    "check.goal.unique-in": N_("no address is used twice in {namespaces}"),
+    "check.summary.all": Nn_("The goal is met.", "All {n} goals met."),
+    "check.summary.some": Nn_("{met} of {n} goal met.", "{met} of {n} goals met."),
+    "check.not-a-goal": N_(
+        "{what} is not a goal. Build goals with nslab.checks, e.g. "
+        "reachable('test1', '192.168.1.2')."
+    ),
+    "check.no-ns.close": N_("Namespace {ns} does not exist — did you mean {close}?"),
+    "check.no-ns": N_("Namespace {ns} does not exist — create it (S8): {call}"),
+    "check.not-in-snapshot": N_("{ns} is not in the snapshot"),
+    "check.elsewhere": N_("{ifname} is in {where}, not in {ns} — move it: {call}"),
+    "check.no-iface.close": N_("There is no interface {ifname} in {ns} — did you mean {close}?"),
+    "check.no-iface": N_(
+        "There is no interface {ifname} in {ns} (it has {has}) — create the veth pair first "
+        "(S12): {call}"
+    ),
+    "check.no-iface.none": N_(
+        "There is no interface {ifname} in {ns}, nor any other — create the veth pair first "
+        "(S12): {call}"
+    ),
+    "check.bad-cidr": N_(
+        "{cidr} is not an address with a prefix length — write it like '192.168.1.1/24'"
+    ),
+    "check.bad-network": N_("{cidr} is not a network — write it like '192.168.2.0/24'"),
+    "check.bad-ip": N_("{addr} is not an IP address — write it like '192.168.1.2'"),
+    "check.bridge-no-port": N_(
+        "bridge {ifname} in {ns} has no carrier because none of its ports is up — attach a "
+        "veth end and bring it up: {call}"
+    ),
+    "check.no-carrier": N_(
+        "{ifname} in {ns} is set up but has no carrier (NO-CARRIER): its other end is down or "
+        "gone — bring the other end up"
+    ),
+    "check.wrong-prefix": N_(
+        "{ifname} in {ns} has {wrong}, not {want}: the prefix length decides which addresses "
+        "{ns} sees as neighbours on the link — replace it: {call}"
+    ),
+    "check.wrong-prefix.slash32": N_(
+        "{ifname} in {ns} has {wrong}, not {want}: the prefix length decides which addresses "
+        "{ns} sees as neighbours on the link (a /32 is what `ip addr add {ip} dev {ifname}` "
+        "gives when the /{prefix} is left out) — replace it: {call}"
+    ),
+    "check.addr-elsewhere": N_(
+        "{ip} is on {far} in {far_ns}, not on {ifname} in {ns} — move it: {call}"
+    ),
+    "check.other-addr": N_("{ifname} in {ns} has {have}, not {want} — replace it: {call}"),
+    "check.other-addr.taken": N_(
+        "{ifname} in {ns} has {have}, not {want} ({ip} is already {owner}'s address in "
+        "{owner_ns}) — replace it: {call}"
+    ),
+    "check.no-addr-yet": N_("{ifname} in {ns} has no address yet (S15) — add it: {call}"),
+    "check.not-connected": N_("no veth pair joins {a} and {b} — create one (S12–S14): {call}"),
+    "check.prefix": N_(
+        "{mine} on {ifname} has prefix length /{prefix} while its neighbour {peer} in "
+        "{peer_ns} has {theirs}: {ns} has no route to {target} — give both ends the same "
+        "prefix length: {call}"
+    ),
+    "check.prefix.replies": N_(
+        "{mine} on {ifname} has prefix length /{prefix} while its neighbour {peer} in "
+        "{peer_ns} has {theirs}: {ns} has no route to {target} for its replies — give both "
+        "ends the same prefix length: {call}"
+    ),
+    "check.prefix.slash32": N_(
+        "{mine} on {ifname} has prefix length /{prefix} while its neighbour {peer} in "
+        "{peer_ns} has {theirs}: {ns} has no route to {target} (a /32 is what `ip addr add "
+        "{ip} dev {ifname}` gives when the /{want} is left out) — give both ends the same "
+        "prefix length: {call}"
+    ),
+    "check.prefix.slash32-replies": N_(
+        "{mine} on {ifname} has prefix length /{prefix} while its neighbour {peer} in "
+        "{peer_ns} has {theirs}: {ns} has no route to {target} for its replies (a /32 is what "
+        "`ip addr add {ip} dev {ifname}` gives when the /{want} is left out) — give both ends "
+        "the same prefix length: {call}"
+    ),
+    "check.only-lo": N_(
+        "{ns} has no route to {target}: {ns} has nothing but lo, no cable leads out of it — "
+        "connect it with a veth pair (S12–S14): {call}"
+    ),
+    "check.only-lo.replies": N_(
+        "{ns} has no route to {target} for its replies: {ns} has nothing but lo, no cable "
+        "leads out of it — connect it with a veth pair (S12–S14): {call}"
+    ),
+    "check.subnets": N_(
+        "{mine} and {theirs} are in different subnets and no route joins them: {ns} has no "
+        "route to {target} — put both ends in one subnet: {call}"
+    ),
+    "check.subnets.replies": N_(
+        "{mine} and {theirs} are in different subnets and no route joins them: {ns} has no "
+        "route to {target} for its replies — put both ends in one subnet: {call}"
+    ),
+    "check.via-router": N_(
+        "{ns} has no route to {target} — send it through the router {router}: {call}"
+    ),
+    "check.via-router.replies": N_(
+        "{ns} has no route to {target} for its replies — send them through the router "
+        "{router}: {call}"
+    ),
+    "check.via-router.subnets": N_(
+        "{mine} and {theirs} are in different subnets and no route joins them: {ns} has no "
+        "route to {target} — send it through the router {router}: {call}"
+    ),
+    "check.via-router.subnets.replies": N_(
+        "{mine} and {theirs} are in different subnets and no route joins them: {ns} has no "
+        "route to {target} for its replies — send them through the router {router}: {call}"
+    ),
+    "check.no-neighbour": N_(
+        "{ns} has no route to {target}, and no neighbour of {ns} leads there — connect the "
+        "two (a veth pair, S12–S14) or add a route through a namespace that forwards: {call}"
+    ),
+    "check.no-neighbour.replies": N_(
+        "{ns} has no route to {target} for its replies, and no neighbour of {ns} leads there "
+        "— connect the two (a veth pair, S12–S14) or add a route through a namespace that "
+        "forwards: {call}"
+    ),
+    "check.no-neighbour.subnets": N_(
+        "{mine} and {theirs} are in different subnets and no route joins them: {ns} has no "
+        "route to {target}, and no neighbour of {ns} leads there — connect the two (a veth "
+        "pair, S12–S14) or add a route through a namespace that forwards: {call}"
+    ),
+    "check.no-neighbour.subnets.replies": N_(
+        "{mine} and {theirs} are in different subnets and no route joins them: {ns} has no "
+        "route to {target} for its replies, and no neighbour of {ns} leads there — connect "
+        "the two (a veth pair, S12–S14) or add a route through a namespace that forwards: "
+        "{call}"
+    ),
+    "check.empty-subnet": N_(
+        "{ns} has no route to {target}, and nothing in the lab has an address in {target} "
+        "yet — give one to an interface, then route through its namespace: {call}"
+    ),
+    "check.empty-subnet.replies": N_(
+        "{ns} has no route to {target} for its replies, and nothing in the lab has an "
+        "address in {target} yet — give one to an interface, then route through its "
+        "namespace: {call}"
+    ),
+    "check.nobody-has-target": N_(
+        "{ns} has no route to {target}, and nothing in the lab has {target} — give {target} "
+        "to an interface first"
+    ),
+    "check.nobody-has-target.replies": N_(
+        "{ns} has no route to {target} for its replies, and nothing in the lab has {target} "
+        "— give {target} to an interface first"
+    ),
+    "check.gateway-nobody": N_(
+        "the route in {ns} to {dst} goes via {hop}, but nothing across {ifname} has {hop} — "
+        "use a neighbour's address as the gateway"
+    ),
+    "check.not-wired": N_(
+        "{hop} is on {far} in {far_ns}, but {ifname} in {ns} is not wired to it — join them "
+        "with a veth pair (S12–S14)"
+    ),
+    "check.give-far-end": N_(
+        "nothing in the lab has {hop} — give it to the far end of the pair: {call}"
+    ),
+    "check.give-far-end.later": N_(
+        "nothing in the lab has {hop} — give it to the far end of the pair once it is there: "
+        "{call}"
+    ),
+    "check.leads-nowhere": N_(
+        "nothing in the lab has {hop}, and {ifname} in {ns} leads nowhere — connect it with a "
+        "veth pair (S12–S14)"
+    ),
+    "check.loop": N_(
+        "packets to {dst} go round in circles through {ns} — check the routes of the "
+        "namespaces on the way"
+    ),
+    "check.route-dev-gone": N_(
+        "the route in {ns} to {dst} uses {dev}, which is gone — add the route again"
+    ),
+    "check.too-far": N_("packets to {dst} take more than {hops} hops — check the routes"),
+    "check.no-reply": N_(
+        "{ns} gets no reply from {addr}, although its links, addresses and routes look right "
+        "— look closer: {call}"
+    ),
 }

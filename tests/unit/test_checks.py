@@ -428,7 +428,7 @@ def test_missing_route_through_the_router():
         "no route to 10.0.2.1", "no route to 10.0.2.0/24")
     # the other way the request arrives, but the reply cannot come back
     assert why(snap, reachable("right", "10.0.1.1")) == text.replace(
-        "no route to 10.0.2.1", "no route to 10.0.2.1 for its replies")
+        "no route to 10.0.2.1 — send it", "no route to 10.0.2.1 for its replies — send them")
 
 
 def test_route_to_a_subnet_nobody_has_yet():
@@ -537,7 +537,8 @@ def test_bridge_without_ports_up_has_no_carrier():
 def test_link_without_carrier_of_unknown_cause():
     snap = world({"a": [L("dummy0", kind="device", carrier=False)]})
     assert why(snap, link_up("a", "dummy0")) == (
-        "dummy0 in a is set up but has no carrier: its other end is down or gone — bring the "
+        "dummy0 in a is set up but has no carrier (NO-CARRIER): its other end is down or gone "
+        "— bring the "
         "other end up"
     )
     snap = world({"a": [L("dummy0", kind="device", up=False)]})
@@ -644,7 +645,7 @@ def test_report_pretty_matches_text():
 
     p = P()
     report._repr_pretty_(p, False)
-    assert p.out == str(report) == "✔ namespace test1 exists\nAll 1 goals met."
+    assert p.out == str(report) == "✔ namespace test1 exists\nThe goal is met."
 
 
 def test_check_accepts_one_goal():
