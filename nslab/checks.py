@@ -36,9 +36,18 @@ from typing import TYPE_CHECKING, Any
 
 from .diagnosis import (
     Finding,
+    Fix,
     diagnose,
     duplicate,
     end_in_host,
+    fix_add_addr,
+    fix_add_netns,
+    fix_add_route,
+    fix_add_veth,
+    fix_del_addr,
+    fix_exec,
+    fix_move,
+    fix_set_master,
     forwarding_off,
     free_address,
     home_of,
@@ -109,6 +118,12 @@ def _close(name: str, options: Iterable[str]) -> str | None:
 # ------------------------------------------------------------------ sentences
 
 
+def _fixes(*fixes: Fix) -> dict[str, str]:
+    """The `call` and `command` fields of a sentence that ends with its fix."""
+    return {"call": "; ".join(f.call for f in fixes),
+            "command": "; ".join(f.command for f in fixes)}
+
+
 def _no_ns(snap: Snapshot, ns: NsKey) -> str | None:
     """Why a goal cannot even look: the namespace it names does not exist."""
     if ns is None or snap.ns(ns) is not None:
@@ -116,7 +131,7 @@ def _no_ns(snap: Snapshot, ns: NsKey) -> str | None:
     close = _close(ns, snap.named())
     if close:
         return say("check.no-ns.close", ns=ns, close=repr(close))
-    return say("check.no-ns", ns=ns, call=f"lab.add_netns({ns!r})")
+    return say("check.no-ns", ns=ns, **_fixes(fix_add_netns(ns)))
 
 
 def _lo_down(snap: Snapshot, ns: NsKey) -> str:
@@ -154,17 +169,16 @@ def _locate(snap: Snapshot, ns: NsKey, ifname: str) -> tuple[Link | None, str | 
         key, link = elsewhere[0]
         if key is None:
             return None, _move_it(snap, link, into=ns)
-        call = f"lab.move({ifname!r}, {ns!r}, src={key!r})"
-        return None, say("check.elsewhere", ifname=ifname, where=_in(key), ns=_in(ns), call=call)
+        fix = _fixes(fix_move(snap, ifname, ns, src=key))
+        return None, say("check.elsewhere", ifname=ifname, where=_in(key), ns=_in(ns), **fix)
     names = [lk.name for lk in links_of(here)]
     close = _close(ifname, names)
     if close:
         return None, say("check.no-iface.close", ifname=ifname, ns=_in(ns), close=repr(close))
-    call = f"lab.add_veth({ifname!r}, 'PEER', ns={ns!r})"
+    fix = _fixes(fix_add_veth(snap, ifname, "PEER", ns))
     if not names:
-        return None, say("check.no-iface.none", ifname=ifname, ns=_in(ns), call=call)
-    return None, say("check.no-iface", ifname=ifname, ns=_in(ns), has=", ".join(names),
-                     call=call)
+        return None, say("check.no-iface.none", ifname=ifname, ns=_in(ns), **fix)
+    return None, say("check.no-iface", ifname=ifname, ns=_in(ns), has=", ".join(names), **fix)
 
 
 # ------------------------------------------------------------------ the wire (layer 2)
@@ -282,15 +296,15 @@ def _gateway(
     return None
 
 
-def _prefix_problem(ns: NsKey, link: Link, mine: IPIface, other: _Holder, target: str,
-                    replies: bool) -> str:
+def _prefix_problem(snap: Snapshot, ns: NsKey, link: Link, mine: IPIface, other: _Holder,
+                    target: str, replies: bool) -> str:
     better = f"{mine.ip}/{other.iface.network.prefixlen}"
     fields = {
         "mine": mine, "ifname": link.name, "prefix": mine.network.prefixlen,
         "peer": other.link.name, "peer_ns": _in(other.ns), "theirs": other.iface,
         "ns": _in(ns), "target": target,
-        "call": f"lab.del_addr({ns!r}, {link.name!r}, '{mine}'); "
-                f"lab.add_addr({ns!r}, {link.name!r}, '{better}')",
+        **_fixes(fix_del_addr(snap, ns, link.name, str(mine)),
+                 fix_add_addr(snap, ns, link.name, better)),
     }
     if mine.network.prefixlen == 32:
         key = "check.prefix.slash32-replies" if replies else "check.prefix.slash32"
@@ -314,9 +328,9 @@ def _no_route(
         ]
         if meant:
             return [_move_it(snap, lk, into=ns) for lk in meant]
-        call = f"lab.add_veth('veth-x', 'veth-y', ns={ns!r}, peer_ns='OTHER')"
+        fix = _fixes(fix_add_veth(snap, "veth-x", "veth-y", ns, "OTHER"))
         key = "check.only-lo.replies" if replies else "check.only-lo"
-        return [say(key, ns=_in(ns), target=target, call=call)]
+        return [say(key, ns=_in(ns), target=target, **fix)]
     for lk in own:
         if not lk.up and any(dst in i.network for i in ifaces(lk)):
             return [_down(snap, ns, lk)]
@@ -332,17 +346,17 @@ def _no_route(
             if not lk.up:
                 return [_down(snap, ns, lk)]
             if mine[0].ip in h.iface.network:
-                return [_prefix_problem(ns, lk, mine[0], h, target, replies)]
+                return [_prefix_problem(snap, ns, lk, mine[0], h, target, replies)]
             far = peer(snap, lk)
             if far and (far[0], far[1].name) == (h.ns, h.link.name):
                 theirs = ifaces(h.link, h.iface.version)
                 return [subnet_mismatch(snap, (ns, lk.name), mine, (h.ns, h.link.name),
                                         theirs).text]
             better = free_address(snap, mine[0].network, h.iface.ip)
-            call = (f"lab.del_addr({h.ns!r}, {h.link.name!r}, '{h.iface}'); "
-                    f"lab.add_addr({h.ns!r}, {h.link.name!r}, '{better}')")
+            fix = _fixes(fix_del_addr(snap, h.ns, h.link.name, str(h.iface)),
+                         fix_add_addr(snap, h.ns, h.link.name, better))
             key = "check.subnets.replies" if replies else "check.subnets"
-            return [say(key, mine=mine[0], theirs=h.iface, ns=_in(ns), target=target, call=call)]
+            return [say(key, mine=mine[0], theirs=h.iface, ns=_in(ns), target=target, **fix)]
     subnet = holders[0].iface.network if holders else ipaddress.ip_network(f"{dst}/32")
     if target != str(dst):
         subnet = ipaddress.ip_network(target, strict=False)
@@ -351,25 +365,25 @@ def _no_route(
         router, via, mine, near = gw
         if not holders and target == str(dst) and near.prefixlen:
             subnet = near
-        call = f"lab.add_route({ns!r}, '{subnet}', via='{via}')"
-        fields = {"ns": _in(ns), "target": target, "router": _in(router), "call": call}
+        fix = _fixes(fix_add_route(snap, ns, str(subnet), str(via)))
+        fields = {"ns": _in(ns), "target": target, "router": _in(router), **fix}
         if holders:
             key = ("check.via-router.subnets.replies" if replies else "check.via-router.subnets")
             return [say(key, mine=mine, theirs=holders[0].iface, **fields)]
         return [say(("check.via-router.replies" if replies else "check.via-router"), **fields)]
     if holders:
         mine = _first_iface(here)
-        call = f"lab.add_route({ns!r}, '{subnet}', via='GATEWAY')"
-        fields = {"ns": _in(ns), "target": target, "call": call}
+        fields = {"ns": _in(ns), "target": target,
+                  **_fixes(fix_add_route(snap, ns, str(subnet), "GATEWAY"))}
         if mine:
             key = ("check.no-neighbour.subnets.replies" if replies
                    else "check.no-neighbour.subnets")
             return [say(key, mine=mine, theirs=holders[0].iface, **fields)]
         return [say(("check.no-neighbour.replies" if replies else "check.no-neighbour"), **fields)]
     if target != str(dst):
-        call = f"lab.add_route({ns!r}, '{target}', via='GATEWAY')"
+        fix = _fixes(fix_add_route(snap, ns, target, "GATEWAY"))
         key = "check.empty-subnet.replies" if replies else "check.empty-subnet"
-        return [say(key, ns=_in(ns), target=target, call=call)]
+        return [say(key, ns=_in(ns), target=target, **fix)]
     key = "check.nobody-has-target.replies" if replies else "check.nobody-has-target"
     return [say(key, ns=_in(ns), target=target)]
 
@@ -404,9 +418,9 @@ def _nobody_has(
     if ends:
         (k, far), _path = ends[0]
         home = home_of(snap, far.name, exclude=[ns]) if stranded(k, far) else k
-        call = f"lab.add_addr({home!r}, {far.name!r}, '{hop}/{prefix}')"
+        fix = _fixes(fix_add_addr(snap, home, far.name, f"{hop}/{prefix}"))
         key = "check.give-far-end.later" if home != k else "check.give-far-end"
-        out.append(say(key, hop=hop, call=call))
+        out.append(say(key, hop=hop, **fix))
     else:
         out.append(say("check.leads-nowhere", hop=hop, ifname=link.name, ns=_in(ns)))
     return out
@@ -592,8 +606,8 @@ class LinkUp(Goal):
             if not pl.up:
                 return (_down(snap, pk, pl),)
         if link.kind == "bridge":
-            call = f"lab.set_master({self.ns!r}, 'PORT', {link.name!r})"
-            return (say("check.bridge-no-port", ifname=link.name, ns=_in(self.ns), call=call),)
+            fix = _fixes(fix_set_master(snap, self.ns, "PORT", link.name))
+            return (say("check.bridge-no-port", ifname=link.name, ns=_in(self.ns), **fix),)
         return (say("check.no-carrier", ifname=link.name, ns=_in(self.ns)),)
 
 
@@ -618,12 +632,12 @@ class HasAddr(Goal):
         if want in have:
             return ()
         ns, name = self.ns, self.ifname
-        add = f"lab.add_addr({ns!r}, {name!r}, '{want}')"
+        add = fix_add_addr(snap, ns, name, str(want))
         same_ip = [i for i in have if i.ip == want.ip]
         if same_ip:
             wrong = same_ip[0]
-            call = f"lab.del_addr({ns!r}, {name!r}, '{wrong}'); {add}"
-            fields = {"ifname": name, "ns": _in(ns), "wrong": wrong, "want": want, "call": call}
+            fix = _fixes(fix_del_addr(snap, ns, name, str(wrong)), add)
+            fields = {"ifname": name, "ns": _in(ns), "wrong": wrong, "want": want, **fix}
             if wrong.network.prefixlen == 32:
                 return (say("check.wrong-prefix.slash32", ip=want.ip,
                             prefix=want.network.prefixlen, **fields),)
@@ -631,22 +645,21 @@ class HasAddr(Goal):
         elsewhere = [h for h in _holders(snap, want.ip) if (h.ns, h.link.name) != (ns, name)]
         if elsewhere:
             h = elsewhere[0]
-            call = f"lab.del_addr({h.ns!r}, {h.link.name!r}, '{h.iface}'); {add}"
+            fix = _fixes(fix_del_addr(snap, h.ns, h.link.name, str(h.iface)), add)
             return (say("check.addr-elsewhere", ip=want.ip, far=h.link.name, far_ns=_in(h.ns),
-                        ifname=name, ns=_in(ns), call=call),)
+                        ifname=name, ns=_in(ns), **fix),)
         if have:
             taken = [
                 h for i in have for h in _holders(snap, i.ip)
                 if (h.ns, h.link.name) != (ns, name)
             ]
-            call = f"lab.del_addr({ns!r}, {name!r}, '{have[0]}'); {add}"
             fields = {"ifname": name, "ns": _in(ns), "have": ", ".join(map(str, have)),
-                      "want": want, "call": call}
+                      "want": want, **_fixes(fix_del_addr(snap, ns, name, str(have[0])), add)}
             if taken:
                 return (say("check.other-addr.taken", ip=taken[0].iface.ip,
                             owner=taken[0].link.name, owner_ns=_in(taken[0].ns), **fields),)
             return (say("check.other-addr", **fields),)
-        return (say("check.no-addr-yet", ifname=name, ns=_in(ns), call=add),)
+        return (say("check.no-addr-yet", ifname=name, ns=_in(ns), **_fixes(add)),)
 
 
 @dataclass(frozen=True)
@@ -703,9 +716,8 @@ class Connected(Goal):
         loose = [lk for lk in (links_of(host) if host else []) if stranded(None, lk)]
         if loose:
             return tuple(_move_it(snap, lk, peer_ns=None) for lk in loose[:2])
-        ends = f"{f'veth-{a}'[:15]!r}, {f'veth-{b}'[:15]!r}"
-        call = f"lab.add_veth({ends}, ns={a!r}, peer_ns={b!r})"
-        return (say("check.not-connected", a=a, b=b, call=call),)
+        fix = _fixes(fix_add_veth(snap, f"veth-{a}"[:15], f"veth-{b}"[:15], a, b))
+        return (say("check.not-connected", a=a, b=b, **fix),)
 
 
 @dataclass(frozen=True)
@@ -1020,9 +1032,9 @@ def _ping(lab: Lab, goal: Reachable, snap: Snapshot) -> Verdict:
         return Verdict(goal, False, reasons or (str(exc),))
     if result.ok:
         return Verdict(goal, True)
-    call = f"lab.exec({goal.ns!r}, 'ip route get {goal.addr}')"
+    fix = _fixes(fix_exec(snap, goal.ns, f"ip route get {goal.addr}"))
     return Verdict(goal, False, reasons or (
-        say("check.no-reply", ns=_in(goal.ns), addr=goal.addr, call=call),
+        say("check.no-reply", ns=_in(goal.ns), addr=goal.addr, **fix),
     ))
 
 

@@ -114,10 +114,11 @@ def fix_set_up(snap: Snapshot, ns: NsKey, ifname: str) -> Fix:
                _in_ns(snap, ns, "ip", "link", "set", "dev", ifname, "up"))
 
 
-def fix_move(snap: Snapshot, ifname: str, into: str, src: NsKey = None) -> Fix:
+def fix_move(snap: Snapshot, ifname: str, into: NsKey, src: NsKey = None) -> Fix:
+    """Move IFNAME from SRC into INTO (None: the host, the namespace of PID 1)."""
     extra = f", src={src!r}" if src is not None else ""
     return Fix(f"lab.move({ifname!r}, {into!r}{extra})",
-               _in_ns(snap, src, "ip", "link", "set", "dev", ifname, "netns", into))
+               _in_ns(snap, src, "ip", "link", "set", "dev", ifname, "netns", into or "1"))
 
 
 def fix_add_addr(snap: Snapshot, ns: NsKey, ifname: str, cidr: str) -> Fix:
@@ -133,6 +134,28 @@ def fix_del_addr(snap: Snapshot, ns: NsKey, ifname: str, cidr: str) -> Fix:
 def fix_add_route(snap: Snapshot, ns: NsKey, dst: str, via: str) -> Fix:
     return Fix(f"lab.add_route({ns!r}, {dst!r}, via={via!r})",
                _in_ns(snap, ns, "ip", "route", "add", dst, "via", via))
+
+
+def fix_add_netns(name: str) -> Fix:
+    return Fix(f"lab.add_netns({name!r})", shlex.join(["ip", "netns", "add", name]))
+
+
+def fix_add_veth(snap: Snapshot, name: str, peer_name: str, ns: NsKey,
+                 peer_ns: NsKey = None) -> Fix:
+    extra = f", peer_ns={peer_ns!r}" if peer_ns is not None else ""
+    where = ["netns", peer_ns] if peer_ns is not None else []
+    return Fix(f"lab.add_veth({name!r}, {peer_name!r}, ns={ns!r}{extra})",
+               _in_ns(snap, ns, "ip", "link", "add", "name", name, "type", "veth", "peer",
+                      "name", peer_name, *where))
+
+
+def fix_set_master(snap: Snapshot, ns: NsKey, port: str, bridge: str) -> Fix:
+    return Fix(f"lab.set_master({ns!r}, {port!r}, {bridge!r})",
+               _in_ns(snap, ns, "ip", "link", "set", "dev", port, "master", bridge))
+
+
+def fix_exec(snap: Snapshot, ns: NsKey, command: str) -> Fix:
+    return Fix(f"lab.exec({ns!r}, {command!r})", _in_ns(snap, ns, *shlex.split(command)))
 
 
 def fix_forwarding(snap: Snapshot, ns: NsKey) -> Fix:

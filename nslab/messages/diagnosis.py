@@ -193,17 +193,17 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "reachable('test1', '192.168.1.2')."
     ),
     "check.no-ns.close": N_("Namespace {ns} does not exist — did you mean {close}?"),
-    "check.no-ns": N_("Namespace {ns} does not exist — create it (S8): {call}"),
+    "check.no-ns": N_("Namespace {ns} does not exist — create it (S8): {call}  (ip: {command})"),
     "check.not-in-snapshot": N_("{ns} is not in the snapshot"),
-    "check.elsewhere": N_("{ifname} is in {where}, not in {ns} — move it: {call}"),
+    "check.elsewhere": N_("{ifname} is in {where}, not in {ns} — move it: {call}  (ip: {command})"),
     "check.no-iface.close": N_("There is no interface {ifname} in {ns} — did you mean {close}?"),
     "check.no-iface": N_(
         "There is no interface {ifname} in {ns} (it has {has}) — create the veth pair first "
-        "(S12): {call}"
+        "(S12): {call}  (ip: {command})"
     ),
     "check.no-iface.none": N_(
         "There is no interface {ifname} in {ns}, nor any other — create the veth pair first "
-        "(S12): {call}"
+        "(S12): {call}  (ip: {command})"
     ),
     "check.bad-cidr": N_(
         "{cidr} is not an address with a prefix length — write it like '192.168.1.1/24'"
@@ -212,7 +212,7 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "check.bad-ip": N_("{addr} is not an IP address — write it like '192.168.1.2'"),
     "check.bridge-no-port": N_(
         "bridge {ifname} in {ns} has no carrier because none of its ports is up — attach a "
-        "veth end and bring it up: {call}"
+        "veth end and bring it up: {call}  (ip: {command})"
     ),
     "check.no-carrier": N_(
         "{ifname} in {ns} is set up but has no carrier (NO-CARRIER): its other end is down or "
@@ -220,104 +220,113 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     ),
     "check.wrong-prefix": N_(
         "{ifname} in {ns} has {wrong}, not {want}: the prefix length decides which addresses "
-        "{ns} sees as neighbours on the link — replace it: {call}"
+        "{ns} sees as neighbours on the link — replace it: {call}  (ip: {command})"
     ),
     "check.wrong-prefix.slash32": N_(
         "{ifname} in {ns} has {wrong}, not {want}: the prefix length decides which addresses "
         "{ns} sees as neighbours on the link (a /32 is what `ip addr add {ip} dev {ifname}` "
-        "gives when the /{prefix} is left out) — replace it: {call}"
+        "gives when the /{prefix} is left out) — replace it: {call}  (ip: {command})"
     ),
     "check.addr-elsewhere": N_(
-        "{ip} is on {far} in {far_ns}, not on {ifname} in {ns} — move it: {call}"
+        "{ip} is on {far} in {far_ns}, not on {ifname} in {ns} — move it: {call}  (ip: {command})"
     ),
-    "check.other-addr": N_("{ifname} in {ns} has {have}, not {want} — replace it: {call}"),
+    "check.other-addr": N_(
+        "{ifname} in {ns} has {have}, not {want} — replace it: {call}  (ip: {command})"
+    ),
     "check.other-addr.taken": N_(
         "{ifname} in {ns} has {have}, not {want} ({ip} is already {owner}'s address in "
-        "{owner_ns}) — replace it: {call}"
+        "{owner_ns}) — replace it: {call}  (ip: {command})"
     ),
-    "check.no-addr-yet": N_("{ifname} in {ns} has no address yet (S15) — add it: {call}"),
-    "check.not-connected": N_("no veth pair joins {a} and {b} — create one (S12–S14): {call}"),
+    "check.no-addr-yet": N_(
+        "{ifname} in {ns} has no address yet (S15) — add it: {call}  (ip: {command})"
+    ),
+    "check.not-connected": N_(
+        "no veth pair joins {a} and {b} — create one (S12–S14): {call}  (ip: {command})"
+    ),
     "check.prefix": N_(
         "{mine} on {ifname} has prefix length /{prefix} while its neighbour {peer} in "
         "{peer_ns} has {theirs}: {ns} has no route to {target} — give both ends the same "
-        "prefix length: {call}"
+        "prefix length: {call}  (ip: {command})"
     ),
     "check.prefix.replies": N_(
         "{mine} on {ifname} has prefix length /{prefix} while its neighbour {peer} in "
         "{peer_ns} has {theirs}: {ns} has no route to {target} for its replies — give both "
-        "ends the same prefix length: {call}"
+        "ends the same prefix length: {call}  (ip: {command})"
     ),
     "check.prefix.slash32": N_(
         "{mine} on {ifname} has prefix length /{prefix} while its neighbour {peer} in "
         "{peer_ns} has {theirs}: {ns} has no route to {target} (a /32 is what `ip addr add "
         "{ip} dev {ifname}` gives when the /{want} is left out) — give both ends the same "
-        "prefix length: {call}"
+        "prefix length: {call}  (ip: {command})"
     ),
     "check.prefix.slash32-replies": N_(
         "{mine} on {ifname} has prefix length /{prefix} while its neighbour {peer} in "
         "{peer_ns} has {theirs}: {ns} has no route to {target} for its replies (a /32 is what "
         "`ip addr add {ip} dev {ifname}` gives when the /{want} is left out) — give both ends "
-        "the same prefix length: {call}"
+        "the same prefix length: {call}  (ip: {command})"
     ),
     "check.only-lo": N_(
         "{ns} has no route to {target}: {ns} has nothing but lo, no cable leads out of it — "
-        "connect it with a veth pair (S12–S14): {call}"
+        "connect it with a veth pair (S12–S14): {call}  (ip: {command})"
     ),
     "check.only-lo.replies": N_(
         "{ns} has no route to {target} for its replies: {ns} has nothing but lo, no cable "
-        "leads out of it — connect it with a veth pair (S12–S14): {call}"
+        "leads out of it — connect it with a veth pair (S12–S14): {call}  (ip: {command})"
     ),
     "check.subnets": N_(
         "{mine} and {theirs} are in different subnets and no route joins them: {ns} has no "
-        "route to {target} — put both ends in one subnet: {call}"
+        "route to {target} — put both ends in one subnet: {call}  (ip: {command})"
     ),
     "check.subnets.replies": N_(
         "{mine} and {theirs} are in different subnets and no route joins them: {ns} has no "
-        "route to {target} for its replies — put both ends in one subnet: {call}"
+        "route to {target} for its replies — put both ends in one subnet: {call}  (ip: {command})"
     ),
     "check.via-router": N_(
-        "{ns} has no route to {target} — send it through the router {router}: {call}"
+        "{ns} has no route to {target} — send it through the router {router}: {call}  (ip: "
+        "{command})"
     ),
     "check.via-router.replies": N_(
         "{ns} has no route to {target} for its replies — send them through the router "
-        "{router}: {call}"
+        "{router}: {call}  (ip: {command})"
     ),
     "check.via-router.subnets": N_(
         "{mine} and {theirs} are in different subnets and no route joins them: {ns} has no "
-        "route to {target} — send it through the router {router}: {call}"
+        "route to {target} — send it through the router {router}: {call}  (ip: {command})"
     ),
     "check.via-router.subnets.replies": N_(
         "{mine} and {theirs} are in different subnets and no route joins them: {ns} has no "
-        "route to {target} for its replies — send them through the router {router}: {call}"
+        "route to {target} for its replies — send them through the router {router}: {call}  (ip: "
+        "{command})"
     ),
     "check.no-neighbour": N_(
         "{ns} has no route to {target}, and no neighbour of {ns} leads there — connect the "
-        "two (a veth pair, S12–S14) or add a route through a namespace that forwards: {call}"
+        "two (a veth pair, S12–S14) or add a route through a namespace that forwards: {call}  "
+        "(ip: {command})"
     ),
     "check.no-neighbour.replies": N_(
         "{ns} has no route to {target} for its replies, and no neighbour of {ns} leads there "
         "— connect the two (a veth pair, S12–S14) or add a route through a namespace that "
-        "forwards: {call}"
+        "forwards: {call}  (ip: {command})"
     ),
     "check.no-neighbour.subnets": N_(
         "{mine} and {theirs} are in different subnets and no route joins them: {ns} has no "
         "route to {target}, and no neighbour of {ns} leads there — connect the two (a veth "
-        "pair, S12–S14) or add a route through a namespace that forwards: {call}"
+        "pair, S12–S14) or add a route through a namespace that forwards: {call}  (ip: {command})"
     ),
     "check.no-neighbour.subnets.replies": N_(
         "{mine} and {theirs} are in different subnets and no route joins them: {ns} has no "
         "route to {target} for its replies, and no neighbour of {ns} leads there — connect "
         "the two (a veth pair, S12–S14) or add a route through a namespace that forwards: "
-        "{call}"
+        "{call}  (ip: {command})"
     ),
     "check.empty-subnet": N_(
         "{ns} has no route to {target}, and nothing in the lab has an address in {target} "
-        "yet — give one to an interface, then route through its namespace: {call}"
+        "yet — give one to an interface, then route through its namespace: {call}  (ip: {command})"
     ),
     "check.empty-subnet.replies": N_(
         "{ns} has no route to {target} for its replies, and nothing in the lab has an "
         "address in {target} yet — give one to an interface, then route through its "
-        "namespace: {call}"
+        "namespace: {call}  (ip: {command})"
     ),
     "check.nobody-has-target": N_(
         "{ns} has no route to {target}, and nothing in the lab has {target} — give {target} "
@@ -336,11 +345,11 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "with a veth pair (S12–S14)"
     ),
     "check.give-far-end": N_(
-        "nothing in the lab has {hop} — give it to the far end of the pair: {call}"
+        "nothing in the lab has {hop} — give it to the far end of the pair: {call}  (ip: {command})"
     ),
     "check.give-far-end.later": N_(
         "nothing in the lab has {hop} — give it to the far end of the pair once it is there: "
-        "{call}"
+        "{call}  (ip: {command})"
     ),
     "check.leads-nowhere": N_(
         "nothing in the lab has {hop}, and {ifname} in {ns} leads nowhere — connect it with a "
@@ -356,6 +365,6 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "check.too-far": N_("packets to {dst} take more than {hops} hops — check the routes"),
     "check.no-reply": N_(
         "{ns} gets no reply from {addr}, although its links, addresses and routes look right "
-        "— look closer: {call}"
+        "— look closer: {call}  (ip: {command})"
     ),
 }

@@ -217,7 +217,8 @@ def test_veth_end_still_in_the_host():
     got = why(snap, reachable("test1", "192.168.1.2")).split("\n")
     assert got[0] == moved
     assert got[1] == ("nothing in the lab has 192.168.1.2 — give it to the far end of the pair "
-                      "once it is there: lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')")
+                      "once it is there: lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')  "
+                      "(ip: ip netns exec test2 ip address add 192.168.1.2/24 dev veth-test2)")
 
 
 def test_step_s13_named_for_the_first_end():
@@ -244,14 +245,17 @@ def test_interface_in_the_wrong_namespace():
                  pairs=[("test2", "veth-test1", "test2", "veth-test2")])
     assert why(snap, in_namespace("veth-test1", "test1")) == (
         "veth-test1 is in test2, not in test1 — move it: "
-        "lab.move('veth-test1', 'test1', src='test2')"
+        "lab.move('veth-test1', 'test1', src='test2')  (ip: ip netns exec test2 ip link set dev "
+        "veth-test1 netns test1)"
     )
 
 
 def test_wrong_prefix_forgotten_slash_24():
     snap = pair(cb="192.168.1.2/32")
     fix = ("lab.del_addr('test2', 'veth-test2', '192.168.1.2/32'); "
-           "lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')")
+           "lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')  (ip: ip netns exec test2 ip "
+           "address del 192.168.1.2/32 dev veth-test2; ip netns exec test2 ip address add "
+           "192.168.1.2/24 dev veth-test2)")
     assert why(snap, has_addr("test2", "veth-test2", "192.168.1.2/24")) == (
         "veth-test2 in test2 has 192.168.1.2/32, not 192.168.1.2/24: the prefix length decides "
         "which addresses test2 sees as neighbours on the link (a /32 is what `ip addr add "
@@ -326,7 +330,7 @@ def test_duplicate_address():
     assert got[1].startswith("nothing in the lab has 192.168.1.2 — give it to the far end")
     assert why(snap, has_addr("test2", "veth-test2", "192.168.1.2/24")) == (
         "veth-test2 in test2 has 192.168.1.1/24, not 192.168.1.2/24 (192.168.1.1 is already "
-        "veth-test1's address in test1) — replace it: " + fix
+        "veth-test1's address in test1) — replace it: " + fix + "  " + ip
     )
 
 
@@ -337,11 +341,13 @@ def test_no_address_yet():
     snap = pair(cb=None)
     assert why(snap, has_addr("test2", "veth-test2", "192.168.1.2/24")) == (
         "veth-test2 in test2 has no address yet (S15) — add it: "
-        "lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')"
+        "lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')  (ip: ip netns exec test2 ip "
+        "address add 192.168.1.2/24 dev veth-test2)"
     )
     assert why(snap, reachable("test1", "192.168.1.2")) == (
         "nothing in the lab has 192.168.1.2 — give it to the far end of the pair: "
-        "lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')"
+        "lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')  "
+        "(ip: ip netns exec test2 ip address add 192.168.1.2/24 dev veth-test2)"
     )
 
 
@@ -360,7 +366,9 @@ def test_address_on_the_wrong_interface():
     assert why(snap, has_addr("test1", "veth-test1", "192.168.1.1/24")) == (
         "192.168.1.1 is on veth-test2 in test2, not on veth-test1 in test1 — move it: "
         "lab.del_addr('test2', 'veth-test2', '192.168.1.1/24'); "
-        "lab.add_addr('test1', 'veth-test1', '192.168.1.1/24')"
+        "lab.add_addr('test1', 'veth-test1', '192.168.1.1/24')  (ip: ip netns exec test2 ip "
+        "address del 192.168.1.1/24 dev veth-test2; ip netns exec test1 ip address add "
+        "192.168.1.1/24 dev veth-test1)"
     )
 
 
@@ -369,7 +377,9 @@ def test_another_address_than_asked():
     assert why(snap, has_addr("test1", "veth-test1", "192.168.1.1/24")) == (
         "veth-test1 in test1 has 10.1.1.1/24, not 192.168.1.1/24 — replace it: "
         "lab.del_addr('test1', 'veth-test1', '10.1.1.1/24'); "
-        "lab.add_addr('test1', 'veth-test1', '192.168.1.1/24')"
+        "lab.add_addr('test1', 'veth-test1', '192.168.1.1/24')  (ip: ip netns exec test1 ip "
+        "address del 10.1.1.1/24 dev veth-test1; ip netns exec test1 ip address add "
+        "192.168.1.1/24 dev veth-test1)"
     )
 
 
@@ -390,11 +400,13 @@ def test_only_lo():
     assert why(snap, reachable("test1", "192.168.1.2")) == (
         "test1 has no route to 192.168.1.2: test1 has nothing but lo, no cable leads out of it — "
         "connect it with a veth pair (S12–S14): lab.add_veth('veth-x', 'veth-y', ns='test1', "
-        "peer_ns='OTHER')"
+        "peer_ns='OTHER')  (ip: ip netns exec test1 ip link add name veth-x type veth peer name "
+        "veth-y netns OTHER)"
     )
     assert why(snap, connected("test1", "test2")) == (
         "no veth pair joins test1 and test2 — create one (S12–S14): "
-        "lab.add_veth('veth-test1', 'veth-test2', ns='test1', peer_ns='test2')"
+        "lab.add_veth('veth-test1', 'veth-test2', ns='test1', peer_ns='test2')  (ip: ip netns "
+        "exec test1 ip link add name veth-test1 type veth peer name veth-test2 netns test2)"
     )
 
 
@@ -422,7 +434,8 @@ def test_missing_route_through_the_router():
     snap = router(left_route=False)
     text = ("10.0.1.1/24 and 10.0.2.1/24 are in different subnets and no route joins them: "
             "left has no route to 10.0.2.1 — send it through the router router: "
-            "lab.add_route('left', '10.0.2.0/24', via='10.0.1.254')")
+            "lab.add_route('left', '10.0.2.0/24', via='10.0.1.254')  "
+            "(ip: ip netns exec left ip route add 10.0.2.0/24 via 10.0.1.254)")
     assert why(snap, reachable("left", "10.0.2.1")) == text
     assert why(snap, route_to("left", "10.0.2.0/24")) == text.replace(
         "no route to 10.0.2.1", "no route to 10.0.2.0/24")
@@ -436,7 +449,8 @@ def test_route_to_a_subnet_nobody_has_yet():
     assert why(snap, route_to("left", "10.0.7.0/24")) == (
         "left has no route to 10.0.7.0/24, and nothing in the lab has an address in "
         "10.0.7.0/24 yet — give one to an interface, then route through its namespace: "
-        "lab.add_route('left', '10.0.7.0/24', via='GATEWAY')"
+        "lab.add_route('left', '10.0.7.0/24', via='GATEWAY')  (ip: ip netns exec left ip route "
+        "add 10.0.7.0/24 via GATEWAY)"
     )
 
 
@@ -461,7 +475,8 @@ def test_router_without_the_onward_route():
         "10.0.1.254/24 and 10.0.3.1/24 are in different subnets and no route joins them: router "
         "has no route to 10.0.3.1, and no neighbour of router leads there — connect the two (a "
         "veth pair, S12–S14) or add a route through a namespace that forwards: "
-        "lab.add_route('router', '10.0.3.0/24', via='GATEWAY')"
+        "lab.add_route('router', '10.0.3.0/24', via='GATEWAY')  "
+        "(ip: ip netns exec router ip route add 10.0.3.0/24 via GATEWAY)"
     )
 
 
@@ -530,7 +545,8 @@ def test_bridge_without_ports_up_has_no_carrier():
     snap = world({"sw": [L("br0", kind="bridge")]})
     assert why(snap, link_up("sw", "br0")) == (
         "bridge br0 in sw has no carrier because none of its ports is up — attach a veth end "
-        "and bring it up: lab.set_master('sw', 'PORT', 'br0')"
+        "and bring it up: lab.set_master('sw', 'PORT', 'br0')  (ip: ip netns exec sw ip link set "
+        "dev PORT master br0)"
     )
 
 
@@ -557,7 +573,8 @@ def test_missing_namespace_is_a_failed_goal():
         "Namespace tset1 does not exist — did you mean 'test1'?"
     )
     snap = world({"alpha": []})
-    create = "Namespace test1 does not exist — create it (S8): lab.add_netns('test1')"
+    create = ("Namespace test1 does not exist — create it (S8): lab.add_netns('test1')  "
+              "(ip: ip netns add test1)")
     for goal in [has_netns("test1"), lo_up("test1"), link_up("test1", "veth-test1"),
                  has_addr("test1", "veth-test1", "192.168.1.1/24"),
                  in_namespace("veth-test1", "test1"), route_to("test1", "10.0.0.0/24"),
@@ -573,7 +590,8 @@ def test_missing_interface_is_a_failed_goal():
     )
     assert why(snap, link_up("test1", "eth9")) == (
         "There is no interface eth9 in test1 (it has lo, veth-test1) — create the veth pair "
-        "first (S12): lab.add_veth('eth9', 'PEER', ns='test1')"
+        "first (S12): lab.add_veth('eth9', 'PEER', ns='test1')  (ip: ip netns exec test1 ip link "
+        "add name eth9 type veth peer name PEER)"
     )
 
 
@@ -726,7 +744,8 @@ def test_interface_elsewhere_when_the_host_is_asked_for():
     snap = world({None: [], "test1": [L("veth-test1")]})
     assert why(snap, in_namespace("veth-test1", None)) == (
         "veth-test1 is in test1, not in the host namespace — move it: "
-        "lab.move('veth-test1', None, src='test1')"
+        "lab.move('veth-test1', None, src='test1')  (ip: ip netns exec test1 ip link set dev "
+        "veth-test1 netns 1)"
     )
 
 
@@ -761,7 +780,8 @@ def test_router_suggested_for_an_address_nobody_has_yet():
     snap = router(left_route=False)
     assert why(snap, reachable("left", "10.0.2.77")) == (
         "left has no route to 10.0.2.77 — send it through the router router: "
-        "lab.add_route('left', '10.0.2.0/24', via='10.0.1.254')"
+        "lab.add_route('left', '10.0.2.0/24', via='10.0.1.254')  (ip: ip netns exec left ip "
+        "route add 10.0.2.0/24 via 10.0.1.254)"
     )
 
 
