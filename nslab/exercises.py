@@ -270,8 +270,8 @@ _EXERCISES: list[Exercise] = [
             'lab.set_up("{b}", "{vb}")\n',
         ),),
         expect=(
-            "{vb} is DOWN, so the pair has no carrier — bring it up in {b}: "
-            "lab.set_up('{b}', '{vb}')",
+            "{vb} in {b} is DOWN, so its peer {va} in {a} has no carrier",
+            "Fix: lab.set_up('{b}', '{vb}')",
         ),
         investigate=('lab.ping("{a}", "192.168.1.2")', 'lab.exec("{a}", "ip route")'),
         hints=(
@@ -323,8 +323,8 @@ _EXERCISES: list[Exercise] = [
             'lab.set_up("{b}", "{vb}")\n',
         ),),
         expect=(
-            "{vb} is still in the host namespace — move it into {b} (S13): "
-            "lab.move('{vb}', '{b}')",
+            "{vb} is still in the host namespace, so no namespace of the lab can use it: move "
+            "it into {b} (S13/S14). Fix: lab.move('{vb}', '{b}')",
         ),
         investigate=('lab.exec("{b}", "ip route")', 'lab.ping("{a}", "192.168.1.2")'),
         hints=(
@@ -420,7 +420,7 @@ _EXERCISES: list[Exercise] = [
             *_pair_goals(n),
         ],
         parts=(Part("Fix the lab so that every goal is met.", 'lab.set_up("{a}", "lo")\n'),),
-        expect=("lo is down in {a} (S11)",),
+        expect=("lo in {a} is DOWN (S11)",),
         investigate=('lab.ping("{a}", "192.168.1.2")', 'lab.ping("{a}", "192.168.1.1")'),
         hints=(
             "Which pings work, and which fail? Compare pings to the other namespace with "
