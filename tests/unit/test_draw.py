@@ -500,3 +500,48 @@ def test_changes_mark_routes():
 def test_every_article_step_renders(step):
     svg = html.unescape(to_svg(draw(article(step), changes=diff(article("S8"), article(step)))))
     assert "<svg" in svg and "netns test1" in svg
+
+
+# ---------------------------------------------------------------- font, legend, options
+
+
+def test_every_text_uses_the_cjk_font():
+    src = draw(article("S17"), title="标题").source
+    head = src.split("subgraph")[0]
+    assert '\tfontname="Noto Sans CJK SC"' in head  # the graph's own (labels, clusters)
+    assert 'node [fontname="Noto Sans CJK SC"' in head
+    assert 'edge [fontname="Noto Sans CJK SC"' in head
+    assert "Helvetica" not in src
+
+
+def test_legend_is_data_with_every_fill_the_drawing_uses():
+    from nslab.draw import FILL_NO_CARRIER, LEGEND, draw_legend, legend
+
+    rows = legend()
+    assert len(rows) == len(LEGEND)
+    fills = [colour for colour, _shows, _means in rows]
+    for fill in (FILL_UP, FILL_UNKNOWN, FILL_NO_CARRIER, FILL_DOWN):
+        assert fill in fills
+    shows = {colour: text for colour, text, _ in rows}
+    assert shows[FILL_NO_CARRIER] == "NO-CARRIER, state LOWERLAYERDOWN"  # orange (issue 11)
+    assert shows[FILL_UNKNOWN] == "state UNKNOWN"
+    src = draw_legend().source
+    assert src.count("fillcolor=") == 4 and "Noto Sans CJK SC" in src
+    assert "<svg" in to_svg(draw_legend())
+
+
+def test_states_in_the_kernels_words():
+    v1, v2 = pair("t1", "a", "t2", "b", up1=True)
+    src = draw(Snapshot((netns("t1", v1, lo_up=True), netns("t2", v2, lo_up=True)))).source
+    assert "NO-CARRIER, state LOWERLAYERDOWN" in node_line(src, "ns.t1/a")
+    assert "state DOWN" in node_line(src, "ns.t2/b")
+    assert "set up, no carrier" not in src
+    assert "state UNKNOWN" in node_line(src, "ns.t1/lo")
+
+
+def test_marks_false_draws_the_same_without_marks():
+    snap = article("S12")
+    plain, marked = draw(snap, marks=False).source, draw(snap).source
+    assert "\u26a0" in marked and "\u26a0" not in plain
+    assert "#d62728" not in plain
+    assert len(edges(plain)) == len(edges(marked))
