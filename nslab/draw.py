@@ -1,15 +1,20 @@
 """Snapshot -> graphviz.Graph (pure: no I/O besides `dot` in `to_svg`).
 
     draw(snapshot)             one box per namespace, one node per interface
-    mistakes(snapshot)         the classic slips, as sentences that end with the fix
+    draw(snapshot, marks=False)    the same without mistake marks (an exercise before a hint)
+    mistakes(snapshot)         the faults the drawing marks, as sentences ending with the fix
+    legend(), draw_legend()    every colour of the drawing, as data and as a small graph
     to_svg(draw(snapshot))     the drawing rendered by `dot`
 
 Boxes come in a fixed order: the host, then named namespaces (`ip netns list`),
 then hidden ones (containers), dashed. The host box shows only the links this
-lab created unless ``all_host_links=True``. Node colours follow the link state:
-UP green, UNKNOWN amber (`lo` once set up), DOWN grey, up-without-carrier orange.
-A veth pair is one edge; a bridge port has an edge to its bridge. Mistakes are
-red and bold, with the explanation as tooltip.
+lab created unless ``all_host_links=True``. Node colours follow the link state
+(LEGEND): `state UP` green, `state UNKNOWN` amber (`lo` once set up),
+`NO-CARRIER, state LOWERLAYERDOWN` orange (set up, the other end DOWN), `state DOWN`
+grey. A veth pair is one edge; a bridge port has an edge to its bridge. The faults
+nslab.diagnosis finds are red and bold, with the explanation and fix as tooltip;
+namespaces passed as ``infrastructure`` (the kit's own) are never marked. Every text
+uses FONT, which has CJK glyphs; every label comes from nslab.messages.
 
 Node ids are ``<namespace id>/<interface>`` with every character outside
 ``[A-Za-z0-9_.@-]`` percent-encoded, so any name is safe in DOT and ids stay
