@@ -12,8 +12,8 @@ A goal is data (a frozen dataclass): compare it, hash it, list it in an exercise
 in the tutorial's terms and ending with the fix as a Lab call and as the `ip`
 command, so the diagnosis is tested without root. The faults themselves are
 nslab.diagnosis findings (one engine for checks, drawings and hints): a `reachable`
-goal lists every fault on the way, not only the first. Only ``reachable`` also asks the kernel, with one ping: the kernel has the
-last word, the snapshot explains why.
+goal lists every fault on the way, not only the first. Only ``reachable`` also asks
+the kernel, with one ping: the kernel has the last word, the snapshot explains why.
 
 The diagnosis follows a packet the way the kernel would: the route in the sending
 namespace, the wire (veth pair, bridge ports) and the state of every end on it,
