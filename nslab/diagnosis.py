@@ -32,6 +32,7 @@ Namespaces listed in `infrastructure` (the kit's own helpers, such as notebook 0
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import shlex
@@ -240,16 +241,24 @@ def _finding(code: str, key: str, ns: NsKey, ifname: str | None = None, **kw: An
 # ---------------------------------------------------------------- shared helpers
 
 
+@functools.lru_cache(maxsize=4096)
+def _parse(cidr: str) -> IPIface | None:
+    """ipaddress is slow to parse; a redraw sees the same few addresses again and again."""
+    try:
+        return ipaddress.ip_interface(cidr)
+    except ValueError:
+        return None
+
+
 def ifaces(link: Link, family: int | None = None) -> list[IPIface]:
     """The link's global addresses (no link-local, no 127.0.0.1), in a stable order."""
     out = []
     for a in sorted(link.addresses):
         if a.scope != "global" or (family is not None and a.family != family):
             continue
-        try:
-            out.append(ipaddress.ip_interface(a.cidr))
-        except ValueError:
-            continue
+        parsed = _parse(a.cidr)
+        if parsed is not None:
+            out.append(parsed)
     return out
 
 
