@@ -47,6 +47,7 @@ __all__ = [
     "CODES",
     "Finding",
     "Fix",
+    "concerning",
     "diagnose",
     "free_address",
     "home_of",
@@ -666,3 +667,12 @@ def diagnose(
     for src, target in reach:
         out += [f for f in _routes(snapshot, src, target) if f.ns not in skip]
     return list(dict.fromkeys(out))
+
+
+def concerning(findings: Iterable[Finding], ns: NsKey, ifname: str | None = None) -> list[Finding]:
+    """The findings about namespace NS (and interface IFNAME, when given): what an error
+    message or a hint about that object should add."""
+    return [
+        f for f in findings
+        if (ns, ifname) in f.objects or (ifname is None and ns in f.namespaces)
+    ]

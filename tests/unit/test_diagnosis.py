@@ -9,7 +9,7 @@ import pytest
 from test_checks import L, pair, router, world
 
 from nslab.checks import check, reachable
-from nslab.diagnosis import CODES, Finding, diagnose, fix_move, fix_set_up
+from nslab.diagnosis import CODES, Finding, concerning, diagnose, fix_move, fix_set_up
 from nslab.draw import draw
 from nslab.snapshot import Namespace, Snapshot
 
@@ -226,3 +226,39 @@ def test_drawing_without_marks():
     src = draw(snap, marks=False).source
     assert "\u26a0" not in src and "#d62728" not in src
     assert "NO-CARRIER, state LOWERLAYERDOWN" in src  # the state itself is still shown
+
+
+# ------------------------------------------------------------------ which faults a check adds
+
+
+def two_labs(**faults):
+    """The article's pair twice: test1/test2 and far1/far2 (unrelated to the first)."""
+    spaces = {
+        "test1": [L("veth-test1", "192.168.1.1/24")],
+        "test2": [L("veth-test2", faults.get("cb", "192.168.1.2/24"),
+                    up=faults.get("up_b", True))],
+        "far1": [L("veth-far1", "10.9.0.1/24")],
+        "far2": [L("veth-far2", "10.8.0.2/24", up=False)],  # two faults, elsewhere
+    }
+    return world(spaces, pairs=[("test1", "veth-test1", "test2", "veth-test2"),
+                                ("far1", "veth-far1", "far2", "veth-far2")])
+
+
+def test_a_check_adds_only_the_faults_on_the_way():
+    snap = two_labs(up_b=False, cb="192.168.2.2/24")
+    assert len(diagnose(snap)) == 4
+    reasons = check(snap, reachable("test1", "192.168.2.2")).reasons
+    assert len(reasons) == 2 and not any("far" in r for r in reasons)
+
+
+def test_a_working_ping_is_not_failed_by_faults_elsewhere():
+    snap = two_labs()
+    assert diagnose(snap) and check(snap, reachable("test1", "192.168.1.2")).passed
+
+
+def test_concerning_picks_the_findings_about_one_object():
+    found = diagnose(two_labs(up_b=False, cb="192.168.2.2/24"))
+    about = concerning(found, "test2", "veth-test2")
+    assert sorted(f.code for f in about) == ["peer-down", "subnet-mismatch"]
+    assert sorted(f.code for f in concerning(found, "far2")) == ["peer-down", "subnet-mismatch"]
+    assert concerning(found, "nowhere") == []
