@@ -872,7 +872,8 @@ class Verdict:
         return "\n".join(lines)
 
 
-_CODE = re.compile(r"(lab\.\w+\((?:[^()']|'[^']*')*\)|`[^`]+`)")
+# Lab calls, `quoted` commands, and the `ip` command of a fix ("(ip: ...)")
+_CODE = re.compile(r"(lab\.\w+\((?:[^()']|'[^']*')*\)|`[^`]+`|(?<=\(ip: )[^()]+(?=\)))")
 
 
 def _html_text(text: str) -> str:

@@ -650,6 +650,7 @@ def test_report_html_marks_and_code():
     page = report._repr_html_()
     assert "✔" in page and "✘" in page
     assert "<code>lab.set_up(&#x27;test2&#x27;, &#x27;veth-test2&#x27;)</code>" in page
+    assert "(ip: <code>ip netns exec test2 ip link set dev veth-test2 up</code>)" in page
     assert "1 of 2 goals met." in page
     assert check(pair(), [has_netns("test1")])._repr_html_().count("✘") == 0
 
