@@ -9,9 +9,11 @@
 
 A goal is data (a frozen dataclass): compare it, hash it, list it in an exercise.
 ``goal.judge(snapshot)`` is pure: it returns the reasons the goal is not met, each
-in the tutorial's terms and ending with the fix, so the diagnosis is tested without
-root. Only ``reachable`` also asks the kernel, with one ping: the kernel has the
-last word, the snapshot explains why.
+in the tutorial's terms and ending with the fix as a Lab call and as the `ip`
+command, so the diagnosis is tested without root. The faults themselves are
+nslab.diagnosis findings (one engine for checks, drawings and hints): a `reachable`
+goal lists every fault on the way, not only the first. Only ``reachable`` also asks
+the kernel, with one ping: the kernel has the last word, the snapshot explains why.
 
 The diagnosis follows a packet the way the kernel would: the route in the sending
 namespace, the wire (veth pair, bridge ports) and the state of every end on it,
@@ -34,6 +36,34 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from .diagnosis import (
+    Finding,
+    Fix,
+    diagnose,
+    duplicate,
+    end_in_host,
+    fix_add_addr,
+    fix_add_netns,
+    fix_add_route,
+    fix_add_veth,
+    fix_del_addr,
+    fix_exec,
+    fix_move,
+    fix_set_master,
+    forwarding_off,
+    free_address,
+    home_of,
+    ifaces,
+    link_down,
+    links_of,
+    lo_down,
+    lookup,
+    no_address,
+    peer,
+    stranded,
+    subnet_mismatch,
+)
+from .messages import say, say_n
 from .snapshot import Link, Namespace, NsKey, Route, Snapshot, ns_label
 
 if TYPE_CHECKING:
@@ -79,7 +109,7 @@ MAX_HOPS = 8
 
 def _in(ns: NsKey) -> str:
     """'test1' or 'the host namespace', for prose."""
-    return "the host namespace" if ns is None else ns_label(ns)
+    return say("check.host") if ns is None else ns_label(ns)
 
 
 def _close(name: str, options: Iterable[str]) -> str | None:
@@ -87,91 +117,13 @@ def _close(name: str, options: Iterable[str]) -> str | None:
     return found[0] if found else None
 
 
-def _ifaces(link: Link, family: int | None = None) -> list[IPIface]:
-    """The link's global addresses (no link-local, no 127.0.0.1), in a stable order."""
-    out = []
-    for a in sorted(link.addresses):
-        if a.scope != "global" or (family is not None and a.family != family):
-            continue
-        try:
-            out.append(ipaddress.ip_interface(a.cidr))
-        except ValueError:
-            continue
-    return out
-
-
-def _links(ns: Namespace) -> list[Link]:
-    """The links a goal may talk about: in the host, only the ones the lab created."""
-    return [lk for lk in ns.links if ns.key is not None or lk.owned]
-
-
-def _peer(snap: Snapshot, link: Link) -> Ref | None:
-    """The other end of a veth, when its namespace is in the snapshot."""
-    p = link.peer
-    if p is None or not p.visible:
-        return None
-    ns = snap.ns(p.ns)
-    if ns is None:
-        return None
-    found = (ns.link(p.ifname) if p.ifname else None) or next(
-        (lk for lk in ns.links if lk.index == p.index), None
-    )
-    return (p.ns, found) if found else None
-
-
-def _stranded(ns: NsKey, link: Link) -> bool:
-    """A veth end the lab made that still sits in the host (S13/S14 not done)."""
-    return ns is None and link.kind == "veth" and link.owned and link.master is None
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
-
-
-def _common_suffix(a: str, b: str) -> int:
-    n = 0
-    while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
-        n += 1
-    return n
-
-
-def _home_of(snap: Snapshot, ifname: str, exclude: Iterable[NsKey] = ()) -> str:
-    """The namespace a stranded interface was meant for: veth-test2 -> test2.
-
-    The named namespace whose name ends like the interface's (ignoring dashes), else
-    the only one that has nothing but lo, else a placeholder.
-    """
-    skip = set(exclude)
-    named = [n for n in snap.namespaces if n.kind == "named" and n.key and n.key not in skip]
-    scored = sorted(
-        ((_common_suffix(_norm(ifname), _norm(n.key or "")), n.key or "") for n in named),
-        reverse=True,
-    )
-    if scored and scored[0][0] > 0 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
-        return scored[0][1]
-    empty = [n.key for n in named if all(lk.kind == "loopback" for lk in n.links)]
-    return empty[0] if len(empty) == 1 and empty[0] else "NAMESPACE"
-
-
-def _used_ips(snap: Snapshot) -> set[IPAddr]:
-    return {i.ip for n in snap.namespaces for lk in _links(n) for i in _ifaces(lk)}
-
-
-def _free_address(snap: Snapshot, net: Any, prefer: Any = None) -> str:
-    """An unused address in NET, keeping PREFER's host part when that one is free."""
-    used = _used_ips(snap)
-    if prefer is not None and prefer.version == net.version:
-        cand = net.network_address + (int(prefer) & int(net.hostmask))
-        edge = net.num_addresses > 2 and cand in (net.network_address, net.broadcast_address)
-        if not edge and cand not in used:
-            return f"{cand}/{net.prefixlen}"
-    for host in net.hosts():
-        if host not in used:
-            return f"{host}/{net.prefixlen}"
-    return f"{net.network_address}/{net.prefixlen}"
-
-
 # ------------------------------------------------------------------ sentences
+
+
+def _fixes(*fixes: Fix) -> dict[str, str]:
+    """The `call` and `command` fields of a sentence that ends with its fix."""
+    return {"call": "; ".join(f.call for f in fixes),
+            "command": "; ".join(f.command for f in fixes)}
 
 
 def _no_ns(snap: Snapshot, ns: NsKey) -> str | None:
@@ -180,35 +132,26 @@ def _no_ns(snap: Snapshot, ns: NsKey) -> str | None:
         return None
     close = _close(ns, snap.named())
     if close:
-        return f"Namespace {ns} does not exist — did you mean {close!r}?"
-    return f"Namespace {ns} does not exist — create it (S8): lab.add_netns({ns!r})"
+        return say("check.no-ns.close", ns=ns, close=repr(close))
+    return say("check.no-ns", ns=ns, **_fixes(fix_add_netns(ns)))
 
 
-def _lo_down(ns: NsKey) -> str:
-    return (
-        f"lo is down in {_in(ns)} (S11), so {_in(ns)} cannot reach 127.0.0.1, nor even its "
-        f"own addresses — bring it up: lab.set_up({ns!r}, 'lo')"
-    )
+def _lo_down(snap: Snapshot, ns: NsKey) -> str:
+    return lo_down(snap, ns).text
 
 
-def _down(ns: NsKey, link: Link) -> str:
-    if link.kind == "loopback":
-        return _lo_down(ns)
-    fix = f"bring it up in {_in(ns)}: lab.set_up({ns!r}, {link.name!r})"
-    if link.kind == "veth":
-        return f"{link.name} is DOWN, so the pair has no carrier — {fix}"
-    if link.kind == "bridge":
-        return f"bridge {link.name} is DOWN, so it passes no packets between its ports — {fix}"
-    return f"{link.name} is DOWN — {fix}"
+def _down(snap: Snapshot, ns: NsKey, link: Link) -> str:
+    return link_down(snap, ns, link).text
 
 
 def _move_it(snap: Snapshot, link: Link, into: str | None = None, peer_ns: NsKey = None) -> str:
-    home = into or _home_of(snap, link.name, exclude=[peer_ns] if peer_ns else [])
-    step = "S14" if link.name.endswith("2") else "S13"
-    return (
-        f"{link.name} is still in the host namespace — move it into {home} ({step}): "
-        f"lab.move({link.name!r}, {home!r})"
-    )
+    return end_in_host(snap, link, into, exclude=[peer_ns] if peer_ns else []).text
+
+
+def _forwarding(snap: Snapshot, ns: NsKey) -> str:
+    """forwarding-off for NS, naming who routes through it when someone does."""
+    found = [f for f in diagnose(snap) if f.code == "forwarding-off" and f.ns == ns]
+    return (found[0] if found else forwarding_off(snap, ns)).text
 
 
 def _locate(snap: Snapshot, ns: NsKey, ifname: str) -> tuple[Link | None, str | None]:
@@ -222,26 +165,22 @@ def _locate(snap: Snapshot, ns: NsKey, ifname: str) -> tuple[Link | None, str | 
         return found, None
     elsewhere = [
         (n.key, lk) for n in snap.namespaces if n.key != ns
-        for lk in _links(n) if lk.name == ifname
+        for lk in links_of(n) if lk.name == ifname
     ]
     if elsewhere:
         key, link = elsewhere[0]
         if key is None:
             return None, _move_it(snap, link, into=ns)
-        src = "" if key is None else f", src={key!r}"
-        return None, (
-            f"{ifname} is in {_in(key)}, not in {_in(ns)} — move it: "
-            f"lab.move({ifname!r}, {ns!r}{src})"
-        )
-    names = [lk.name for lk in _links(here)]
+        fix = _fixes(fix_move(snap, ifname, ns, src=key))
+        return None, say("check.elsewhere", ifname=ifname, where=_in(key), ns=_in(ns), **fix)
+    names = [lk.name for lk in links_of(here)]
     close = _close(ifname, names)
     if close:
-        return None, f"There is no interface {ifname} in {_in(ns)} — did you mean {close!r}?"
-    has = ", ".join(names) or "nothing"
-    return None, (
-        f"There is no interface {ifname} in {_in(ns)} (it has {has}) — create the veth pair "
-        f"first (S12): lab.add_veth({ifname!r}, 'PEER', ns={ns!r})"
-    )
+        return None, say("check.no-iface.close", ifname=ifname, ns=_in(ns), close=repr(close))
+    fix = _fixes(fix_add_veth(snap, ifname, "PEER", ns))
+    if not names:
+        return None, say("check.no-iface.none", ifname=ifname, ns=_in(ns), **fix)
+    return None, say("check.no-iface", ifname=ifname, ns=_in(ns), has=", ".join(names), **fix)
 
 
 # ------------------------------------------------------------------ the wire (layer 2)
@@ -251,7 +190,7 @@ def _neighbours(snap: Snapshot, ns: NsKey, link: Link) -> list[Ref]:
     out = []
     here = snap.ns(ns)
     if link.kind == "veth":
-        p = _peer(snap, link)
+        p = peer(snap, link)
         if p:
             out.append(p)
     if here is not None and link.master:
@@ -282,10 +221,10 @@ def _wire_problems(snap: Snapshot, path: list[Ref]) -> list[str]:
     out = []
     first = path[0][0]
     for k, lk in path:
-        if _stranded(k, lk):
+        if stranded(k, lk):
             out.append(_move_it(snap, lk, peer_ns=first))
         elif not lk.up:
-            out.append(_down(k, lk))
+            out.append(_down(snap, k, lk))
     return out
 
 
@@ -311,7 +250,7 @@ class _Holder:
 def _holders(snap: Snapshot, ip: IPAddr) -> list[_Holder]:
     return [
         _Holder(n.key, lk, i)
-        for n in snap.namespaces for lk in _links(n) for i in _ifaces(lk) if i.ip == ip
+        for n in snap.namespaces for lk in links_of(n) for i in ifaces(lk) if i.ip == ip
     ]
 
 
@@ -321,23 +260,10 @@ def _route_net(route: Route) -> Any:
     return ipaddress.ip_network(route.dst, strict=False)
 
 
-def _lookup(ns: Namespace, ip: IPAddr) -> Route | None:
-    """The route the kernel would pick: the longest prefix that holds IP."""
-    best: tuple[int, Route] | None = None
-    for r in ns.routes:
-        try:
-            net = _route_net(r)
-        except ValueError:
-            continue
-        if net.version == ip.version and ip in net and (best is None or net.prefixlen > best[0]):
-            best = (net.prefixlen, r)
-    return best[1] if best else None
-
-
 def _first_iface(ns: Namespace, prefer: Link | None = None, toward: Any = None) -> IPIface | None:
     links = ([prefer] if prefer else []) + [lk for lk in ns.links if lk is not prefer]
     for lk in links:
-        for i in _ifaces(lk, 4):
+        for i in ifaces(lk, 4):
             if toward is None or toward in i.network:
                 return i
     return None if toward is None else _first_iface(ns, prefer)
@@ -357,34 +283,35 @@ def _gateway(
             router = snap.ns(rk)
             if router is None or rk == ns:
                 continue
-            ours = {i.ip for x in here.links for i in _ifaces(x)}
-            onward = _lookup(router, dst)
-            there = [i.network for x in router.links for i in _ifaces(x, 4) if dst in i.network]
+            ours = {i.ip for x in here.links for i in ifaces(x)}
+            onward = lookup(router, dst)
+            there = [i.network for x in router.links for i in ifaces(x, 4) if dst in i.network]
             if onward is not None and (onward.gateway is None or
                                        ipaddress.ip_address(onward.gateway) not in ours):
                 there.append(_route_net(onward))
             if not there:
                 continue
-            for mine in _ifaces(lk, 4):
-                for theirs in _ifaces(rl, 4):
+            for mine in ifaces(lk, 4):
+                for theirs in ifaces(rl, 4):
                     if theirs.ip in mine.network:
                         return rk, theirs.ip, mine, there[0]
     return None
 
 
-def _prefix_problem(ns: NsKey, link: Link, mine: IPIface, other: _Holder, lead: str) -> str:
-    forgot = (
-        f" (a /32 is what `ip addr add {mine.ip} dev {link.name}` gives when the "
-        f"/{other.iface.network.prefixlen} is left out)"
-        if mine.network.prefixlen == 32 else ""
-    )
+def _prefix_problem(snap: Snapshot, ns: NsKey, link: Link, mine: IPIface, other: _Holder,
+                    target: str, replies: bool) -> str:
     better = f"{mine.ip}/{other.iface.network.prefixlen}"
-    return (
-        f"{mine} on {link.name} has prefix length /{mine.network.prefixlen} while its "
-        f"neighbour {other.link.name} in {_in(other.ns)} has {other.iface}: {lead}{forgot} — "
-        f"give both ends the same prefix length: lab.del_addr({ns!r}, {link.name!r}, "
-        f"'{mine}'); lab.add_addr({ns!r}, {link.name!r}, '{better}')"
-    )
+    fields = {
+        "mine": mine, "ifname": link.name, "prefix": mine.network.prefixlen,
+        "peer": other.link.name, "peer_ns": _in(other.ns), "theirs": other.iface,
+        "ns": _in(ns), "target": target,
+        **_fixes(fix_del_addr(snap, ns, link.name, str(mine)),
+                 fix_add_addr(snap, ns, link.name, better)),
+    }
+    if mine.network.prefixlen == 32:
+        key = "check.prefix.slash32-replies" if replies else "check.prefix.slash32"
+        return say(key, ip=mine.ip, want=other.iface.network.prefixlen, **fields)
+    return say("check.prefix.replies" if replies else "check.prefix", **fields)
 
 
 def _no_route(
@@ -394,48 +321,44 @@ def _no_route(
     here = snap.ns(ns)
     assert here is not None
     target = target or str(dst)
-    lead = f"{_in(ns)} has no route to {target}" + (" for its replies" if replies else "")
     own = [lk for lk in here.links if lk.kind != "loopback"]
     if not own:
         host = snap.host
         meant = [
-            lk for lk in (_links(host) if host else [])
-            if _stranded(None, lk) and _home_of(snap, lk.name) == ns
+            lk for lk in (links_of(host) if host else [])
+            if stranded(None, lk) and home_of(snap, lk.name) == ns
         ]
         if meant:
             return [_move_it(snap, lk, into=ns) for lk in meant]
-        return [
-            f"{lead}: {_in(ns)} has nothing but lo, no cable leads out of it — connect it "
-            f"with a veth pair (S12–S14): lab.add_veth('veth-x', 'veth-y', ns={ns!r}, "
-            "peer_ns='OTHER')"
-        ]
+        fix = _fixes(fix_add_veth(snap, "veth-x", "veth-y", ns, "OTHER"))
+        key = "check.only-lo.replies" if replies else "check.only-lo"
+        return [say(key, ns=_in(ns), target=target, **fix)]
     for lk in own:
-        if not lk.up and any(dst in i.network for i in _ifaces(lk)):
-            return [_down(ns, lk)]
+        if not lk.up and any(dst in i.network for i in ifaces(lk)):
+            return [_down(snap, ns, lk)]
     holders = [h for h in _holders(snap, dst) if h.ns != ns]
     for lk in own:
         across = {(k, link.name) for (k, link), _path in _endpoints(snap, ns, lk)}
         for h in holders:
             if (h.ns, h.link.name) not in across:
                 continue
-            mine = _ifaces(lk, h.iface.version)
+            mine = ifaces(lk, h.iface.version)
             if not mine:
-                return [
-                    f"{lk.name} in {_in(ns)} has no address (S15), so {lead} — add one in "
-                    f"{h.iface.network}: lab.add_addr({ns!r}, {lk.name!r}, "
-                    f"'{_free_address(snap, h.iface.network, h.iface.ip)}')"
-                ]
+                return [no_address(snap, (ns, lk.name), (h.ns, h.link.name), h.iface).text]
             if not lk.up:
-                return [_down(ns, lk)]
+                return [_down(snap, ns, lk)]
             if mine[0].ip in h.iface.network:
-                return [_prefix_problem(ns, lk, mine[0], h, lead)]
-            better = _free_address(snap, mine[0].network, h.iface.ip)
-            return [
-                f"{mine[0]} and {h.iface} are in different subnets and no route joins them: "
-                f"{lead} — put both ends of the pair in one subnet: lab.del_addr({h.ns!r}, "
-                f"{h.link.name!r}, '{h.iface}'); lab.add_addr({h.ns!r}, {h.link.name!r}, "
-                f"'{better}')"
-            ]
+                return [_prefix_problem(snap, ns, lk, mine[0], h, target, replies)]
+            far = peer(snap, lk)
+            if far and (far[0], far[1].name) == (h.ns, h.link.name):
+                theirs = ifaces(h.link, h.iface.version)
+                return [subnet_mismatch(snap, (ns, lk.name), mine, (h.ns, h.link.name),
+                                        theirs).text]
+            better = free_address(snap, mine[0].network, h.iface.ip)
+            fix = _fixes(fix_del_addr(snap, h.ns, h.link.name, str(h.iface)),
+                         fix_add_addr(snap, h.ns, h.link.name, better))
+            key = "check.subnets.replies" if replies else "check.subnets"
+            return [say(key, mine=mine[0], theirs=h.iface, ns=_in(ns), target=target, **fix)]
     subnet = holders[0].iface.network if holders else ipaddress.ip_network(f"{dst}/32")
     if target != str(dst):
         subnet = ipaddress.ip_network(target, strict=False)
@@ -444,41 +367,32 @@ def _no_route(
         router, via, mine, near = gw
         if not holders and target == str(dst) and near.prefixlen:
             subnet = near
-        theirs = f" and {holders[0].iface}" if holders else ""
-        return [
-            f"{mine}{theirs} are in different subnets and no route joins them: {lead} — "
-            f"send it through the router {_in(router)}: lab.add_route({ns!r}, '{subnet}', "
-            f"via='{via}')"
-            if holders else
-            f"{lead} — send it through the router {_in(router)}: lab.add_route({ns!r}, "
-            f"'{subnet}', via='{via}')"
-        ]
+        fix = _fixes(fix_add_route(snap, ns, str(subnet), str(via)))
+        fields = {"ns": _in(ns), "target": target, "router": _in(router), **fix}
+        if holders:
+            key = ("check.via-router.subnets.replies" if replies else "check.via-router.subnets")
+            return [say(key, mine=mine, theirs=holders[0].iface, **fields)]
+        return [say(("check.via-router.replies" if replies else "check.via-router"), **fields)]
     if holders:
         mine = _first_iface(here)
-        ours = f"{mine} and {holders[0].iface} are in different subnets and no route joins " \
-            "them: " if mine else ""
-        return [
-            f"{ours}{lead}, and no neighbour of {_in(ns)} leads there — connect the two "
-            f"(a veth pair, S12–S14) or add a route through a namespace that forwards: "
-            f"lab.add_route({ns!r}, '{subnet}', via='GATEWAY')"
-        ]
+        fields = {"ns": _in(ns), "target": target,
+                  **_fixes(fix_add_route(snap, ns, str(subnet), "GATEWAY"))}
+        if mine:
+            key = ("check.no-neighbour.subnets.replies" if replies
+                   else "check.no-neighbour.subnets")
+            return [say(key, mine=mine, theirs=holders[0].iface, **fields)]
+        return [say(("check.no-neighbour.replies" if replies else "check.no-neighbour"), **fields)]
     if target != str(dst):
-        return [
-            f"{lead}, and nothing in the lab has an address in {target} yet — give one to an "
-            f"interface, then route through its namespace: lab.add_route({ns!r}, '{target}', "
-            "via='GATEWAY')"
-        ]
-    return [f"{lead}, and nothing in the lab has {dst} — give {dst} to an interface first"]
+        fix = _fixes(fix_add_route(snap, ns, target, "GATEWAY"))
+        key = "check.empty-subnet.replies" if replies else "check.empty-subnet"
+        return [say(key, ns=_in(ns), target=target, **fix)]
+    key = "check.nobody-has-target.replies" if replies else "check.nobody-has-target"
+    return [say(key, ns=_in(ns), target=target)]
 
 
-def _duplicate(snap: Snapshot, a: _Holder, b: _Holder, why: str) -> str:
-    better = _free_address(snap, b.iface.network, b.iface.ip)
-    return (
-        f"{a.iface.ip} is on both {a.link.name} in {_in(a.ns)} and {b.link.name} in "
-        f"{_in(b.ns)} (a duplicate address): {why} — give one of them its own address: "
-        f"lab.del_addr({b.ns!r}, {b.link.name!r}, '{b.iface}'); "
-        f"lab.add_addr({b.ns!r}, {b.link.name!r}, '{better}')"
-    )
+def _duplicate(snap: Snapshot, a: _Holder, b: _Holder, *, pinger: bool = False) -> str:
+    first, second = (a.ns, a.link.name), (b.ns, b.link.name)
+    return duplicate(snap, first, second, b.link, b.iface, pinger=pinger).text
 
 
 def _nobody_has(
@@ -486,44 +400,31 @@ def _nobody_has(
 ) -> list[str]:
     """Nothing across LINK's wire holds the next hop HOP."""
     ends = _endpoints(snap, ns, link)
-    mine = _ifaces(link, hop.version)
+    mine = ifaces(link, hop.version)
     out = []
     for (k, far), _path in ends:
-        for i in _ifaces(far, hop.version):
+        for i in ifaces(far, hop.version):
             for m in mine:
                 if i.ip == m.ip:
-                    out.append(_duplicate(
-                        snap, _Holder(ns, link, m), _Holder(k, far, i),
-                        "each end answers itself, so the two never talk",
-                    ))
+                    out.append(_duplicate(snap, _Holder(ns, link, m), _Holder(k, far, i)))
     if gateway:
-        out.append(
-            f"the route in {_in(ns)} to {dst} goes via {hop}, but nothing across "
-            f"{link.name} has {hop} — use a neighbour's address as the gateway"
-        )
+        out.append(say("check.gateway-nobody", ns=_in(ns), dst=dst, hop=hop, ifname=link.name))
         return out
     elsewhere = [h for h in _holders(snap, hop) if h.ns != ns]
     if elsewhere:
         h = elsewhere[0]
-        out.append(
-            f"{hop} is on {h.link.name} in {_in(h.ns)}, but {link.name} in {_in(ns)} is not "
-            f"wired to it — join them with a veth pair (S12–S14)"
-        )
+        out.append(say("check.not-wired", hop=hop, far=h.link.name, far_ns=_in(h.ns),
+                       ifname=link.name, ns=_in(ns)))
         return out
     prefix = mine[0].network.prefixlen if mine else 24
     if ends:
         (k, far), _path = ends[0]
-        home = _home_of(snap, far.name, exclude=[ns]) if _stranded(k, far) else k
-        there = " once it is there" if home != k else ""
-        out.append(
-            f"nothing in the lab has {hop} — give it to the far end of the pair{there}: "
-            f"lab.add_addr({home!r}, {far.name!r}, '{hop}/{prefix}')"
-        )
+        home = home_of(snap, far.name, exclude=[ns]) if stranded(k, far) else k
+        fix = _fixes(fix_add_addr(snap, home, far.name, f"{hop}/{prefix}"))
+        key = "check.give-far-end.later" if home != k else "check.give-far-end"
+        out.append(say(key, hop=hop, **fix))
     else:
-        out.append(
-            f"nothing in the lab has {hop}, and {link.name} in {_in(ns)} leads nowhere — "
-            "connect it with a veth pair (S12–S14)"
-        )
+        out.append(say("check.leads-nowhere", hop=hop, ifname=link.name, ns=_in(ns)))
     return out
 
 
@@ -540,19 +441,18 @@ def _follow(
         here = snap.ns(key)
         if here is None:
             return [], key, source, False
-        if any(i.ip == dst for lk in here.links for i in _ifaces(lk)):
+        if any(i.ip == dst for lk in here.links for i in ifaces(lk)):
             return [], key, source, True
         if key in seen:
-            return [f"packets to {dst} go round in circles through {_in(key)} — check the "
-                    "routes of the namespaces on the way"], key, source, False
+            return [say("check.loop", dst=dst, ns=_in(key))], key, source, False
         seen.add(key)
-        route = _lookup(here, dst)
+        route = lookup(here, dst)
         if route is None:
             return _no_route(snap, key, dst, replies=replies), key, source, False
         link = here.link(route.dev) if route.dev else None
         if link is None:
-            return [f"the route in {_in(key)} to {dst} uses {route.dev}, which is gone — "
-                    f"add the route again"], key, source, False
+            gone = say("check.route-dev-gone", ns=_in(key), dst=dst, dev=route.dev)
+            return [gone], key, source, False
         hop = ipaddress.ip_address(route.gateway) if route.gateway else dst
         if hop_no == 0:
             chosen = _first_iface(here, link, toward=hop)
@@ -561,7 +461,7 @@ def _follow(
         holder = next(
             (
                 (k, lk) for (k, _n), path in wire.items() if k != key
-                for lk in [path[-1][1]] if any(i.ip == hop for i in _ifaces(lk))
+                for lk in [path[-1][1]] if any(i.ip == hop for i in ifaces(lk))
             ),
             None,
         )
@@ -580,12 +480,8 @@ def _follow(
             return [], key, source, True
         router = snap.ns(key)
         if router is not None and router.forwarding is False:
-            return [
-                f"{_in(key)} does not forward packets between its interfaces "
-                f"(net.ipv4.ip_forward is 0), so it drops what is not addressed to itself — "
-                f"turn forwarding on: lab.set_forwarding({key!r}, True)"
-            ], key, source, False
-    too_far = f"packets to {dst} take more than {MAX_HOPS} hops — check the routes"
+            return [_forwarding(snap, key)], key, source, False
+    too_far = say("check.too-far", dst=dst, hops=MAX_HOPS)
     return [too_far], key, source, False
 
 
@@ -593,20 +489,17 @@ def _explain_unreachable(snap: Snapshot, src: NsKey, dst: IPAddr) -> tuple[list[
     """Why SRC cannot ping DST, from one snapshot. Returns (reasons, answers_itself)."""
     here = snap.ns(src)
     if here is None:
-        return [_no_ns(snap, src) or f"{src} is not in the snapshot"], False
+        return [_no_ns(snap, src) or say("check.not-in-snapshot", ns=src)], False
     lo = here.link("lo")
     if dst.is_loopback:
-        return ([_lo_down(src)] if lo is not None and not lo.up else []), False
+        return ([_lo_down(snap, src)] if lo is not None and not lo.up else []), False
     holders = _holders(snap, dst)
     mine = [h for h in holders if h.ns == src]
     if mine:
         others = [h for h in holders if h.ns != src]
         if others:
-            why = (
-                f"{_in(src)} answers its own ping and never reaches {_in(others[0].ns)}"
-            )
-            return [_duplicate(snap, others[0], mine[0], why)], True
-        return ([_lo_down(src)] if lo is not None and not lo.up else []), False
+            return [_duplicate(snap, others[0], mine[0], pinger=True)], True
+        return ([_lo_down(snap, src)] if lo is not None and not lo.up else []), False
     if src is None or dst.version != 4:
         return [], False  # the host's own routes are not the lab's to judge
     problems, reached, source, arrived = _follow(snap, src, dst)
@@ -616,6 +509,32 @@ def _explain_unreachable(snap: Snapshot, src: NsKey, dst: IPAddr) -> tuple[list[
         return [], False
     back, _at, _src, _ok = _follow(snap, reached, source, replies=True)
     return back, False
+
+
+def _on_the_way(snap: Snapshot, src: NsKey, dst: IPAddr) -> list[Finding]:
+    """The faults diagnose() sees in the namespaces a ping from SRC to DST goes through:
+    SRC, everything wired to it (and onward), and the holders of DST."""
+    involved = {src} | {h.ns for h in _holders(snap, dst)}
+    todo = list(involved)
+    while todo:
+        n = snap.ns(todo.pop())
+        for lk in n.links if n else ():
+            for (k, _name) in _wire(snap, n.key, lk):
+                if k not in involved:
+                    involved.add(k)
+                    todo.append(k)
+    out = []
+    for f in diagnose(snap):
+        if f.code == "lo-down":
+            continue  # lo matters for the namespace's own addresses only (judged above)
+        if f.code == "end-in-host":
+            meant = home_of(snap, f.ifname or "")
+            if meant not in involved and not (f.namespaces - {None}) & involved:
+                continue
+        elif not f.namespaces & involved:
+            continue
+        out.append(f)
+    return out
 
 
 # ------------------------------------------------------------------ goals
@@ -640,7 +559,7 @@ class HasNetns(Goal):
     ns: str
 
     def describe(self) -> str:
-        return f"namespace {self.ns} exists"
+        return say("check.goal.has-netns", ns=self.ns)
 
     def judge(self, snap: Snapshot) -> tuple[str, ...]:
         missing = _no_ns(snap, self.ns)
@@ -652,13 +571,13 @@ class LoUp(Goal):
     ns: str
 
     def describe(self) -> str:
-        return f"lo is up in {self.ns}"
+        return say("check.goal.lo-up", ns=self.ns)
 
     def judge(self, snap: Snapshot) -> tuple[str, ...]:
         link, why = _locate(snap, self.ns, "lo")
         if why:
             return (why,)
-        return () if link and link.up else (_lo_down(self.ns),)
+        return () if link and link.up else (_lo_down(snap, self.ns),)
 
 
 @dataclass(frozen=True)
@@ -669,35 +588,29 @@ class LinkUp(Goal):
     ifname: str
 
     def describe(self) -> str:
-        return f"{self.ifname} is up in {_in(self.ns)}"
+        return say("check.goal.link-up", ifname=self.ifname, ns=_in(self.ns))
 
     def judge(self, snap: Snapshot) -> tuple[str, ...]:
         link, why = _locate(snap, self.ns, self.ifname)
         if why or link is None:
             return (why or "",)
         if link.kind == "loopback":
-            return () if link.up else (_lo_down(self.ns),)
+            return () if link.up else (_lo_down(snap, self.ns),)
         if not link.up:
-            return (_down(self.ns, link),)
+            return (_down(snap, self.ns, link),)
         if link.carrier:
             return ()
-        peer = _peer(snap, link) if link.kind == "veth" else None
-        if peer:
-            pk, pl = peer
-            if _stranded(pk, pl):
+        far = peer(snap, link)
+        if far:
+            pk, pl = far
+            if stranded(pk, pl):
                 return (_move_it(snap, pl, peer_ns=self.ns),)
             if not pl.up:
-                return (_down(pk, pl),)
+                return (_down(snap, pk, pl),)
         if link.kind == "bridge":
-            return (
-                f"bridge {link.name} in {_in(self.ns)} has no carrier because none of its "
-                f"ports is up — attach a veth end and bring it up: "
-                f"lab.set_master({self.ns!r}, 'PORT', {link.name!r})",
-            )
-        return (
-            f"{link.name} in {_in(self.ns)} is set up but has no carrier: its other end is "
-            "down or gone — bring the other end up",
-        )
+            fix = _fixes(fix_set_master(snap, self.ns, "PORT", link.name))
+            return (say("check.bridge-no-port", ifname=link.name, ns=_in(self.ns), **fix),)
+        return (say("check.no-carrier", ifname=link.name, ns=_in(self.ns)),)
 
 
 @dataclass(frozen=True)
@@ -707,59 +620,48 @@ class HasAddr(Goal):
     cidr: str
 
     def describe(self) -> str:
-        return f"{self.ifname} in {_in(self.ns)} has {self.cidr}"
+        return say("check.goal.has-addr", ifname=self.ifname, ns=_in(self.ns), cidr=self.cidr)
 
     def judge(self, snap: Snapshot) -> tuple[str, ...]:
         try:
             want = ipaddress.ip_interface(self.cidr)
         except ValueError:
-            return (
-                f"{self.cidr!r} is not an address with a prefix length — write it like "
-                "'192.168.1.1/24'",
-            )
+            return (say("check.bad-cidr", cidr=repr(self.cidr)),)
         link, why = _locate(snap, self.ns, self.ifname)
         if why or link is None:
             return (why or "",)
-        have = _ifaces(link, want.version)
+        have = ifaces(link, want.version)
         if want in have:
             return ()
         ns, name = self.ns, self.ifname
-        add = f"lab.add_addr({ns!r}, {name!r}, '{want}')"
+        add = fix_add_addr(snap, ns, name, str(want))
         same_ip = [i for i in have if i.ip == want.ip]
         if same_ip:
             wrong = same_ip[0]
-            forgot = (
-                f" (a /32 is what `ip addr add {want.ip} dev {name}` gives when the "
-                f"/{want.network.prefixlen} is left out)"
-                if wrong.network.prefixlen == 32 else ""
-            )
-            return (
-                f"{name} in {_in(ns)} has {wrong}, not {want}: the prefix length decides which "
-                f"addresses {_in(ns)} sees as neighbours on the link{forgot} — replace it: "
-                f"lab.del_addr({ns!r}, {name!r}, '{wrong}'); {add}",
-            )
+            fix = _fixes(fix_del_addr(snap, ns, name, str(wrong)), add)
+            fields = {"ifname": name, "ns": _in(ns), "wrong": wrong, "want": want, **fix}
+            if wrong.network.prefixlen == 32:
+                return (say("check.wrong-prefix.slash32", ip=want.ip,
+                            prefix=want.network.prefixlen, **fields),)
+            return (say("check.wrong-prefix", **fields),)
         elsewhere = [h for h in _holders(snap, want.ip) if (h.ns, h.link.name) != (ns, name)]
         if elsewhere:
             h = elsewhere[0]
-            return (
-                f"{want.ip} is on {h.link.name} in {_in(h.ns)}, not on {name} in {_in(ns)} — "
-                f"move it: lab.del_addr({h.ns!r}, {h.link.name!r}, '{h.iface}'); {add}",
-            )
+            fix = _fixes(fix_del_addr(snap, h.ns, h.link.name, str(h.iface)), add)
+            return (say("check.addr-elsewhere", ip=want.ip, far=h.link.name, far_ns=_in(h.ns),
+                        ifname=name, ns=_in(ns), **fix),)
         if have:
             taken = [
                 h for i in have for h in _holders(snap, i.ip)
                 if (h.ns, h.link.name) != (ns, name)
             ]
-            note = (
-                f" ({taken[0].iface.ip} is already {taken[0].link.name}'s address in "
-                f"{_in(taken[0].ns)})" if taken else ""
-            )
-            shown = ", ".join(map(str, have))
-            return (
-                f"{name} in {_in(ns)} has {shown}, not {want}{note} — replace it: "
-                f"lab.del_addr({ns!r}, {name!r}, '{have[0]}'); {add}",
-            )
-        return (f"{name} in {_in(ns)} has no address yet (S15) — add it: {add}",)
+            fields = {"ifname": name, "ns": _in(ns), "have": ", ".join(map(str, have)),
+                      "want": want, **_fixes(fix_del_addr(snap, ns, name, str(have[0])), add)}
+            if taken:
+                return (say("check.other-addr.taken", ip=taken[0].iface.ip,
+                            owner=taken[0].link.name, owner_ns=_in(taken[0].ns), **fields),)
+            return (say("check.other-addr", **fields),)
+        return (say("check.no-addr-yet", ifname=name, ns=_in(ns), **_fixes(add)),)
 
 
 @dataclass(frozen=True)
@@ -768,7 +670,7 @@ class InNamespace(Goal):
     ns: NsKey
 
     def describe(self) -> str:
-        return f"{self.ifname} is in {_in(self.ns)}"
+        return say("check.goal.in-namespace", ifname=self.ifname, ns=_in(self.ns))
 
     def judge(self, snap: Snapshot) -> tuple[str, ...]:
         _link, why = _locate(snap, self.ns, self.ifname)
@@ -783,7 +685,7 @@ class Connected(Goal):
     ns_b: str
 
     def describe(self) -> str:
-        return f"a veth pair joins {self.ns_a} and {self.ns_b}"
+        return say("check.goal.connected", a=self.ns_a, b=self.ns_b)
 
     def judge(self, snap: Snapshot) -> tuple[str, ...]:
         a, b = self.ns_a, self.ns_b
@@ -809,18 +711,15 @@ class Connected(Goal):
             return tuple(best)
         for mine, other in ((here, b), (there, a)):
             for lk in mine.links:
-                peer = _peer(snap, lk) if lk.kind == "veth" else None
-                if peer and _stranded(*peer):
-                    return (_move_it(snap, peer[1], into=other),)
+                far = peer(snap, lk)
+                if far and stranded(*far):
+                    return (_move_it(snap, far[1], into=other),)
         host = snap.host
-        loose = [lk for lk in (_links(host) if host else []) if _stranded(None, lk)]
+        loose = [lk for lk in (links_of(host) if host else []) if stranded(None, lk)]
         if loose:
             return tuple(_move_it(snap, lk, peer_ns=None) for lk in loose[:2])
-        ends = f"{f'veth-{a}'[:15]!r}, {f'veth-{b}'[:15]!r}"
-        return (
-            f"no veth pair joins {a} and {b} — create one (S12–S14): "
-            f"lab.add_veth({ends}, ns={a!r}, peer_ns={b!r})",
-        )
+        fix = _fixes(fix_add_veth(snap, f"veth-{a}"[:15], f"veth-{b}"[:15], a, b))
+        return (say("check.not-connected", a=a, b=b, **fix),)
 
 
 @dataclass(frozen=True)
@@ -829,13 +728,13 @@ class RouteTo(Goal):
     cidr: str
 
     def describe(self) -> str:
-        return f"{self.ns} has a route to {self.cidr}"
+        return say("check.goal.route-to", ns=self.ns, cidr=self.cidr)
 
     def judge(self, snap: Snapshot) -> tuple[str, ...]:
         try:
             net = ipaddress.ip_network(self.cidr, strict=False)
         except ValueError:
-            return (f"{self.cidr!r} is not a network — write it like '192.168.2.0/24'",)
+            return (say("check.bad-network", cidr=repr(self.cidr)),)
         missing = _no_ns(snap, self.ns)
         if missing:
             return (missing,)
@@ -846,15 +745,15 @@ class RouteTo(Goal):
             if rnet.version == net.version and net.subnet_of(rnet):
                 link = here.link(r.dev) if r.dev else None
                 if link is not None and not link.up:
-                    return (_down(self.ns, link),)
+                    return (_down(snap, self.ns, link),)
                 return ()
         probe = next(
             (h.iface.ip for h in _holders(snap, net.network_address + 1) if h.ns != self.ns),
             None,
         ) or next(
             (
-                i.ip for n in snap.namespaces if n.key != self.ns for lk in _links(n)
-                for i in _ifaces(lk) if i.ip in net
+                i.ip for n in snap.namespaces if n.key != self.ns for lk in links_of(n)
+                for i in ifaces(lk) if i.ip in net
             ),
             net.network_address + (1 if net.num_addresses > 1 else 0),
         )
@@ -868,7 +767,7 @@ class Forwards(Goal):
     ns: str
 
     def describe(self) -> str:
-        return f"{self.ns} forwards packets (net.ipv4.ip_forward = 1)"
+        return say("check.goal.forwards", ns=self.ns)
 
     def judge(self, snap: Snapshot) -> tuple[str, ...]:
         missing = _no_ns(snap, self.ns)
@@ -877,11 +776,7 @@ class Forwards(Goal):
         here = snap.ns(self.ns)
         if here is not None and here.forwarding:
             return ()
-        return (
-            f"{self.ns} does not forward packets between its interfaces (net.ipv4.ip_forward "
-            f"is 0), so it drops what is not addressed to itself — turn forwarding on: "
-            f"lab.set_forwarding({self.ns!r}, True)",
-        )
+        return (_forwarding(snap, self.ns),)
 
 
 @dataclass(frozen=True)
@@ -892,7 +787,7 @@ class Reachable(Goal):
     addr: str
 
     def describe(self) -> str:
-        return f"{_in(self.ns)} can ping {self.addr}"
+        return say("check.goal.reachable", ns=_in(self.ns), addr=self.addr)
 
     def _ip(self) -> IPAddr | None:
         try:
@@ -904,11 +799,15 @@ class Reachable(Goal):
         """(reasons from the snapshot, whether NS would only answer itself)."""
         ip = self._ip()
         if ip is None:
-            return (f"{self.addr!r} is not an IP address — write it like '192.168.1.2'",), True
+            return (say("check.bad-ip", addr=repr(self.addr)),), True
         missing = _no_ns(snap, self.ns)
         if missing:
             return (missing,), True
         reasons, itself = _explain_unreachable(snap, self.ns, ip)
+        if reasons and not itself:  # every other fault on the way, not only the first
+            for f in _on_the_way(snap, self.ns, ip):
+                if not any(f.call in r for r in reasons):  # the same repair: said already
+                    reasons.append(f.text)
         return tuple(dict.fromkeys(reasons)), itself
 
     def judge(self, snap: Snapshot) -> tuple[str, ...]:
@@ -922,8 +821,9 @@ class UniqueAddresses(Goal):
     namespaces: tuple[NsKey, ...] = ()
 
     def describe(self) -> str:
-        where = f" in {', '.join(map(_in, self.namespaces))}" if self.namespaces else ""
-        return f"no address is used twice{where}"
+        if self.namespaces:
+            return say("check.goal.unique-in", namespaces=", ".join(map(_in, self.namespaces)))
+        return say("check.goal.unique")
 
     def judge(self, snap: Snapshot) -> tuple[str, ...]:
         seen: dict[IPAddr, _Holder] = {}
@@ -931,14 +831,11 @@ class UniqueAddresses(Goal):
         for n in snap.namespaces:
             if self.namespaces and n.key not in self.namespaces:
                 continue
-            for lk in _links(n):
-                for i in _ifaces(lk):
+            for lk in links_of(n):
+                for i in ifaces(lk):
                     h = _Holder(n.key, lk, i)
                     if i.ip in seen:
-                        out.append(_duplicate(
-                            snap, seen[i.ip], h,
-                            "each answers for itself, so they never talk to each other",
-                        ))
+                        out.append(_duplicate(snap, seen[i.ip], h))
                     else:
                         seen[i.ip] = h
         return tuple(out)
@@ -975,7 +872,8 @@ class Verdict:
         return "\n".join(lines)
 
 
-_CODE = re.compile(r"(lab\.\w+\((?:[^()']|'[^']*')*\)|`[^`]+`)")
+# Lab calls, `quoted` commands, and the `ip` command of a fix ("(ip: ...)")
+_CODE = re.compile(r"(lab\.\w+\((?:[^()']|'[^']*')*\)|`[^`]+`|(?<=\(ip: )[^()]+(?=\)))")
 
 
 def _html_text(text: str) -> str:
@@ -1021,8 +919,8 @@ class Report:
     def summary(self) -> str:
         met = sum(v.ok for v in self.verdicts)
         if self.passed:
-            return f"All {len(self.verdicts)} goals met."
-        return f"{met} of {len(self.verdicts)} goals met."
+            return say_n("check.summary.all", len(self.verdicts))
+        return say_n("check.summary.some", len(self.verdicts), met=met)
 
     def explained(self) -> Report:
         """The same report, with every explanation shown."""
@@ -1083,7 +981,7 @@ def _unsettled(snap: Snapshot) -> list[str]:
     """
     out = []
     for n in snap.lab_only().namespaces:
-        for lk in _links(n):
+        for lk in links_of(n):
             if lk.kind == "loopback":
                 continue
             if not lk.up:
@@ -1137,9 +1035,9 @@ def _ping(lab: Lab, goal: Reachable, snap: Snapshot) -> Verdict:
         return Verdict(goal, False, reasons or (str(exc),))
     if result.ok:
         return Verdict(goal, True)
+    fix = _fixes(fix_exec(snap, goal.ns, f"ip route get {goal.addr}"))
     return Verdict(goal, False, reasons or (
-        f"{_in(goal.ns)} gets no reply from {goal.addr}, although its links, addresses and "
-        f"routes look right — look closer: lab.exec({goal.ns!r}, 'ip route get {goal.addr}')",
+        say("check.no-reply", ns=_in(goal.ns), addr=goal.addr, **fix),
     ))
 
 
@@ -1161,10 +1059,7 @@ def check(
     goal_list = [goals] if isinstance(goals, Goal) else list(goals)
     for g in goal_list:
         if not isinstance(g, Goal):
-            raise TypeError(
-                f"{g!r} is not a goal. Build goals with nslab.checks, e.g. "
-                "reachable('test1', '192.168.1.2')."
-            )
+            raise TypeError(say("check.not-a-goal", what=repr(g)))
     if isinstance(lab, Snapshot):
         snap, live = _world(lab, goal_list), None
     else:

@@ -18,14 +18,17 @@ addresses, which the kernel derives from random MACs).
 from __future__ import annotations
 
 import html
+import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from .messages import say, say_n
 from .snapshot import Address, Link, NsKey, Route, Snapshot, ns_label
 
 __all__ = [
     "AddrItem",
     "Changes",
+    "changes_html",
     "LinkItem",
     "Modified",
     "Moved",
@@ -69,12 +72,6 @@ def route_text(route: Route) -> str:
     if route.scope not in ("universe", "global"):
         parts += ["scope", route.scope]
     return " ".join(parts)
-
-
-def _ns_noun(key: NsKey) -> str:
-    """'namespace test1', 'container test1', 'hidden namespace of PID 7'."""
-    label = ns_label(key)
-    return f"namespace {label}" if key is not None and not key.startswith("@") else label
 
 
 # ---------------------------------------------------------------- items
@@ -159,17 +156,13 @@ class Changes:
 
     def __str__(self) -> str:
         lines = self.describe()
-        return "\n".join(f"- {line}" for line in lines) if lines else "No changes."
+        return "\n".join(f"- {line}" for line in lines) if lines else say("changes.none")
 
     def _repr_pretty_(self, p, cycle: bool) -> None:  # IPython's text/plain
         p.text(str(self))
 
     def _repr_html_(self) -> str:
-        lines = self.describe()
-        if not lines:
-            return "<p>No changes.</p>"
-        items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
-        return f"<ul>{items}</ul>"
+        return changes_html(self)
 
 
 # ---------------------------------------------------------------- diff
@@ -264,7 +257,10 @@ def _link_fields(ns: NsKey, name: str, old: Link, cur: Link) -> list[Modified]:
         out.append(Modified(ns, name, "state", old.operstate, cur.operstate))
     elif old.up != cur.up:
         out.append(Modified(ns, name, "admin", old.up, cur.up))
+    recreated = old.index != cur.index  # removed and made again: a new MAC is no news
     for attr in ("master", "mtu", "mac"):
+        if attr == "mac" and recreated:
+            continue
         if getattr(old, attr) != getattr(cur, attr):
             out.append(Modified(ns, name, attr, getattr(old, attr), getattr(cur, attr)))
     return out
@@ -334,10 +330,35 @@ def diff(before: Snapshot, after: Snapshot) -> Changes:
 
 # ---------------------------------------------------------------- prose
 
+_LINK_LOCAL = ipaddress.ip_network("fe80::/10")
+
 
 def _shown(address: Address) -> bool:
-    """Addresses worth a sentence: not IPv6 link-local (derived from a random MAC)."""
-    return address.scope != "link"
+    """Addresses worth a sentence: not IPv6 link-local (fe80::/10, derived from a random
+    MAC, so it changes whenever a link is re-created)."""
+    if address.scope == "link":
+        return False
+    try:
+        return ipaddress.ip_interface(address.cidr).ip not in _LINK_LOCAL
+    except ValueError:
+        return True
+
+
+def _ns_text(key: NsKey, event: str, links: str) -> str:
+    """'namespace test1 added with lo (DOWN)', 'container web removed', ..."""
+    named = key is not None and not key.startswith("@")
+    label = key if named else ns_label(key)
+    if event == "added":
+        if named:
+            return say("changes.ns-added-with", ns=label, links=links) if links else say(
+                "changes.ns-added", ns=label)
+        return say("changes.hidden-added-with", ns=label, links=links) if links else say(
+            "changes.hidden-added", ns=label)
+    if named:
+        return say("changes.ns-removed-with", ns=label, links=links) if links else say(
+            "changes.ns-removed", ns=label)
+    return say("changes.hidden-removed-with", ns=label, links=links) if links else say(
+        "changes.hidden-removed", ns=label)
 
 
 def _link_summary(link: Link) -> str:
@@ -345,23 +366,41 @@ def _link_summary(link: Link) -> str:
     return ", ".join(bits)
 
 
+def _onoff(flag: object) -> str:
+    return say("changes.up") if flag else say("changes.down")
+
+
 def _modified_text(m: Modified) -> str:
     if m.ifname is None:  # a namespace setting
-        state = "on" if m.new else "off"
-        return f"IP forwarding turned {state} in {ns_label(m.ns)}"
-    where = f"{m.ifname} in {ns_label(m.ns)}"
+        key = "changes.forwarding-on" if m.new else "changes.forwarding-off"
+        return say(key, ns=ns_label(m.ns))
+    where = {"ifname": m.ifname, "ns": ns_label(m.ns)}
     if m.field == "state":
-        return f"{where}: state {m.old} -> {m.new}"
+        return say("changes.state", old=m.old, new=m.new, **where)
     if m.field == "admin":
-        return f"{where}: admin flag {'up' if m.old else 'down'} -> {'up' if m.new else 'down'}"
+        return say("changes.admin", old=_onoff(m.old), new=_onoff(m.new), **where)
     if m.field == "master":
         if m.old is None:
-            return f"{where}: attached to bridge {m.new}"
+            return say("changes.attached", bridge=m.new, **where)
         if m.new is None:
-            return f"{where}: detached from bridge {m.old}"
-        return f"{where}: moved from bridge {m.old} to bridge {m.new}"
-    label = "MAC" if m.field == "mac" else m.field
-    return f"{where}: {label} {m.old} -> {m.new}"
+            return say("changes.detached", bridge=m.old, **where)
+        return say("changes.bridge-moved", old=m.old, new=m.new, **where)
+    if m.field == "mac":
+        return say("changes.mac", old=m.old, new=m.new, **where)
+    return say("changes.mtu", old=m.old, new=m.new, **where)
+
+
+def _moved_text(m: Moved, dropped: list[str]) -> str:
+    where = {"ifname": m.ifname, "src": ns_label(m.src), "dst": ns_label(m.dst)}
+    if m.src == m.dst:
+        return say("changes.renamed", new=m.new_ifname, **where)
+    renamed = m.new_ifname != m.ifname
+    if dropped:
+        key = "changes.moved-renamed-dropped" if renamed else "changes.moved-dropped"
+        return say_n(key, len(dropped), new=m.new_ifname, addresses=", ".join(dropped), **where)
+    if renamed:
+        return say("changes.moved-renamed", new=m.new_ifname, **where)
+    return say("changes.moved", **where)
 
 
 def _describe(ch: Changes) -> list[str]:
@@ -371,46 +410,37 @@ def _describe(ch: Changes) -> list[str]:
     gone_links = {(i.ns, i.ifname) for i in ch.removed if isinstance(i, LinkItem)}
     moved_out = {(m.src, m.ifname) for m in ch.changed if isinstance(m, Moved)}
 
-    def links_of(items: tuple[Item, ...], key: NsKey, summary: bool) -> str:
-        found = [i for i in items if isinstance(i, LinkItem) and i.ns == key]
-        if summary:
-            return ", ".join(f"{i.ifname} ({i.link.operstate})" for i in found)
-        return ", ".join(i.ifname for i in found)
+    def links_of(items: tuple[Item, ...], key: NsKey) -> list[LinkItem]:
+        return [i for i in items if isinstance(i, LinkItem) and i.ns == key]
 
     out: list[str] = []
     for i in ch.added:
         if isinstance(i, NsItem):
-            held = links_of(ch.added, i.ns, summary=True)
-            out.append(f"{_ns_noun(i.ns)} added" + (f" with {held}" if held else ""))
+            held = ", ".join(
+                say("changes.link-state", ifname=x.ifname, state=x.link.operstate)
+                for x in links_of(ch.added, i.ns)
+            )
+            out.append(_ns_text(i.ns, "added", held))
     for i in ch.added:
         if isinstance(i, LinkItem) and i.ns not in new_ns:
-            out.append(f"{i.ifname} added in {ns_label(i.ns)} ({_link_summary(i.link)})")
+            out.append(say("changes.link-added", ifname=i.ifname, ns=ns_label(i.ns),
+                           summary=_link_summary(i.link)))
     for m in ch.changed:
         if not isinstance(m, Moved):
             continue
-        if m.src == m.dst:
-            text = f"{m.ifname} in {ns_label(m.src)} renamed to {m.new_ifname}"
-        else:
-            text = f"{m.ifname} moved from {ns_label(m.src)} to {ns_label(m.dst)}"
-            if m.new_ifname != m.ifname:
-                text += f" and renamed {m.new_ifname}"
         dropped = [
             i.address.cidr
             for i in ch.removed
             if isinstance(i, AddrItem)
             and (i.ns, i.ifname) == (m.src, m.ifname)
             and _shown(i.address)
-        ]
-        if dropped and m.src != m.dst:
-            noun = "address" if len(dropped) == 1 else "addresses"
-            verb = "was" if len(dropped) == 1 else "were"
-            text += f" (its {noun} {', '.join(dropped)} {verb} dropped)"
-        out.append(text)
+        ] if m.src != m.dst else []
+        out.append(_moved_text(m, dropped))
     out += [_modified_text(m) for m in ch.changed if isinstance(m, Modified) and m.ifname]
 
-    for items, verb, prep, skip in (
-        (ch.added, "added", "to", new_links),
-        (ch.removed, "removed", "from", gone_links | moved_out),
+    for items, key, skip in (
+        (ch.added, "changes.addr-added", new_links),
+        (ch.removed, "changes.addr-removed", gone_links | moved_out),
     ):
         for i in items:
             if (
@@ -419,22 +449,36 @@ def _describe(ch: Changes) -> list[str]:
                 and i.ns not in gone_ns
                 and _shown(i.address)
             ):
-                out.append(f"{i.address.cidr} {verb} {prep} {i.ifname} in {ns_label(i.ns)}")
-    for items, verb in ((ch.added, "added"), (ch.removed, "removed")):
+                out.append(say(key, cidr=i.address.cidr, ifname=i.ifname, ns=ns_label(i.ns)))
+    for items, key in ((ch.added, "changes.route-added"), (ch.removed, "changes.route-removed")):
         for i in items:
             if isinstance(i, RouteItem) and i.ns not in gone_ns:
-                out.append(f"route {route_text(i.route)} {verb} in {ns_label(i.ns)}")
+                out.append(say(key, route=route_text(i.route), ns=ns_label(i.ns)))
     out += [_modified_text(m) for m in ch.changed if isinstance(m, Modified) and not m.ifname]
-    for items, verb in ((ch.added, "added"), (ch.removed, "removed")):
+    for items, key in ((ch.added, "changes.nat-added"), (ch.removed, "changes.nat-removed")):
         for i in items:
             if isinstance(i, NatItem):
-                out.append(f"NAT rule {verb} in {ns_label(i.ns)}: {i.rule}")
+                out.append(say(key, ns=ns_label(i.ns), rule=i.rule))
 
     for i in ch.removed:
         if isinstance(i, LinkItem) and i.ns not in gone_ns:
-            out.append(f"{i.ifname} removed from {ns_label(i.ns)}")
+            out.append(say("changes.link-removed", ifname=i.ifname, ns=ns_label(i.ns)))
     for i in ch.removed:
         if isinstance(i, NsItem):
-            held = links_of(ch.removed, i.ns, summary=False)
-            out.append(f"{_ns_noun(i.ns)} removed" + (f" with {held}" if held else ""))
+            held = ", ".join(x.ifname for x in links_of(ch.removed, i.ns))
+            out.append(_ns_text(i.ns, "removed", held))
     return out
+
+
+def changes_html(changes: Changes | None) -> str:
+    """The one HTML form of "what changed" (notebooks, StepView, the widgets): a titled
+    list, or a titled "no changes"; empty for None (nothing to compare yet)."""
+    if changes is None:
+        return ""
+    title = html.escape(say("changes.title"))
+    lines = changes.describe()
+    if not lines:
+        return (f'<div class="nslab-changes"><b>{title}</b> '
+                f'{html.escape(say("changes.none"))}</div>')
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+    return f'<div class="nslab-changes"><b>{title}</b><ul>{items}</ul></div>'

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .diff import Changes
+from .diff import Changes, changes_html
+from .messages import say
 
 
 @dataclass(frozen=True)
@@ -14,7 +15,7 @@ class StepView:
     changes: Changes
 
     def __str__(self) -> str:
-        return "what changed:\n" + str(self.changes)
+        return say("changes.title") + "\n" + str(self.changes)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         """The SVG (compared by nbval), the list as text, and both together as HTML,
@@ -22,8 +23,6 @@ class StepView:
         bundle = dict(self.graph._repr_mimebundle_(include, exclude))
         svg = bundle.get("image/svg+xml", "")
         inline = svg[svg.find("<svg"):] if "<svg" in svg else ""
-        bundle["text/html"] = (
-            f"<div>{inline}</div><div><b>what changed:</b>{self.changes._repr_html_()}</div>"
-        )
+        bundle["text/html"] = f"<div>{inline}</div>{changes_html(self.changes)}"
         bundle["text/plain"] = str(self)
         return bundle

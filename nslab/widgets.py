@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from . import names
+from .diff import changes_html
 from .draw import draw, to_svg
 from .errors import NotFound, NslabError
 from .snapshot import NsKey, Snapshot
@@ -78,13 +79,7 @@ def _svg_element(svg: str) -> str:
 
 
 def _changes_html(changes: Changes | None) -> str:
-    if changes is None:
-        return ""
-    lines = changes.describe()
-    if not lines:
-        return '<div class="nslab-changes"><b>What changed:</b> nothing.</div>'
-    items = "".join(f"<li>{_text(line)}</li>" for line in lines)
-    return f'<div class="nslab-changes"><b>What changed:</b><ul>{items}</ul></div>'
+    return changes_html(changes)  # the one HTML form of "what changed" (nslab.diff)
 
 
 def _problem(exc: BaseException) -> str:

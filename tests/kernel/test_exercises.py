@@ -151,7 +151,8 @@ def test_goals_naming_missing_things_are_failed_goals_not_errors(tag, cleanup):
     assert "There is no interface veth-zz" in report[1].reasons[0]
     assert report[2].reasons[0] == (
         f"veth-a is in {tag}-a, not in {tag}-b — move it: "
-        f"lab.move('veth-a', '{tag}-b', src='{tag}-a')"
+        f"lab.move('veth-a', '{tag}-b', src='{tag}-a')  "
+        f"(ip: ip netns exec {tag}-a ip link set dev veth-a netns {tag}-b)"
     )
 
 

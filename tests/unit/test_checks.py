@@ -181,8 +181,10 @@ def test_goals_are_data():
 
 def test_down_end_has_no_carrier():
     snap = pair(up_b=False)
-    text = ("veth-test2 is DOWN, so the pair has no carrier — bring it up in test2: "
-            "lab.set_up('test2', 'veth-test2')")
+    text = ("veth-test2 in test2 is DOWN, so its peer veth-test1 in test1 has no carrier (ip "
+            "shows NO-CARRIER and state LOWERLAYERDOWN on it): bring veth-test2 up. Fix: "
+            "lab.set_up('test2', 'veth-test2')  "
+            "(ip: ip netns exec test2 ip link set dev veth-test2 up)")
     assert why(snap, link_up("test2", "veth-test2")) == text
     # the end that IS up has no carrier either, for the same reason
     assert why(snap, link_up("test1", "veth-test1")) == text
@@ -194,7 +196,8 @@ def test_down_end_has_no_carrier():
 def test_both_ends_down():
     snap = pair(up_a=False, up_b=False)
     got = why(snap, connected("test1", "test2"))
-    assert "veth-test1 is DOWN" in got and "veth-test2 is DOWN" in got
+    assert "veth-test1 in test1 has 192.168.1.1/24 but is DOWN" in got
+    assert "veth-test2 in test2 has 192.168.1.2/24 but is DOWN" in got
 
 
 def test_veth_end_still_in_the_host():
@@ -203,8 +206,9 @@ def test_veth_end_still_in_the_host():
          "test2": []},
         pairs=[("test1", "veth-test1", None, "veth-test2")],
     )
-    moved = ("veth-test2 is still in the host namespace — move it into test2 (S14): "
-             "lab.move('veth-test2', 'test2')")
+    moved = ("veth-test2 is still in the host namespace, so no namespace of the lab can use "
+             "it: move it into test2 (S13/S14). Fix: lab.move('veth-test2', 'test2')  "
+             "(ip: ip link set dev veth-test2 netns test2)")
     assert why(snap, in_namespace("veth-test2", "test2")) == moved
     assert why(snap, link_up("test2", "veth-test2")) == moved
     assert why(snap, has_addr("test2", "veth-test2", "192.168.1.2/24")) == moved
@@ -213,24 +217,26 @@ def test_veth_end_still_in_the_host():
     got = why(snap, reachable("test1", "192.168.1.2")).split("\n")
     assert got[0] == moved
     assert got[1] == ("nothing in the lab has 192.168.1.2 — give it to the far end of the pair "
-                      "once it is there: lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')")
+                      "once it is there: lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')  "
+                      "(ip: ip netns exec test2 ip address add 192.168.1.2/24 dev veth-test2)")
 
 
 def test_step_s13_named_for_the_first_end():
     snap = world({None: [L("veth-test1"), L("veth-test2")], "test1": [], "test2": []},
                  pairs=[(None, "veth-test1", None, "veth-test2")])
     assert why(snap, in_namespace("veth-test1", "test1")) == (
-        "veth-test1 is still in the host namespace — move it into test1 (S13): "
-        "lab.move('veth-test1', 'test1')"
+        "veth-test1 is still in the host namespace, so no namespace of the lab can use it: "
+        "move it into test1 (S13/S14). Fix: lab.move('veth-test1', 'test1')  "
+        "(ip: ip link set dev veth-test1 netns test1)"
     )
     got = why(snap, connected("test1", "test2"))
-    assert "move it into test1 (S13)" in got and "move it into test2 (S14)" in got
+    assert "lab.move('veth-test1', 'test1')" in got and "lab.move('veth-test2', 'test2')" in got
 
 
 def test_stranded_end_guesses_its_namespace():
     snap = world({None: [L("ex3-veth-b", up=False)], "ex3-a": [L("ex3-veth-a", "10.0.0.1/24")],
                   "ex3-b": []}, pairs=[("ex3-a", "ex3-veth-a", None, "ex3-veth-b")])
-    assert "move it into ex3-b (S13): lab.move('ex3-veth-b', 'ex3-b')" in why(
+    assert "move it into ex3-b (S13/S14). Fix: lab.move('ex3-veth-b', 'ex3-b')" in why(
         snap, reachable("ex3-a", "10.0.0.2"))
 
 
@@ -239,14 +245,17 @@ def test_interface_in_the_wrong_namespace():
                  pairs=[("test2", "veth-test1", "test2", "veth-test2")])
     assert why(snap, in_namespace("veth-test1", "test1")) == (
         "veth-test1 is in test2, not in test1 — move it: "
-        "lab.move('veth-test1', 'test1', src='test2')"
+        "lab.move('veth-test1', 'test1', src='test2')  (ip: ip netns exec test2 ip link set dev "
+        "veth-test1 netns test1)"
     )
 
 
 def test_wrong_prefix_forgotten_slash_24():
     snap = pair(cb="192.168.1.2/32")
     fix = ("lab.del_addr('test2', 'veth-test2', '192.168.1.2/32'); "
-           "lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')")
+           "lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')  (ip: ip netns exec test2 ip "
+           "address del 192.168.1.2/32 dev veth-test2; ip netns exec test2 ip address add "
+           "192.168.1.2/24 dev veth-test2)")
     assert why(snap, has_addr("test2", "veth-test2", "192.168.1.2/24")) == (
         "veth-test2 in test2 has 192.168.1.2/32, not 192.168.1.2/24: the prefix length decides "
         "which addresses test2 sees as neighbours on the link (a /32 is what `ip addr add "
@@ -274,17 +283,20 @@ def test_prefix_too_short_on_one_side():
 def test_different_subnets_and_no_route_joins_them():
     snap = pair(cb="192.168.2.2/24")
     assert why(snap, reachable("test1", "192.168.2.2")) == (
-        "192.168.1.1/24 and 192.168.2.2/24 are in different subnets and no route joins them: "
-        "test1 has no route to 192.168.2.2 — put both ends of the pair in one subnet: "
-        "lab.del_addr('test2', 'veth-test2', '192.168.2.2/24'); "
-        "lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')"
+        "veth-test1 in test1 (192.168.1.1/24) and its peer veth-test2 in test2 (192.168.2.2/24) "
+        "are in different subnets, so neither has a route to the other: put both ends in one "
+        "subnet. Fix: lab.del_addr('test2', 'veth-test2', '192.168.2.2/24'); "
+        "lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')  (ip: ip netns exec test2 ip "
+        "address del 192.168.2.2/24 dev veth-test2; ip netns exec test2 ip address add "
+        "192.168.1.2/24 dev veth-test2)"
     )
 
 
 def test_lo_is_down():
     snap = pair(lo_down=("test1",))
-    lo = ("lo is down in test1 (S11), so test1 cannot reach 127.0.0.1, nor even its own "
-          "addresses — bring it up: lab.set_up('test1', 'lo')")
+    lo = ("lo in test1 is DOWN (S11), so programs in test1 cannot reach 127.0.0.1, nor even "
+          "test1's own addresses. Fix: lab.set_up('test1', 'lo')  "
+          "(ip: ip netns exec test1 ip link set dev lo up)")
     assert why(snap, lo_up("test1")) == lo
     assert why(snap, link_up("test1", "lo")) == lo
     assert why(snap, reachable("test1", "127.0.0.1")) == lo
@@ -297,26 +309,28 @@ def test_duplicate_address():
     snap = pair(cb="192.168.1.1/24")
     fix = ("lab.del_addr('test2', 'veth-test2', '192.168.1.1/24'); "
            "lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')")
+    ip = ("(ip: ip netns exec test2 ip address del 192.168.1.1/24 dev veth-test2; "
+          "ip netns exec test2 ip address add 192.168.1.2/24 dev veth-test2)")
     assert why(snap, unique_addresses()) == (
         "192.168.1.1 is on both veth-test1 in test1 and veth-test2 in test2 (a duplicate "
-        "address): each answers for itself, so they never talk to each other — give one of "
-        f"them its own address: {fix}"
+        "address): each one answers for itself, so they never talk to each other. Give "
+        f"veth-test2 its own address. Fix: {fix}  {ip}"
     )
     assert why(snap, unique_addresses("test1")) == ""
     # test2 pings "the other" .1 and gets an answer from itself: a failed goal, not a pass
     reasons, itself = reachable("test2", "192.168.1.1").analyse(snap)
     assert itself and reasons == (
         "192.168.1.1 is on both veth-test1 in test1 and veth-test2 in test2 (a duplicate "
-        "address): test2 answers its own ping and never reaches test1 — give one of them its "
-        f"own address: {fix}",
+        "address): test2 answers its own ping and never reaches test1. Give veth-test2 its "
+        f"own address. Fix: {fix}  {ip}",
     )
     got = why(snap, reachable("test1", "192.168.1.2")).split("\n")
     assert got[0].startswith("192.168.1.1 is on both veth-test1 in test1 and veth-test2 in "
-                             "test2 (a duplicate address): each end answers itself")
+                             "test2 (a duplicate address): each one answers for itself")
     assert got[1].startswith("nothing in the lab has 192.168.1.2 — give it to the far end")
     assert why(snap, has_addr("test2", "veth-test2", "192.168.1.2/24")) == (
         "veth-test2 in test2 has 192.168.1.1/24, not 192.168.1.2/24 (192.168.1.1 is already "
-        "veth-test1's address in test1) — replace it: " + fix
+        "veth-test1's address in test1) — replace it: " + fix + "  " + ip
     )
 
 
@@ -327,19 +341,23 @@ def test_no_address_yet():
     snap = pair(cb=None)
     assert why(snap, has_addr("test2", "veth-test2", "192.168.1.2/24")) == (
         "veth-test2 in test2 has no address yet (S15) — add it: "
-        "lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')"
+        "lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')  (ip: ip netns exec test2 ip "
+        "address add 192.168.1.2/24 dev veth-test2)"
     )
     assert why(snap, reachable("test1", "192.168.1.2")) == (
         "nothing in the lab has 192.168.1.2 — give it to the far end of the pair: "
-        "lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')"
+        "lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')  "
+        "(ip: ip netns exec test2 ip address add 192.168.1.2/24 dev veth-test2)"
     )
 
 
 def test_sender_without_address():
     snap = pair(ca=None)
     assert why(snap, reachable("test1", "192.168.1.2")) == (
-        "veth-test1 in test1 has no address (S15), so test1 has no route to 192.168.1.2 — add "
-        "one in 192.168.1.0/24: lab.add_addr('test1', 'veth-test1', '192.168.1.1/24')"
+        "veth-test1 in test1 has no IP address while its peer veth-test2 in test2 is in "
+        "192.168.1.0/24, so nothing in test1 can talk IP over this pair: give veth-test1 an "
+        "address in 192.168.1.0/24. Fix: lab.add_addr('test1', 'veth-test1', '192.168.1.1/24')"
+        "  (ip: ip netns exec test1 ip address add 192.168.1.1/24 dev veth-test1)"
     )
 
 
@@ -348,7 +366,9 @@ def test_address_on_the_wrong_interface():
     assert why(snap, has_addr("test1", "veth-test1", "192.168.1.1/24")) == (
         "192.168.1.1 is on veth-test2 in test2, not on veth-test1 in test1 — move it: "
         "lab.del_addr('test2', 'veth-test2', '192.168.1.1/24'); "
-        "lab.add_addr('test1', 'veth-test1', '192.168.1.1/24')"
+        "lab.add_addr('test1', 'veth-test1', '192.168.1.1/24')  (ip: ip netns exec test2 ip "
+        "address del 192.168.1.1/24 dev veth-test2; ip netns exec test1 ip address add "
+        "192.168.1.1/24 dev veth-test1)"
     )
 
 
@@ -357,7 +377,9 @@ def test_another_address_than_asked():
     assert why(snap, has_addr("test1", "veth-test1", "192.168.1.1/24")) == (
         "veth-test1 in test1 has 10.1.1.1/24, not 192.168.1.1/24 — replace it: "
         "lab.del_addr('test1', 'veth-test1', '10.1.1.1/24'); "
-        "lab.add_addr('test1', 'veth-test1', '192.168.1.1/24')"
+        "lab.add_addr('test1', 'veth-test1', '192.168.1.1/24')  (ip: ip netns exec test1 ip "
+        "address del 10.1.1.1/24 dev veth-test1; ip netns exec test1 ip address add "
+        "192.168.1.1/24 dev veth-test1)"
     )
 
 
@@ -378,11 +400,13 @@ def test_only_lo():
     assert why(snap, reachable("test1", "192.168.1.2")) == (
         "test1 has no route to 192.168.1.2: test1 has nothing but lo, no cable leads out of it — "
         "connect it with a veth pair (S12–S14): lab.add_veth('veth-x', 'veth-y', ns='test1', "
-        "peer_ns='OTHER')"
+        "peer_ns='OTHER')  (ip: ip netns exec test1 ip link add name veth-x type veth peer name "
+        "veth-y netns OTHER)"
     )
     assert why(snap, connected("test1", "test2")) == (
         "no veth pair joins test1 and test2 — create one (S12–S14): "
-        "lab.add_veth('veth-test1', 'veth-test2', ns='test1', peer_ns='test2')"
+        "lab.add_veth('veth-test1', 'veth-test2', ns='test1', peer_ns='test2')  (ip: ip netns "
+        "exec test1 ip link add name veth-test1 type veth peer name veth-test2 netns test2)"
     )
 
 
@@ -410,13 +434,14 @@ def test_missing_route_through_the_router():
     snap = router(left_route=False)
     text = ("10.0.1.1/24 and 10.0.2.1/24 are in different subnets and no route joins them: "
             "left has no route to 10.0.2.1 — send it through the router router: "
-            "lab.add_route('left', '10.0.2.0/24', via='10.0.1.254')")
+            "lab.add_route('left', '10.0.2.0/24', via='10.0.1.254')  "
+            "(ip: ip netns exec left ip route add 10.0.2.0/24 via 10.0.1.254)")
     assert why(snap, reachable("left", "10.0.2.1")) == text
     assert why(snap, route_to("left", "10.0.2.0/24")) == text.replace(
         "no route to 10.0.2.1", "no route to 10.0.2.0/24")
     # the other way the request arrives, but the reply cannot come back
     assert why(snap, reachable("right", "10.0.1.1")) == text.replace(
-        "no route to 10.0.2.1", "no route to 10.0.2.1 for its replies")
+        "no route to 10.0.2.1 — send it", "no route to 10.0.2.1 for its replies — send them")
 
 
 def test_route_to_a_subnet_nobody_has_yet():
@@ -424,15 +449,17 @@ def test_route_to_a_subnet_nobody_has_yet():
     assert why(snap, route_to("left", "10.0.7.0/24")) == (
         "left has no route to 10.0.7.0/24, and nothing in the lab has an address in "
         "10.0.7.0/24 yet — give one to an interface, then route through its namespace: "
-        "lab.add_route('left', '10.0.7.0/24', via='GATEWAY')"
+        "lab.add_route('left', '10.0.7.0/24', via='GATEWAY')  (ip: ip netns exec left ip route "
+        "add 10.0.7.0/24 via GATEWAY)"
     )
 
 
 def test_router_that_does_not_forward():
     snap = router(fwd=False)
-    text = ("router does not forward packets between its interfaces (net.ipv4.ip_forward is 0), "
-            "so it drops what is not addressed to itself — turn forwarding on: "
-            "lab.set_forwarding('router', True)")
+    text = ("left sends packets through router, but router does not forward packets between "
+            "its interfaces (net.ipv4.ip_forward is 0): it drops what is not addressed to "
+            "itself. Fix: lab.set_forwarding('router', True)  "
+            "(ip: ip netns exec router sysctl -w net.ipv4.ip_forward=1)")
     assert why(snap, forwards("router")) == text
     assert why(snap, reachable("left", "10.0.2.1")) == text
 
@@ -448,7 +475,8 @@ def test_router_without_the_onward_route():
         "10.0.1.254/24 and 10.0.3.1/24 are in different subnets and no route joins them: router "
         "has no route to 10.0.3.1, and no neighbour of router leads there — connect the two (a "
         "veth pair, S12–S14) or add a route through a namespace that forwards: "
-        "lab.add_route('router', '10.0.3.0/24', via='GATEWAY')"
+        "lab.add_route('router', '10.0.3.0/24', via='GATEWAY')  "
+        "(ip: ip netns exec router ip route add 10.0.3.0/24 via GATEWAY)"
     )
 
 
@@ -479,7 +507,8 @@ def test_route_through_a_down_link():
     snap = world({"a": [L("va", "10.0.0.1/24", up=False)]},
                  routes={"a": [("10.0.0.0/24", None, "va")]})
     assert why(snap, route_to("a", "10.0.0.0/24")) == (
-        "va is DOWN, so the pair has no carrier — bring it up in a: lab.set_up('a', 'va')"
+        "va in a has 10.0.0.1/24 but is DOWN, so nothing can reach that address: bring it up. "
+        "Fix: lab.set_up('a', 'va')  (ip: ip netns exec a ip link set dev va up)"
     )
 
 
@@ -501,12 +530,14 @@ def test_bridge_joins_two_namespaces():
 
 
 def test_bridge_down():
-    text = ("bridge br0 is DOWN, so it passes no packets between its ports — bring it up in "
-            "sw: lab.set_up('sw', 'br0')")
+    text = ("bridge br0 in sw is DOWN, so it passes no frames between its ports: bring it up. "
+            "Fix: lab.set_up('sw', 'br0')  (ip: ip netns exec sw ip link set dev br0 up)")
     assert why(bridged(up_br=False), connected("a", "b")) == text
     assert why(bridged(up_br=False), reachable("a", "10.0.0.2")) == text
     assert why(bridged(up_port=False), connected("a", "b")) == (
-        "pa is DOWN, so the pair has no carrier — bring it up in sw: lab.set_up('sw', 'pa')"
+        "pa in sw is DOWN, so its peer eth0 in a has no carrier (ip shows NO-CARRIER and state "
+        "LOWERLAYERDOWN on it): bring pa up. Fix: lab.set_up('sw', 'pa')  "
+        "(ip: ip netns exec sw ip link set dev pa up)"
     )
 
 
@@ -514,19 +545,22 @@ def test_bridge_without_ports_up_has_no_carrier():
     snap = world({"sw": [L("br0", kind="bridge")]})
     assert why(snap, link_up("sw", "br0")) == (
         "bridge br0 in sw has no carrier because none of its ports is up — attach a veth end "
-        "and bring it up: lab.set_master('sw', 'PORT', 'br0')"
+        "and bring it up: lab.set_master('sw', 'PORT', 'br0')  (ip: ip netns exec sw ip link set "
+        "dev PORT master br0)"
     )
 
 
 def test_link_without_carrier_of_unknown_cause():
     snap = world({"a": [L("dummy0", kind="device", carrier=False)]})
     assert why(snap, link_up("a", "dummy0")) == (
-        "dummy0 in a is set up but has no carrier: its other end is down or gone — bring the "
+        "dummy0 in a is set up but has no carrier (NO-CARRIER): its other end is down or gone "
+        "— bring the "
         "other end up"
     )
     snap = world({"a": [L("dummy0", kind="device", up=False)]})
     assert why(snap, link_up("a", "dummy0")) == (
-        "dummy0 is DOWN — bring it up in a: lab.set_up('a', 'dummy0')"
+        "dummy0 in a is DOWN, so no packet crosses it: bring it up. "
+        "Fix: lab.set_up('a', 'dummy0')  (ip: ip netns exec a ip link set dev dummy0 up)"
     )
 
 
@@ -539,7 +573,8 @@ def test_missing_namespace_is_a_failed_goal():
         "Namespace tset1 does not exist — did you mean 'test1'?"
     )
     snap = world({"alpha": []})
-    create = "Namespace test1 does not exist — create it (S8): lab.add_netns('test1')"
+    create = ("Namespace test1 does not exist — create it (S8): lab.add_netns('test1')  "
+              "(ip: ip netns add test1)")
     for goal in [has_netns("test1"), lo_up("test1"), link_up("test1", "veth-test1"),
                  has_addr("test1", "veth-test1", "192.168.1.1/24"),
                  in_namespace("veth-test1", "test1"), route_to("test1", "10.0.0.0/24"),
@@ -555,7 +590,8 @@ def test_missing_interface_is_a_failed_goal():
     )
     assert why(snap, link_up("test1", "eth9")) == (
         "There is no interface eth9 in test1 (it has lo, veth-test1) — create the veth pair "
-        "first (S12): lab.add_veth('eth9', 'PEER', ns='test1')"
+        "first (S12): lab.add_veth('eth9', 'PEER', ns='test1')  (ip: ip netns exec test1 ip link "
+        "add name eth9 type veth peer name PEER)"
     )
 
 
@@ -598,8 +634,10 @@ def test_report_text_is_a_checklist():
     assert str(report) == (
         "✔ namespace test1 exists\n"
         "✘ veth-test2 is up in test2\n"
-        "    veth-test2 is DOWN, so the pair has no carrier — bring it up in test2: "
-        "lab.set_up('test2', 'veth-test2')\n"
+        "    veth-test2 in test2 is DOWN, so its peer veth-test1 in test1 has no carrier (ip "
+        "shows NO-CARRIER and state LOWERLAYERDOWN on it): bring veth-test2 up. Fix: "
+        "lab.set_up('test2', 'veth-test2')  "
+        "(ip: ip netns exec test2 ip link set dev veth-test2 up)\n"
         "1 of 2 goals met."
     )
     assert not report.passed
@@ -612,6 +650,7 @@ def test_report_html_marks_and_code():
     page = report._repr_html_()
     assert "✔" in page and "✘" in page
     assert "<code>lab.set_up(&#x27;test2&#x27;, &#x27;veth-test2&#x27;)</code>" in page
+    assert "(ip: <code>ip netns exec test2 ip link set dev veth-test2 up</code>)" in page
     assert "1 of 2 goals met." in page
     assert check(pair(), [has_netns("test1")])._repr_html_().count("✘") == 0
 
@@ -625,7 +664,7 @@ def test_report_pretty_matches_text():
 
     p = P()
     report._repr_pretty_(p, False)
-    assert p.out == str(report) == "✔ namespace test1 exists\nAll 1 goals met."
+    assert p.out == str(report) == "✔ namespace test1 exists\nThe goal is met."
 
 
 def test_check_accepts_one_goal():
@@ -663,8 +702,9 @@ def test_check_pings_for_reachable_and_the_kernel_has_the_last_word():
     assert lab.pings == [("test1", "192.168.1.2", 1), ("test1", "192.168.1.2", 2)]
     lab = FakeLab(pair(up_b=False), ok=False)
     assert check(lab, reachable("test1", "192.168.1.2")).reasons == [
-        "veth-test2 is DOWN, so the pair has no carrier — bring it up in test2: "
-        "lab.set_up('test2', 'veth-test2')"
+        "veth-test2 in test2 is DOWN, so its peer veth-test1 in test1 has no carrier (ip shows "
+        "NO-CARRIER and state LOWERLAYERDOWN on it): bring veth-test2 up. Fix: "
+        "lab.set_up('test2', 'veth-test2')  (ip: ip netns exec test2 ip link set dev veth-test2 up)"
     ]
     assert len(lab.pings) == 1  # explained: no second try
 
@@ -705,7 +745,8 @@ def test_interface_elsewhere_when_the_host_is_asked_for():
     snap = world({None: [], "test1": [L("veth-test1")]})
     assert why(snap, in_namespace("veth-test1", None)) == (
         "veth-test1 is in test1, not in the host namespace — move it: "
-        "lab.move('veth-test1', None, src='test1')"
+        "lab.move('veth-test1', None, src='test1')  (ip: ip netns exec test1 ip link set dev "
+        "veth-test1 netns 1)"
     )
 
 
@@ -713,24 +754,35 @@ def test_up_end_whose_peer_is_stranded_in_the_host():
     snap = world({None: [L("veth-test2", up=False)], "test1": [L("veth-test1", "10.0.0.1/24")],
                   "test2": []}, pairs=[("test1", "veth-test1", None, "veth-test2")])
     assert why(snap, link_up("test1", "veth-test1")) == (
-        "veth-test2 is still in the host namespace — move it into test2 (S14): "
-        "lab.move('veth-test2', 'test2')"
+        "veth-test2 is still in the host namespace, so no namespace of the lab can use it: "
+        "move it into test2 (S13/S14). Fix: lab.move('veth-test2', 'test2')  "
+        "(ip: ip link set dev veth-test2 netns test2)"
     )
 
 
 def test_down_sender_facing_another_subnet():
     snap = pair(ca="10.0.0.1/24", cb="192.168.1.2/24", up_a=False)
-    assert why(snap, reachable("test1", "192.168.1.2")) == (
-        "veth-test1 is DOWN, so the pair has no carrier — bring it up in test1: "
-        "lab.set_up('test1', 'veth-test1')"
-    )
+    # both faults at once: the DOWN end and the subnets
+    assert why(snap, reachable("test1", "192.168.1.2")).split("\n") == [
+        "veth-test1 in test1 is DOWN, so its peer veth-test2 in test2 has no carrier (ip shows "
+        "NO-CARRIER and state LOWERLAYERDOWN on it): bring veth-test1 up. Fix: "
+        "lab.set_up('test1', 'veth-test1')  (ip: ip netns exec test1 ip link set dev veth-test1 "
+        "up)",
+        "veth-test1 in test1 (10.0.0.1/24) and its peer veth-test2 in test2 (192.168.1.2/24) "
+        "are in different subnets, so neither has a route to the other: put both ends in one "
+        "subnet. Fix: lab.del_addr('test2', 'veth-test2', '192.168.1.2/24'); "
+        "lab.add_addr('test2', 'veth-test2', '10.0.0.2/24')  (ip: ip netns exec test2 ip "
+        "address del 192.168.1.2/24 dev veth-test2; ip netns exec test2 ip address add "
+        "10.0.0.2/24 dev veth-test2)",
+    ]
 
 
 def test_router_suggested_for_an_address_nobody_has_yet():
     snap = router(left_route=False)
     assert why(snap, reachable("left", "10.0.2.77")) == (
         "left has no route to 10.0.2.77 — send it through the router router: "
-        "lab.add_route('left', '10.0.2.0/24', via='10.0.1.254')"
+        "lab.add_route('left', '10.0.2.0/24', via='10.0.1.254')  (ip: ip netns exec left ip "
+        "route add 10.0.2.0/24 via 10.0.1.254)"
     )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import graphviz
+
 from nslab.diff import (
     AddrItem,
     Changes,
@@ -13,6 +15,7 @@ from nslab.diff import (
     NatItem,
     NsItem,
     RouteItem,
+    changes_html,
     diff,
     route_text,
 )
@@ -81,7 +84,10 @@ def test_empty_diff_is_falsy_everywhere():
     assert changes == Changes()
     assert not changes and changes.describe() == []
     assert str(changes) == "No changes."
-    assert changes._repr_html_() == "<p>No changes.</p>"
+    assert changes._repr_html_() == (
+        '<div class="nslab-changes"><b>What changed:</b> No changes.</div>'
+    )
+    assert changes_html(None) == ""
     assert not diff(Snapshot(), Snapshot())
 
 
@@ -323,8 +329,57 @@ def test_text_pretty_and_html():
     assert p.out == str(changes)
     odd = snap(ns("<b>&"))
     assert (odd - snap())._repr_html_() == (
-        "<ul><li>namespace &lt;b&gt;&amp; added with lo (DOWN)</li></ul>"
+        '<div class="nslab-changes"><b>What changed:</b>'
+        "<ul><li>namespace &lt;b&gt;&amp; added with lo (DOWN)</li></ul></div>"
     )
+
+
+def test_one_html_for_what_changed():
+    from nslab.view import StepView
+
+    changes = S13 - S12
+    view = StepView(graphviz.Graph("g"), changes)
+    assert view._repr_mimebundle_()["text/html"].endswith(changes_html(changes))
+    assert str(view).startswith("What changed:\n- veth-test1 moved")
+
+
+# ---------------------------------------------------------------- churn stays out
+
+
+def test_recreated_link_mac_and_ifindex_churn_is_not_described():
+    # Back after S19 re-creates a link: same name, new ifindex, new random MAC
+    before = snap(ns("t", veth("v", 5, up=True, mac="ee:00:00:00:00:01")))
+    after = snap(ns("t", veth("v", 9, up=True, mac="1e:00:00:00:00:02")))
+    assert (after - before).describe() == []
+    assert not (after - before)
+    # the same link (same ifindex) whose MAC was changed by hand: that is news
+    changed = snap(ns("t", veth("v", 5, up=True, mac="1e:00:00:00:00:02")))
+    assert (changed - before).describe() == [
+        "v in t: MAC ee:00:00:00:00:01 -> 1e:00:00:00:00:02"
+    ]
+
+
+def test_ipv6_link_local_is_left_out_even_when_the_scope_says_global():
+    ll = Address("fe80::a8c1:abff:fe12:3456/64", 6, "global")
+    up = snap(ns("t", veth("v", 5, up=True, addrs=[ll])))
+    assert (up - snap(ns("t", veth("v", 5, up=True)))).describe() == []
+    real = Address("fd00::1/64", 6, "global")
+    up = snap(ns("t", veth("v", 5, up=True, addrs=[real])))
+    assert (up - snap(ns("t", veth("v", 5, up=True)))).describe() == [
+        "fd00::1/64 added to v in t"
+    ]
+
+
+def test_dropped_addresses_follow_the_count():
+    one = snap(ns(None, veth("v", 5, addrs=[v4("10.0.0.1/24")])), ns("t"))
+    two = snap(ns(None, veth("v", 5, addrs=[v4("10.0.0.1/24"), v4("10.0.1.1/24")])), ns("t"))
+    moved = snap(ns(None), ns("t", veth("v", 5)))
+    assert (moved - one).describe() == [
+        "v moved from host to t (its address 10.0.0.1/24 was dropped)"
+    ]
+    assert (moved - two).describe() == [
+        "v moved from host to t (its addresses 10.0.0.1/24, 10.0.1.1/24 were dropped)"
+    ]
 
 
 def test_subtraction_is_after_minus_before():

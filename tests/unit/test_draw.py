@@ -122,9 +122,11 @@ def test_s12_pair_in_host_is_one_edge_and_flagged():
     ]
     assert mistakes(snap) == [
         "veth-test1 is still in the host namespace, so no namespace of the lab can use it: "
-        "move it with lab.move('veth-test1', 'test1')",
+        "move it into test1 (S13/S14). Fix: lab.move('veth-test1', 'test1')  "
+        "(ip: ip link set dev veth-test1 netns test1)",
         "veth-test2 is still in the host namespace, so no namespace of the lab can use it: "
-        "move it with lab.move('veth-test2', 'test2')",
+        "move it into test2 (S13/S14). Fix: lab.move('veth-test2', 'test2')  "
+        "(ip: ip link set dev veth-test2 netns test2)",
     ]
     v1 = node_line(src, "host/veth-test1")
     assert "still in host: move it" in v1 and 'color="#d62728"' in v1 and "bold" in v1
@@ -154,8 +156,9 @@ def test_s14_both_moved_host_only_shows_note():
     assert '"host/' in host_block and "host/eth0" not in host_block
     assert "default via 10.0.2.2" not in src  # the host's own routes are not the lab's
     assert mistakes(snap) == [
-        "lo in test2 is DOWN while test2 has other links: programs there cannot reach "
-        "127.0.0.1, nor even test2's own addresses: bring it up with lab.set_up('test2', 'lo')"
+        "lo in test2 is DOWN (S11), so programs in test2 cannot reach 127.0.0.1, nor even "
+        "test2's own addresses. Fix: lab.set_up('test2', 'lo')  "
+        "(ip: ip netns exec test2 ip link set dev lo up)"
     ]
 
 
@@ -166,7 +169,8 @@ def test_s15_addresses_on_down_links():
     assert "192.168.1.1/24" in v1 and "state DOWN" in v1 and "has an address but is DOWN" in v1
     assert (
         "veth-test1 in test1 has 192.168.1.1/24 but is DOWN, so nothing can reach that "
-        "address: bring it up with lab.set_up('test1', 'veth-test1')"
+        "address: bring it up. Fix: lab.set_up('test1', 'veth-test1')  "
+        "(ip: ip netns exec test1 ip link set dev veth-test1 up)"
     ) in mistakes(snap)
     assert len(mistakes(snap)) == 3  # both veths + lo in test2
 
@@ -189,19 +193,22 @@ def test_veth_up_with_peer_down():
     v1, v2 = pair("test1", "veth-test1", "test2", "veth-test2", up1=True)
     snap = Snapshot((netns("test1", v1, lo_up=True), netns("test2", v2, lo_up=True)))
     assert mistakes(snap) == [
-        "veth-test2 in test2 is DOWN, so its peer veth-test1 in test1 has no carrier: "
-        "bring it up with lab.set_up('test2', 'veth-test2')"
+        "veth-test2 in test2 is DOWN, so its peer veth-test1 in test1 has no carrier "
+        "(ip shows NO-CARRIER and state LOWERLAYERDOWN on it): bring veth-test2 up. "
+        "Fix: lab.set_up('test2', 'veth-test2')  "
+        "(ip: ip netns exec test2 ip link set dev veth-test2 up)"
     ]
     src = draw(snap).source
-    assert "DOWN: peer veth-test1 has no carrier" in node_line(src, "ns.test2/veth-test2")
-    assert "state LOWERLAYERDOWN (set up, no carrier)" in node_line(src, "ns.test1/veth-test1")
+    assert "DOWN: peer veth-test1 has NO-CARRIER" in node_line(src, "ns.test2/veth-test2")
+    assert "NO-CARRIER, state LOWERLAYERDOWN" in node_line(src, "ns.test1/veth-test1")
+    assert "\u26a0" not in node_line(src, "ns.test1/veth-test1")  # the fault is veth-test2's
     assert 'color="#d62728" penwidth=3' in edges(src)[0]
 
 
 def test_peer_down_takes_precedence_over_address_on_down_link():
     v1, v2 = pair("t1", "a", "t2", "b", up1=True, a1=("10.0.0.1/24",), a2=("10.0.0.2/24",))
     snap = Snapshot((netns("t1", v1, lo_up=True), netns("t2", v2, lo_up=True)))
-    assert [m.split(":")[0] for m in mistakes(snap)] == [
+    assert [m.split(" (ip shows")[0] for m in mistakes(snap)] == [
         "b in t2 is DOWN, so its peer a in t1 has no carrier"
     ]
 
@@ -212,12 +219,15 @@ def test_different_subnets_reported_once_with_a_fix():
     snap = Snapshot((netns("test1", v1, lo_up=True), netns("test2", v2, lo_up=True)))
     assert mistakes(snap) == [
         "veth-test1 in test1 (192.168.1.1/24) and its peer veth-test2 in test2 "
-        "(192.168.2.2/24) are in different subnets, so they cannot reach each other: put both "
-        "ends in one subnet, e.g. lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')"
+        "(192.168.2.2/24) are in different subnets, so neither has a route to the other: put "
+        "both ends in one subnet. Fix: lab.del_addr('test2', 'veth-test2', '192.168.2.2/24'); "
+        "lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')  (ip: ip netns exec test2 ip "
+        "address del 192.168.2.2/24 dev veth-test2; ip netns exec test2 ip address add "
+        "192.168.1.2/24 dev veth-test2)"
     ]
     src = draw(snap).source
-    for node in ("ns.test1/veth-test1", "ns.test2/veth-test2"):
-        assert "peer is in another subnet" in node_line(src, node)
+    assert "other subnet than veth-test2" in node_line(src, "ns.test1/veth-test1")
+    assert "other subnet than veth-test1" in node_line(src, "ns.test2/veth-test2")
     assert "#d62728" in edges(src)[0]
 
 
@@ -234,9 +244,16 @@ def test_same_address_on_both_ends():
                   a1=("10.0.0.1/24",), a2=("10.0.0.1/24",))  # fmt: skip
     snap = Snapshot((netns("t1", v1, lo_up=True), netns("t2", v2, lo_up=True)))
     assert mistakes(snap) == [
-        "a in t1 and its peer b in t2 both have 10.0.0.1, so each one only reaches itself: "
-        "give the peer its own address, e.g. lab.add_addr('t2', 'b', '10.0.0.2/24')"
+        "10.0.0.1 is on both a in t1 and b in t2 (a duplicate address): each one answers for "
+        "itself, so they never talk to each other. Give b its own address. "
+        "Fix: lab.del_addr('t2', 'b', '10.0.0.1/24'); lab.add_addr('t2', 'b', '10.0.0.2/24')  "
+        "(ip: ip netns exec t2 ip address del 10.0.0.1/24 dev b; "
+        "ip netns exec t2 ip address add 10.0.0.2/24 dev b)"
     ]
+    src = draw(snap).source  # issue 11 (E6): each end names the *other* end
+    assert "same address as b" in node_line(src, "ns.t1/a")
+    assert "same address as a" in node_line(src, "ns.t2/b")
+    assert "same address as a" not in node_line(src, "ns.t1/a")
 
 
 def test_subnet_mistake_found_from_the_lab_end_of_a_foreign_host_veth():
@@ -258,7 +275,8 @@ def test_host_links_not_made_by_the_lab_are_never_blamed():
 def test_hidden_namespace_lo_down_is_flagged_with_its_key():
     v1, v2 = pair(None, "veth1", "@test1", "eth0")
     snap = Snapshot((netns("@test1", v2),))
-    assert mistakes(snap)[0].endswith("lab.set_up('@test1', 'lo')")
+    assert "lab.set_up('@test1', 'lo')" in mistakes(snap)[0]
+    assert mistakes(snap)[0].endswith("(ip: nsenter -t PID -n ip link set dev lo up)")
     assert mistakes(snap)[0].startswith("lo in container test1 is DOWN")
 
 
@@ -482,3 +500,48 @@ def test_changes_mark_routes():
 def test_every_article_step_renders(step):
     svg = html.unescape(to_svg(draw(article(step), changes=diff(article("S8"), article(step)))))
     assert "<svg" in svg and "netns test1" in svg
+
+
+# ---------------------------------------------------------------- font, legend, options
+
+
+def test_every_text_uses_the_cjk_font():
+    src = draw(article("S17"), title="标题").source
+    head = src.split("subgraph")[0]
+    assert '\tfontname="Noto Sans CJK SC"' in head  # the graph's own (labels, clusters)
+    assert 'node [fontname="Noto Sans CJK SC"' in head
+    assert 'edge [fontname="Noto Sans CJK SC"' in head
+    assert "Helvetica" not in src
+
+
+def test_legend_is_data_with_every_fill_the_drawing_uses():
+    from nslab.draw import FILL_NO_CARRIER, LEGEND, draw_legend, legend
+
+    rows = legend()
+    assert len(rows) == len(LEGEND)
+    fills = [colour for colour, _shows, _means in rows]
+    for fill in (FILL_UP, FILL_UNKNOWN, FILL_NO_CARRIER, FILL_DOWN):
+        assert fill in fills
+    shows = {colour: text for colour, text, _ in rows}
+    assert shows[FILL_NO_CARRIER] == "NO-CARRIER, state LOWERLAYERDOWN"  # orange (issue 11)
+    assert shows[FILL_UNKNOWN] == "state UNKNOWN"
+    src = draw_legend().source
+    assert src.count("fillcolor=") == 4 and "Noto Sans CJK SC" in src
+    assert "<svg" in to_svg(draw_legend())
+
+
+def test_states_in_the_kernels_words():
+    v1, v2 = pair("t1", "a", "t2", "b", up1=True)
+    src = draw(Snapshot((netns("t1", v1, lo_up=True), netns("t2", v2, lo_up=True)))).source
+    assert "NO-CARRIER, state LOWERLAYERDOWN" in node_line(src, "ns.t1/a")
+    assert "state DOWN" in node_line(src, "ns.t2/b")
+    assert "set up, no carrier" not in src
+    assert "state UNKNOWN" in node_line(src, "ns.t1/lo")
+
+
+def test_marks_false_draws_the_same_without_marks():
+    snap = article("S12")
+    plain, marked = draw(snap, marks=False).source, draw(snap).source
+    assert "\u26a0" in marked and "\u26a0" not in plain
+    assert "#d62728" not in plain
+    assert len(edges(plain)) == len(edges(marked))
