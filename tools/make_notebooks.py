@@ -724,8 +724,8 @@ on a documentation address range (203.0.113.0/24), and the NAT rules live in the
         code('lab.run_container("app")'),
         md("The container already has a default route via docker0 (172.17.0.1), as Docker "
            "sets it. Now an uplink from docker-host to the internet:"),
-        code('lab.add_netns("internet")\n'
-             'lab.add_veth("uplink", "isp", ns="docker-host", peer_ns="internet")'),
+        code('lab.add_netns("internet")\nlab.set_up("internet", "lo")'),
+        code('lab.add_veth("uplink", "isp", ns="docker-host", peer_ns="internet")'),
         code('lab.add_addr("docker-host", "uplink", "203.0.113.1/24")\n'
              'lab.add_addr("internet", "isp", "203.0.113.10/24")'),
         code('lab.set_up("docker-host", "uplink")\nlab.set_up("internet", "isp")'),
