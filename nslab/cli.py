@@ -1,4 +1,4 @@
-"""`nslab doctor | cleanup | lab | student`: the command line."""
+"""`nslab doctor | cleanup | lab | student | report`: the command line."""
 
 from __future__ import annotations
 
@@ -24,6 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     student = sub.add_parser("student", help="write student versions of exercise notebooks")
     student.add_argument("src", help="a teacher notebook or a folder of them")
     student.add_argument("dest", help="where to write the student versions")
+    sub.add_parser(  # its own options (and --help) are the report's
+        "report", add_help=False, help="a teacher's CSV and HTML summary of autograded exercises"
+    )
     args, rest = parser.parse_known_args(argv)
     try:
         if args.command == "doctor":
@@ -46,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
             from . import student as student_mod
 
             return student_mod.main([args.src, args.dest])
+        if args.command == "report":
+            from . import report
+
+            return report.main(rest)
     except NslabError as exc:
         print(f"nslab {args.command}: {exc}", file=sys.stderr)
         return 1
