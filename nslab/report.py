@@ -61,7 +61,8 @@ def grading_kernelspec(python: str | None = None) -> dict:
     argv = list(spec["argv"])
     script = argv.index("-c") + 1  # unshare -Urnm sh -c SCRIPT {connection_file}
     argv[script] = f"mount -t tmpfs -o size={GRADING_TMP_SIZE} tmpfs /tmp && {argv[script]}"
-    return spec | {"argv": argv, "display_name": f"{sandbox.DISPLAY_NAME} – grading"}
+    env = spec["env"] | {"TMPDIR": "/tmp"}  # the grader's TMPDIR is its runtime dir
+    return spec | {"argv": argv, "env": env, "display_name": f"{sandbox.DISPLAY_NAME} – grading"}
 
 
 def install_grading_kernelspec(kernels_dir: str | Path | None = None) -> Path:

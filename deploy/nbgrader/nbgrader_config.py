@@ -30,9 +30,15 @@ c.ExecutePreprocessor.kernel_name = "nslab-grader"
 # TCP on 127.0.0.1 does not cross network namespaces: talk to the kernel over ipc sockets,
 # in a runtime dir the kernel can see (never under /run: the kernel mounts its own /run).
 c.KernelManager.transport = "ipc"
-os.environ.setdefault(
+_runtime = os.environ.setdefault(
     "JUPYTER_RUNTIME_DIR", os.path.expanduser("~/.local/share/jupyter/runtime")
 )
+os.makedirs(_runtime, mode=0o700, exist_ok=True)
+# jupyter_client writes the connection file with mkstemp (in $TMPDIR) and, for ipc, names
+# the sockets after `ip` (relative to the cwd unless absolute): both must be paths the kernel
+# sees too, and it has a private /tmp.
+os.environ["TMPDIR"] = _runtime
+c.KernelManager.ip = os.path.join(_runtime, f"nbgrader-{os.getpid()}-ipc")
 # A real ping per goal; building a lab takes a few seconds on a loaded machine.
 c.Execute.timeout = 120
 # A submission that kills its kernel scores 0 for the cells that did not run.
