@@ -33,6 +33,8 @@ from classroom_stage import REPO, run
 pytestmark = pytest.mark.kernel
 
 HUB = REPO / "deploy" / "hub"
+ARTIFACTS = REPO / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
 NOTEBOOK = REPO / "notebooks" / "03-veth-pair.ipynb"
 
 
@@ -254,6 +256,9 @@ def test_two_students_through_the_hub(hub: dict[str, Any]) -> None:
         return runs, peek, left
 
     runs, peek, left = asyncio.run(scenario())
+    if os.access(CHROMIUM, os.X_OK):
+        shot = _browser_pass(base, a, hub["passwords"][a])
+        assert shot.stat().st_size > 10_000
     for name, result in runs.items():
         assert result["errors"] == [], (name, result["errors"])
         probe = result["probe"]
@@ -266,3 +271,29 @@ def test_two_students_through_the_hub(hub: dict[str, Any]) -> None:
     # The host saw none of it.
     after = _host_net()
     assert "test1" not in after["netns"].split() and "veth-test1" not in after["links"]
+
+
+def _browser_pass(base: str, user: str, password: str) -> Path:
+    """A real Chromium: the hub's login page, then notebook 03 open in the user's JupyterLab."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "hub-notebook.png"
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{base}/hub/login")
+            page.fill("input[name=username]", user)
+            page.fill("input[name=password]", password)
+            page.click("input[type=submit], button[type=submit]")
+            page.wait_for_url("**/user/**", timeout=60_000)
+            page.goto(f"{base}/user/{user}/lab/tree/03-veth-pair.ipynb")
+            page.wait_for_selector(
+                ".jp-NotebookPanel .jp-KernelName:has-text('nslab sandbox')", timeout=60_000)
+            page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=30_000)
+            page.screenshot(path=str(shot))
+        finally:
+            browser.close()
+    return shot
