@@ -6,7 +6,8 @@
 directory with `autograded/STUDENT/ASSIGNMENT/*.ipynb`, or that `autograded` folder
 itself) and writes one CSV row per student × exercise × goal: met or not, and the
 reason the check gave, plus a one-page HTML summary (how many students met each goal,
-the most common faults). The goals come from the exercise (`nslab.exercises.goals`);
+the most common faults). The goals come from the exercise (`nslab.exercises.goals`,
+hidden ones included) and from the checklist;
 whether each was met, from the last checklist `check` printed in the notebook (its
 text form: one "✔ goal" / "✘ goal" line per goal, each reason indented below it); the
 points from the grade cells' outputs, read as nbgrader reads them.
@@ -149,9 +150,13 @@ def _exercise_goals(exercise: str) -> list[str] | None:
     from . import exercises
 
     try:
-        return [g.describe() for g in exercises.goals(exercise)]
+        try:  # every goal the grade cell counts: the visible ones and the hidden ones
+            found = exercises.goals(exercise, hidden=True)  # type: ignore[call-arg]
+        except TypeError:
+            found = exercises.goals(exercise)
     except NotFound:
         return None
+    return [g.describe() for g in found]
 
 
 def _rows_for(
@@ -168,7 +173,7 @@ def _rows_for(
                 found = parsed
     error = _first_error(nb)
     rows = []
-    for goal in expected:
+    for goal in [*expected, *(g for g in found if g not in expected)]:
         if goal in found:
             met, reasons = found[goal]
             reason = "; ".join(reasons)
