@@ -174,10 +174,15 @@ def hub(classroom_venv: Path, make_user: Any) -> Any:
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
-            if _api(base, "/hub/api/", None)[0] == 200:
-                break
+            try:
+                if _api(base, "/hub/api/", None)[0] == 200:
+                    break
+            except OSError:  # not listening yet
+                pass
             assert proc.poll() is None, (state / "hub.log").read_text()
             time.sleep(0.5)
+        else:
+            pytest.fail("the hub never answered:\n" + (state / "hub.log").read_text())
         yield {"base": base, "students": students, "outsider": outsider,
                "passwords": passwords, "service": service, "state": state, "log": log}
     finally:
