@@ -137,60 +137,62 @@ def course(classroom_venv: Path, make_user: Any) -> dict[str, Any]:
         pytest.fail(f"no exercise notebooks in {EXERCISES}")
     grader = make_user("grd")
     root = Path(tempfile.mkdtemp(prefix="nslab-course-", dir="/var/tmp"))
-    shutil.copy(REPO / "deploy" / "nbgrader" / "nbgrader_config.py", root)
-    sources = {"all": EXERCISES, "ps1": EXERCISES}
-    if ZH_EXERCISES.is_dir():
-        sources["all-zh"] = ZH_EXERCISES
-    for assignment, folder in sources.items():
-        dest = root / "source" / assignment
-        dest.mkdir(parents=True)
-        names = GRADED if assignment == "ps1" else [p.name for p in folder.glob("*.ipynb")]
-        for name in names:
-            shutil.copy(folder / name, dest / name)
-    chown_tree(root, grader)
-    venv = classroom_venv
-
-    def nbgrader(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-        return as_user(grader, venv, ["nbgrader", *args], cwd=root, timeout=timeout)
-
-    r = as_user(grader, venv, ["python", "-m", "nslab.report", "--install-kernel"])
-    assert r.returncode == 0, r.stderr
-    generated = {a: nbgrader("generate_assignment", a, "--force") for a in sources}
-
-    # The submissions, written from the release as students would hand them in.
-    rel = root / "release" / "ps1"
-    src = root / "source" / "ps1"
-    first = {name: _solution_ids(src / name)[0] for name in GRADED}
-    subs: dict[str, dict[str, dict[str, str | None]]] = {
-        "alice": {n: dict.fromkeys(_solution_ids(src / n)) for n in GRADED},  # solved
-        "bob": {n: {} for n in GRADED},  # empty
-        "carol": {GRADED[0]: {first[GRADED[0]]: None},  # half: the first part only
-                  GRADED[1]: dict.fromkeys(_solution_ids(src / GRADED[1]))},
-        "mallory": {GRADED[0]: {first[GRADED[0]]: HOSTILE}},  # hostile
-    }
-    if generated["ps1"].returncode == 0:
-        for student, notebooks in subs.items():
-            d = root / "submitted" / student / "ps1"
-            d.mkdir(parents=True)
-            for name, answers in notebooks.items():
-                nbformat.write(_fill(rel / name, src / name, answers), d / name)
-        chown_tree(root / "submitted", grader)
-
-    r = run(["ip", "link", "add", DUMMY, "type", "veth", "peer", "name", DUMMY + "p"])
-    assert r.returncode == 0, r.stderr
     try:
-        before = _host_state()
-        autograde = nbgrader("autograde", "ps1", "--force", timeout=600)
-        after = _host_state()
+        shutil.copy(REPO / "deploy" / "nbgrader" / "nbgrader_config.py", root)
+        sources = {"all": EXERCISES, "ps1": EXERCISES}
+        if ZH_EXERCISES.is_dir():
+            sources["all-zh"] = ZH_EXERCISES
+        for assignment, folder in sources.items():
+            dest = root / "source" / assignment
+            dest.mkdir(parents=True)
+            names = GRADED if assignment == "ps1" else [p.name for p in folder.glob("*.ipynb")]
+            for name in names:
+                shutil.copy(folder / name, dest / name)
+        chown_tree(root, grader)
+        venv = classroom_venv
+
+        def nbgrader(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+            return as_user(grader, venv, ["nbgrader", *args], cwd=root, timeout=timeout)
+
+        r = as_user(grader, venv, ["python", "-m", "nslab.report", "--install-kernel"])
+        assert r.returncode == 0, r.stderr
+        generated = {a: nbgrader("generate_assignment", a, "--force") for a in sources}
+
+        # The submissions, written from the release as students would hand them in.
+        rel = root / "release" / "ps1"
+        src = root / "source" / "ps1"
+        first = {name: _solution_ids(src / name)[0] for name in GRADED}
+        subs: dict[str, dict[str, dict[str, str | None]]] = {
+            "alice": {n: dict.fromkeys(_solution_ids(src / n)) for n in GRADED},  # solved
+            "bob": {n: {} for n in GRADED},  # empty
+            "carol": {GRADED[0]: {first[GRADED[0]]: None},  # half: the first part only
+                      GRADED[1]: dict.fromkeys(_solution_ids(src / GRADED[1]))},
+            "mallory": {GRADED[0]: {first[GRADED[0]]: HOSTILE}},  # hostile
+        }
+        if generated["ps1"].returncode == 0:
+            for student, notebooks in subs.items():
+                d = root / "submitted" / student / "ps1"
+                d.mkdir(parents=True)
+                for name, answers in notebooks.items():
+                    nbformat.write(_fill(rel / name, src / name, answers), d / name)
+            chown_tree(root / "submitted", grader)
+
+        r = run(["ip", "link", "add", DUMMY, "type", "veth", "peer", "name", DUMMY + "p"])
+        assert r.returncode == 0, r.stderr
+        try:
+            before = _host_state()
+            autograde = nbgrader("autograde", "ps1", "--force", timeout=600)
+            after = _host_state()
+        finally:
+            run(["ip", "link", "del", DUMMY])
+        export = nbgrader("export", "--to", str(root / "grades.csv"))
+        stray = run(["pgrep", "-u", grader.pw_name]).stdout.split()
+        data = {"root": root, "grader": grader, "sources": sources, "generated": generated,
+                "autograde": autograde, "export": export, "before": before, "after": after,
+                "stray": stray}
+        yield data
     finally:
-        run(["ip", "link", "del", DUMMY])
-    export = nbgrader("export", "--to", str(root / "grades.csv"))
-    stray = run(["pgrep", "-u", grader.pw_name]).stdout.split()
-    data = {"root": root, "grader": grader, "sources": sources, "generated": generated,
-            "autograde": autograde, "export": export, "before": before, "after": after,
-            "stray": stray}
-    yield data
-    shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module", autouse=True)
