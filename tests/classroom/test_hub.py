@@ -137,8 +137,7 @@ async def _run_notebook(base: str, user: str, token: str, cells: list[str]) -> d
             errors.append((i, error))
     probe = (
         "import json, os, pwd\n"
-        "from nslab import Lab\n"
-        "print(json.dumps({'netns': Lab('03-veth-pair').list_netns(),\n"
+        "print(json.dumps({'netns': lab.list_netns(),\n"
         "  'uid': os.getuid(), 'uid_map': open('/proc/self/uid_map').read().split(),\n"
         "  'home': pwd.getpwuid(os.getuid()).pw_dir if os.getuid() else os.environ['HOME']}))"
     )
