@@ -121,13 +121,14 @@ async def _execute(ws: Any, code: str, timeout: float = 120) -> tuple[str, str |
 
 
 async def _run_notebook(base: str, user: str, token: str, cells: list[str]) -> dict[str, Any]:
+    from tornado.httpclient import HTTPRequest
     from tornado.websocket import websocket_connect
 
     status, kernel = _api(base, f"/user/{user}/api/kernels", token, "POST", {})
     assert status == 201, (status, kernel)
-    ws = await websocket_connect(
-        f"ws://{base.split('://')[1]}/user/{user}/api/kernels/{kernel['id']}/channels"
-        f"?token={token}")
+    ws = await websocket_connect(HTTPRequest(  # JupyterHub 5: the token in a header, not the URL
+        f"ws://{base.split('://')[1]}/user/{user}/api/kernels/{kernel['id']}/channels",
+        headers={"Authorization": f"token {token}"}))
     errors = []
     for i, code in enumerate(cells):
         if i == len(cells) - 1 and code.strip() == "lab.reset()":
