@@ -81,8 +81,10 @@ c.Spawner.environment = {
 
 
 def _prepare_home(spawner) -> None:  # noqa: ANN001
-    """First start: the course notebooks in ~/nslab-notebooks (the student's own copy)."""
+    """Before each start: a private home (many distributions create homes 0755, readable by
+    every other student), and on the first, the course notebooks in ~/nslab-notebooks."""
     user = pwd.getpwnam(spawner.user.name)
+    os.chmod(user.pw_dir, 0o700)
     dest = Path(user.pw_dir) / "nslab-notebooks"
     if not dest.exists() and NOTEBOOKS.is_dir():
         shutil.copytree(NOTEBOOKS, dest, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
