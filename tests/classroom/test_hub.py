@@ -138,7 +138,9 @@ async def _run_notebook(base: str, user: str, token: str, cells: list[str]) -> d
             errors.append((i, error))
     probe = (
         "import json, os, pwd\n"
-        "print(json.dumps({'netns': lab.list_netns(),\n"
+        "from nslab.journal import state_dir\n"
+        "print(json.dumps({'netns': lab.list_netns(), 'journal': str(state_dir()),\n"
+        "  'journals': os.listdir(state_dir()), 'run_dev': os.stat('/run').st_dev,\n"
         "  'uid': os.getuid(), 'uid_map': open('/proc/self/uid_map').read().split(),\n"
         "  'home': pwd.getpwuid(os.getuid()).pw_dir if os.getuid() else os.environ['HOME']}))"
     )
@@ -274,6 +276,12 @@ def test_two_students_through_the_hub(hub: dict[str, Any]) -> None:
         assert sorted(probe["netns"]) == ["test1", "test2"], probe
         uid = pwd.getpwnam(name).pw_uid
         assert probe["uid_map"][:3] == ["0", str(uid), "1"], probe
+    # Each journal lives in its own kernel's private /run (a tmpfs of its own: another
+    # device than the other student's and the host's), so neither sees the other's.
+    probes = [runs[n]["probe"] for n in (a, b)]
+    assert all(p["journal"].startswith("/run/") and p["journals"] for p in probes), probes
+    devices = {p["run_dev"] for p in probes} | {os.stat("/run").st_dev}
+    assert len(devices) == 3, probes
     assert "denied" in peek, peek  # a cannot read b's files
     assert "['test1', 'test2']" in left, left  # a's reset left b's lab alone
     # The host saw none of it.
