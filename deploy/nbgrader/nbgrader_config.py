@@ -15,6 +15,11 @@
 #     nbgrader generate_assignment ps1 && nbgrader autograde ps1 && nbgrader export
 #     nslab report .                                # nslab-report/goals.csv, summary.html
 #
+# What this does not stop: the student's code runs in the same kernel as the grade cell, so
+# a submission can redefine the grading functions and print any score. Review the solution
+# cells of unexpected full marks (nbgrader's formgrader shows them), as with any nbgrader
+# course.
+#
 # The exercises' grade cells print one number (the fraction of goals met, scaled to the
 # cell's points); nbgrader 0.9 reads that as partial credit.
 
