@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test test-fast test-container lint bench deps sysdeps clean-lab messages notebooks docs
+.PHONY: lab test test-fast test-container lint bench deps sysdeps clean-lab messages notebooks docs hub
 
 lab: deps
 	$(VENV)/bin/nslab lab
@@ -58,6 +58,15 @@ notebooks: deps
 # The reading edition: every notebook with its real outputs as static HTML, in docs/reading.
 docs: deps
 	$(PY) tools/make_docs.py
+
+# JupyterHub on this machine, 127.0.0.1 only (run as root; see deploy/hub/). The students'
+# Python must be outside /root: a venv in HUB_VENV from Debian's python3.
+HUB_VENV ?= /opt/nslab-hub-venv
+hub: sysdeps
+	test -x $(HUB_VENV)/bin/python || /usr/bin/python3 -m venv $(HUB_VENV)
+	$(HUB_VENV)/bin/python -m pip install -q . 'jupyterhub>=5,<6'
+	$(HUB_VENV)/bin/python -c 'import sys; from nslab import sandbox; sandbox.install_kernelspec(sys.prefix)'
+	NSLAB_HUB_PYTHON=$(HUB_VENV)/bin/python deploy/hub/start.sh
 
 deps: sysdeps $(STAMP)
 

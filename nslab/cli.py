@@ -1,4 +1,4 @@
-"""`nslab doctor | cleanup | lab | student | exercise`: the command line."""
+"""`nslab doctor | cleanup | lab | student | exercise | report`: the command line."""
 
 from __future__ import annotations
 
@@ -32,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     new.add_argument("--dir", default=".", help=say("cli.exercise.new.dir"))
     verify = verbs.add_parser("check", help=say("cli.exercise.check"))
     verify.add_argument("file", help=say("cli.exercise.check.file"))
+    sub.add_parser(  # its own options (and --help) are the report's
+        "report", add_help=False, help=say("cli.report.help")
+    )
     args, rest = parser.parse_known_args(argv)
     try:
         if args.command == "doctor":
@@ -58,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
             result = exercises.check_file(args.file)
             print(result)
             return 0 if result.ok else 1
+        if args.command == "report":
+            from . import report
+
+            return report.main(rest)
     except NslabError as exc:
         print(say("cli.error", command=args.command, error=exc), file=sys.stderr)
         return 1

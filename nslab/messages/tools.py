@@ -168,4 +168,5 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "build it in a throw-away lab: the faults break the goals, the fix repairs them"
     ),
     "cli.exercise.check.file": N_("an exercise file NN-name.toml"),
+    "cli.report.help": N_("a teacher's CSV and HTML summary of autograded exercises"),
 }

@@ -8,6 +8,7 @@ is contacted (a dummy kubeconfig satisfies the client's loader).
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,7 @@ def walk(node: Any, path: str = "") -> Iterator[tuple[str, Any, Any]]:
 
 
 def test_valid_yaml_with_two_profiles(profiles: dict[str, dict[str, Any]]) -> None:
-    assert set(profiles) == {"nslab", "nslab-sandbox"}
+    assert set(profiles) == {"nslab", "nslab-sandbox", "nslab-userns"}
     assert profiles["nslab"].get("default") is True
 
 
@@ -59,7 +60,7 @@ def test_nothing_is_privileged(values: dict[str, Any]) -> None:
     assert values["singleuser"]["allowPrivilegeEscalation"] is False
 
 
-@pytest.mark.parametrize("slug", ["nslab", "nslab-sandbox"])
+@pytest.mark.parametrize("slug", ["nslab", "nslab-sandbox", "nslab-userns"])
 def test_security_context(profiles: dict[str, dict[str, Any]], slug: str) -> None:
     sc = profiles[slug]["kubespawner_override"]["container_security_context"]
     assert sc["privileged"] is False
@@ -77,13 +78,33 @@ def test_security_context(profiles: dict[str, dict[str, Any]], slug: str) -> Non
         assert sc["runAsNonRoot"] is True and sc["runAsUser"] != 0
 
 
-def test_sandbox_profile_uses_ipc_and_sandbox_kernel(profiles: dict[str, dict[str, Any]]) -> None:
-    override = profiles["nslab-sandbox"]["kubespawner_override"]
+@pytest.mark.parametrize("slug", ["nslab-sandbox", "nslab-userns"])
+def test_sandbox_profile_uses_ipc_and_sandbox_kernel(
+    profiles: dict[str, dict[str, Any]], slug: str
+) -> None:
+    override = profiles[slug]["kubespawner_override"]
     cmd = override["cmd"]
     assert "--KernelManager.transport=ipc" in cmd
     assert f"--MappingKernelManager.default_kernel_name={KERNEL_NAME}" in cmd
     assert f"--KernelSpecManager.allowed_kernelspecs={KERNEL_NAME}" in cmd
     assert not override["environment"]["JUPYTER_RUNTIME_DIR"].startswith("/run")
+
+
+def test_userns_profile_is_restricted(profiles: dict[str, dict[str, Any]]) -> None:
+    """Pod Security "restricted": own user namespace, non-root, drop ALL, Localhost seccomp
+    whose file ships in deploy/jupyterhub/seccomp/ and allows what the sandbox needs."""
+    override = profiles["nslab-userns"]["kubespawner_override"]
+    assert override["extra_pod_config"] == {"hostUsers": False}
+    sc = override["container_security_context"]
+    assert sc["runAsNonRoot"] is True and sc["capabilities"] == {"drop": ["ALL"]}
+    assert "appArmorProfile" not in sc  # Unconfined would leave "restricted"
+    seccomp = sc["seccompProfile"]
+    assert seccomp["type"] == "Localhost"
+    local = CONFIG.parent / "seccomp" / Path(seccomp["localhostProfile"]).name
+    profile = json.loads(local.read_text())
+    denied = {n for rule in profile["syscalls"] for n in rule["names"]}
+    assert {"unshare", "clone", "mount", "setns"}.isdisjoint(denied)
+    assert {"init_module", "kexec_load", "bpf", "ptrace"} <= denied
 
 
 # ---------------------------------------------------------------- render with KubeSpawner
@@ -127,7 +148,7 @@ def render(values: dict[str, Any], slug: str) -> dict[str, Any]:
     return asyncio.run(go())
 
 
-@pytest.mark.parametrize("slug", ["nslab", "nslab-sandbox"])
+@pytest.mark.parametrize("slug", ["nslab", "nslab-sandbox", "nslab-userns"])
 def test_rendered_pod(
     values: dict[str, Any], slug: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -154,3 +175,4 @@ def test_rendered_pod(
         assert sc["runAsUser"] == 1000 and "--KernelManager.transport=ipc" in notebook["args"]
         env = {e["name"]: e.get("value") for e in notebook["env"]}
         assert env["JUPYTER_RUNTIME_DIR"].startswith("/home/")
+    assert spec.get("hostUsers") is (False if slug == "nslab-userns" else None)

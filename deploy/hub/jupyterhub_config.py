@@ -1,0 +1,106 @@
+# JupyterHub for an nslab class on ONE machine (the Littlest-JupyterHub model), loopback only.
+#
+#   sudo make hub                      # or: sudo deploy/hub/start.sh
+#
+# Who may log in: real Unix users, checked by PAM (their own password), AND on the allow-list
+# (NSLAB_HUB_USERS="alice bob" or one name a line in deploy/hub/allowed_users.txt). PAM,
+# because a teacher's machine already has the accounts and passwords; the allow-list, because
+# PAM alone would admit every account on the machine (root's helpers, the teacher...).
+#
+# Each student's server runs AS THAT USER (LocalProcessSpawner: the hub runs as root and
+# switches uid), and every notebook runs in nslab's rootless sandbox kernel "Python 3 (nslab
+# sandbox)": the student's namespaces, veths and journal live in user+network+mount
+# namespaces of their own, out of the host's and every other student's reach.
+#
+# NSLAB_HUB_PYTHON: a Python the students can execute with nslab, jupyterlab and jupyterhub
+# installed (not under /root, which is mode 700); default: the one running the hub.
+# NSLAB_HUB_STATE: where the hub keeps its database, cookie secret and proxy pid (0700).
+
+import os
+import pwd
+import shutil
+import sys
+from pathlib import Path
+
+c = get_config()  # noqa: F821 - provided by JupyterHub when it loads this file
+
+HERE = Path(__file__).resolve().parent
+STATE = Path(os.environ.get("NSLAB_HUB_STATE", "/var/lib/nslab-hub"))
+STATE.mkdir(mode=0o700, parents=True, exist_ok=True)
+PORT = int(os.environ.get("NSLAB_HUB_PORT", "8000"))
+PYTHON_BIN = Path(os.environ.get("NSLAB_HUB_PYTHON", sys.executable)).parent
+NOTEBOOKS = Path(os.environ.get("NSLAB_HUB_NOTEBOOKS", HERE.parent.parent / "notebooks"))
+
+
+def _allowed() -> set[str]:
+    names = os.environ.get("NSLAB_HUB_USERS", "").split()
+    listed = HERE / "allowed_users.txt"
+    if listed.exists():
+        names += [n.strip() for n in listed.read_text().splitlines()
+                  if n.strip() and not n.startswith("#")]
+    return set(names)
+
+
+# Everything on loopback: the proxy (public side), its API, and the hub.
+c.JupyterHub.bind_url = f"http://127.0.0.1:{PORT}"
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = int(os.environ.get("NSLAB_HUB_API_PORT", PORT + 1))
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{int(os.environ.get('NSLAB_HUB_PROXY_API_PORT', PORT + 2))}"
+c.ConfigurableHTTPProxy.pid_file = str(STATE / "proxy.pid")
+c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")
+
+c.JupyterHub.authenticator_class = "pam"
+c.Authenticator.allowed_users = _allowed()
+c.Authenticator.admin_users = set()
+c.PAMAuthenticator.open_sessions = False  # no systemd-logind session per server
+
+c.JupyterHub.spawner_class = "localprocess"
+c.Spawner.cmd = [str(PYTHON_BIN / "jupyterhub-singleuser")]
+c.Spawner.args = [
+    "--KernelManager.transport=ipc",  # TCP on 127.0.0.1 does not reach a sandboxed kernel
+    "--MappingKernelManager.default_kernel_name=nslab-sandbox",
+    "--KernelSpecManager.allowed_kernelspecs=nslab-sandbox",
+]
+c.Spawner.notebook_dir = "~/nslab-notebooks"
+c.Spawner.default_url = "/lab"
+c.Spawner.ip = "127.0.0.1"
+c.Spawner.http_timeout = 60
+c.Spawner.start_timeout = 120
+
+
+def _home(spawner) -> Path:  # noqa: ANN001 - JupyterHub's Spawner
+    return Path(pwd.getpwnam(spawner.user.name).pw_dir)
+
+
+c.Spawner.environment = {
+    "PATH": f"{PYTHON_BIN}:/usr/local/bin:/usr/bin:/bin",
+    # Never under /run: the sandbox kernel mounts its own /run.
+    "JUPYTER_RUNTIME_DIR": lambda spawner: str(_home(spawner) / ".local/share/jupyter/runtime"),
+}
+
+
+def _prepare_home(spawner) -> None:  # noqa: ANN001
+    """Before each start: a private home (many distributions create homes 0755, readable by
+    every other student), and on the first, the course notebooks in ~/nslab-notebooks."""
+    user = pwd.getpwnam(spawner.user.name)
+    os.chmod(user.pw_dir, 0o700)
+    dest = Path(user.pw_dir) / "nslab-notebooks"
+    if not dest.exists() and NOTEBOOKS.is_dir():
+        shutil.copytree(NOTEBOOKS, dest, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        for p in [dest, *dest.rglob("*")]:
+            os.chown(p, user.pw_uid, user.pw_gid, follow_symlinks=False)
+
+
+c.Spawner.pre_spawn_hook = _prepare_home
+
+# Optional: a service token for scripts (the classroom test uses it to start servers).
+if os.environ.get("NSLAB_HUB_SERVICE_TOKEN"):
+    c.JupyterHub.services = [
+        {"name": "nslab-admin", "api_token": os.environ["NSLAB_HUB_SERVICE_TOKEN"]}
+    ]
+    c.JupyterHub.load_roles = [{
+        "name": "nslab-admin",
+        "scopes": ["admin:users", "admin:servers", "tokens", "access:servers"],
+        "services": ["nslab-admin"],
+    }]

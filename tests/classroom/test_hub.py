@@ -1,0 +1,315 @@
+"""A real JupyterHub (deploy/hub/) on 127.0.0.1 with two throw-away students.
+
+Both log in through the hub's login form (PAM, their Unix passwords), both servers start as
+their own users, notebook 03 runs in each at the same time through the hub (Jupyter server
+REST + kernel websocket, in the sandbox kernel); neither sees the other's namespaces or
+journal nor can reset the other's lab; a Unix user not on the allow-list is refused; an API
+call without a token gets 403; the host's network is unchanged; the users and their homes go.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.cookiejar
+import json
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from classroom_stage import REPO, run
+
+pytestmark = pytest.mark.kernel
+
+HUB = REPO / "deploy" / "hub"
+ARTIFACTS = REPO / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+NOTEBOOK = REPO / "notebooks" / "03-veth-pair.ipynb"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _host_net() -> dict[str, str]:
+    return {"netns": run(["ip", "netns", "list"]).stdout,
+            "links": run(["ip", "-br", "link"]).stdout}
+
+
+class Browser:
+    """A cookie-keeping HTTP client for one student (as a browser would)."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def get(self, path: str) -> tuple[int, str]:
+        try:
+            with self.opener.open(self.base + path, timeout=30) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as err:
+            return err.code, err.read().decode()
+
+    def login(self, user: str, password: str) -> tuple[int, str]:
+        self.get("/hub/login")
+        xsrf = next((c.value for c in self.jar if c.name == "_xsrf"), "")
+        body = urllib.parse.urlencode({"username": user, "password": password,
+                                       "_xsrf": xsrf}).encode()
+        req = urllib.request.Request(self.base + "/hub/login?next=", data=body, method="POST")
+        try:
+            with self.opener.open(req, timeout=60) as r:
+                return r.status, r.geturl()
+        except urllib.error.HTTPError as err:
+            return err.code, err.read().decode()
+
+
+def _api(base: str, path: str, token: str | None, method: str = "GET",
+         body: object = None) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"token {token}"
+    req = urllib.request.Request(base + path, method=method, headers=headers,
+                                 data=None if body is None else json.dumps(body).encode())
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            data = r.read()
+            return r.status, json.loads(data) if data else None
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()
+
+
+async def _execute(ws: Any, code: str, timeout: float = 120) -> tuple[str, str | None]:
+    """Run code over a kernel websocket; (stdout + results, error or None)."""
+    msg_id = uuid.uuid4().hex
+    await ws.write_message(json.dumps({
+        "header": {"msg_id": msg_id, "msg_type": "execute_request", "session": uuid.uuid4().hex,
+                   "username": "test", "version": "5.3", "date": ""},
+        "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+        "content": {"code": code, "silent": False, "store_history": False,
+                    "user_expressions": {}, "allow_stdin": False, "stop_on_error": True},
+    }))
+    out, error = [], None
+    while True:
+        raw = await asyncio.wait_for(ws.read_message(), timeout=timeout)
+        assert raw is not None, "kernel websocket closed"
+        msg = json.loads(raw)
+        if msg.get("parent_header", {}).get("msg_id") != msg_id:
+            continue
+        kind = msg["header"]["msg_type"]
+        if kind == "stream":
+            out.append(msg["content"]["text"])
+        elif kind == "execute_result":
+            out.append(msg["content"]["data"].get("text/plain", ""))
+        elif kind == "error":
+            error = f"{msg['content']['ename']}: {msg['content']['evalue']}"
+        elif kind == "status" and msg["content"]["execution_state"] == "idle":
+            return "".join(out), error
+
+
+async def _run_notebook(base: str, user: str, token: str, cells: list[str]) -> dict[str, Any]:
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    status, kernel = _api(base, f"/user/{user}/api/kernels", token, "POST", {})
+    assert status == 201, (status, kernel)
+    ws = await websocket_connect(HTTPRequest(  # JupyterHub 5: the token in a header, not the URL
+        f"ws://{base.split('://')[1]}/user/{user}/api/kernels/{kernel['id']}/channels",
+        headers={"Authorization": f"token {token}"}))
+    errors = []
+    for i, code in enumerate(cells):
+        if i == len(cells) - 1 and code.strip() == "lab.reset()":
+            break  # keep the lab until the isolation checks below have looked
+        _, error = await _execute(ws, code)
+        if error and "shows a mistake on purpose" not in code:
+            errors.append((i, error))
+    probe = (
+        "import json, os, pwd\n"
+        "from nslab.journal import state_dir\n"
+        "print(json.dumps({'netns': lab.list_netns(), 'journal': str(state_dir()),\n"
+        "  'journals': os.listdir(state_dir()), 'run_dev': os.stat('/run').st_dev,\n"
+        "  'uid': os.getuid(), 'uid_map': open('/proc/self/uid_map').read().split(),\n"
+        "  'home': pwd.getpwuid(os.getuid()).pw_dir if os.getuid() else os.environ['HOME']}))"
+    )
+    out, error = await _execute(ws, probe)
+    assert error is None, error
+    return {"ws": ws, "kernel": kernel["id"], "errors": errors, "probe": json.loads(out)}
+
+
+@pytest.fixture()
+def hub(classroom_venv: Path, make_user: Any) -> Any:
+    if shutil.which("configurable-http-proxy") is None:
+        pytest.skip("configurable-http-proxy is missing (npm install -g configurable-http-proxy)")
+    py = classroom_venv / "bin" / "python"
+    r = run([str(py), "-c", "import sys; from nslab import sandbox; "
+             "print(sandbox.install_kernelspec(sys.prefix))"])
+    assert r.returncode == 0, r.stderr
+    students = [make_user("hub"), make_user("hub")]
+    outsider = make_user("out")
+    passwords = {u.pw_name: uuid.uuid4().hex for u in (*students, outsider)}
+    r = run(["chpasswd"], input="".join(f"{n}:{p}\n" for n, p in passwords.items()))
+    assert r.returncode == 0, r.stderr
+    state = Path(tempfile.mkdtemp(prefix="nslab-hub-", dir="/var/tmp"))
+    port, service = _free_port(), uuid.uuid4().hex
+    env = os.environ | {
+        "NSLAB_HUB_STATE": str(state), "NSLAB_HUB_PORT": str(port),
+        "NSLAB_HUB_API_PORT": str(_free_port()), "NSLAB_HUB_PROXY_API_PORT": str(_free_port()),
+        "NSLAB_HUB_USERS": " ".join(u.pw_name for u in students),
+        "NSLAB_HUB_PYTHON": str(py), "NSLAB_HUB_SERVICE_TOKEN": service,
+    }
+    log = open(state / "hub.log", "w+")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(["sh", str(HUB / "start.sh")], env=env, stdout=log,
+                            stderr=subprocess.STDOUT, cwd=str(state))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                if _api(base, "/hub/api/", None)[0] == 200:
+                    break
+            except OSError:  # not listening yet
+                pass
+            assert proc.poll() is None, (state / "hub.log").read_text()
+            time.sleep(0.5)
+        else:
+            pytest.fail("the hub never answered:\n" + (state / "hub.log").read_text())
+        yield {"base": base, "students": students, "outsider": outsider,
+               "passwords": passwords, "service": service, "state": state, "log": log}
+    finally:
+        for u in students:
+            try:
+                _api(base, f"/hub/api/users/{u.pw_name}/server", service, "DELETE")
+            except OSError:
+                pass  # the hub is not answering: stopping it below stops the servers too
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        pid = state / "proxy.pid"
+        if pid.exists():  # the proxy this hub started, by its PID
+            run(["kill", pid.read_text().strip()])
+        log.close()
+        shutil.rmtree(state, ignore_errors=True)
+
+
+def test_two_students_through_the_hub(hub: dict[str, Any]) -> None:
+    base, service = hub["base"], hub["service"]
+    # Token-less API calls are refused.
+    assert _api(base, "/hub/api/users", None)[0] == 403
+    # A real Unix user with the right password, but not on the allow-list: refused.
+    out = hub["outsider"].pw_name
+    status, _ = Browser(base).login(out, hub["passwords"][out])
+    assert status == 403 or _api(base, f"/hub/api/users/{out}", service)[0] == 404
+    # A wrong password: refused.
+    a, b = (u.pw_name for u in hub["students"])
+    assert "/hub/login" in str(Browser(base).login(a, "wrong")[1])
+    # Both students log in through the login form (PAM) ...
+    for name in (a, b):
+        browser = Browser(base)
+        status, url = browser.login(name, hub["passwords"][name])
+        assert status == 200, (status, url, hub["log"].name)
+    # ... their servers start, each as its own user.
+    tokens = {}
+    for name in (a, b):
+        status, _ = _api(base, f"/hub/api/users/{name}/server", service, "POST", {})
+        assert status in (201, 202, 400), status  # 400: the login already started it
+        status, tok = _api(base, f"/hub/api/users/{name}/tokens", service, "POST",
+                           {"note": "classroom test", "expires_in": 600})
+        assert status in (200, 201), tok
+        tokens[name] = tok["token"]
+    for name in (a, b):
+        for _ in range(240):
+            user = _api(base, f"/hub/api/users/{name}", service)[1]
+            if user["servers"].get("", {}).get("ready"):
+                break
+            time.sleep(0.5)
+        else:
+            pytest.fail(f"{name}'s server never became ready:\n{Path(hub['log'].name)}")
+        status, specs = _api(base, f"/user/{name}/api/kernelspecs", tokens[name])
+        assert status == 200 and specs["default"] == "nslab-sandbox", specs
+        # The other student's token opens nothing of this student's.
+        other = tokens[b if name == a else a]
+        assert _api(base, f"/user/{name}/api/kernels", other)[0] in (403, 404)
+
+    cells = [c.source for c in nbformat.read(NOTEBOOK, as_version=4).cells
+             if c.cell_type == "code"]
+
+    home_b = pwd.getpwnam(b).pw_dir
+
+    async def scenario() -> tuple[dict[str, dict[str, Any]], str, str]:
+        results = await asyncio.gather(*(_run_notebook(base, n, tokens[n], cells) for n in (a, b)))
+        runs = dict(zip((a, b), results, strict=True))
+        # a resets its own lab, then tries b's home (journal, notebooks): denied.
+        await _execute(runs[a]["ws"], "lab.reset()")
+        peek, error = await _execute(runs[a]["ws"], (
+            f"import os\ntry:\n    print(os.listdir({home_b!r}))\n"
+            "except PermissionError:\n    print('denied')"))
+        assert error is None, error
+        left, error = await _execute(runs[b]["ws"], "print(sorted(lab.list_netns()))")
+        assert error is None, error
+        await _execute(runs[b]["ws"], "lab.reset()")
+        for result in runs.values():
+            result["ws"].close()
+        return runs, peek, left
+
+    runs, peek, left = asyncio.run(scenario())
+    if os.access(CHROMIUM, os.X_OK):
+        shot = _browser_pass(base, a, hub["passwords"][a])
+        assert shot.stat().st_size > 10_000
+    for name, result in runs.items():
+        assert result["errors"] == [], (name, result["errors"])
+        probe = result["probe"]
+        # Each student's own lab, in the sandbox: namespaces only that kernel can see.
+        assert sorted(probe["netns"]) == ["test1", "test2"], probe
+        uid = pwd.getpwnam(name).pw_uid
+        assert probe["uid_map"][:3] == ["0", str(uid), "1"], probe
+    # Each journal lives in its own kernel's private /run (a tmpfs of its own: another
+    # device than the other student's and the host's), so neither sees the other's.
+    probes = [runs[n]["probe"] for n in (a, b)]
+    assert all(p["journal"].startswith("/run/") and p["journals"] for p in probes), probes
+    devices = {p["run_dev"] for p in probes} | {os.stat("/run").st_dev}
+    assert len(devices) == 3, probes
+    assert "denied" in peek, peek  # a cannot read b's files
+    assert "['test1', 'test2']" in left, left  # a's reset left b's lab alone
+    # The host saw none of it.
+    after = _host_net()
+    assert "test1" not in after["netns"].split() and "veth-test1" not in after["links"]
+
+
+def _browser_pass(base: str, user: str, password: str) -> Path:
+    """A real Chromium: the hub's login page, then notebook 03 open in the user's JupyterLab."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "hub-notebook.png"
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{base}/hub/login")
+            page.fill("input[name=username]", user)
+            page.fill("input[name=password]", password)
+            page.click("input[type=submit], button[type=submit]")
+            page.wait_for_url("**/user/**", timeout=60_000)
+            page.goto(f"{base}/user/{user}/lab/tree/03-veth-pair.ipynb")
+            page.wait_for_selector(
+                ".jp-NotebookPanel .jp-KernelName:has-text('nslab sandbox')", timeout=60_000)
+            page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=30_000)
+            page.screenshot(path=str(shot))
+        finally:
+            browser.close()
+    return shot
