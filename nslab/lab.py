@@ -763,6 +763,14 @@ class Lab(ContainerVerbs, NatVerbs):
             f"{did_you_mean(ifname, here)} Create it with lab.add_veth(...) first.{step}"
         )
 
+    # -- the article's commands as typed (branch browser: nslab/shell.py) -------------
+    def sh(self, commands: str) -> Any:
+        """Run `ip ...` lines as the article writes them, each through one verb of this
+        lab (`lab.sh("ip netns add test1")`); see nslab.shell."""
+        from .shell import run
+
+        return run(self, commands)
+
 
 def teardown(journal: Journal) -> list[str]:
     """Remove exactly what `journal` lists, newest first, checking each object's identity."""

@@ -53,17 +53,10 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "Command {command!r} is not supported here.{hint} In Python: {python}"
     ),
     "ip.missing_arg": N_("Command {command!r} is incomplete: {usage}"),
-    "ip.read_only": N_(
-        "Command {command!r} would change {what}, which is not the lab's; only read "
-        "commands (ip a, ip link, ip route, ip neigh) run as they are. Supported changes: "
-        "{supported}."
-    ),
-    "ip.host_read": N_(
-        "Command {command!r} reads the host; it runs as it is, without changing anything."
-    ),
+    "ip.ran": N_("# the lab ran: {command}"),
     "ip.no_lab": N_(
-        "No Lab to run {command!r} in. Create one first: lab = Lab(), or pass it: "
-        "%ip --lab NAME ..."
+        "%ip needs a Lab in this notebook: create one first with lab = Lab() (it acts on "
+        "the variable `lab`, or on the only Lab there is)."
     ),
     # the workbook
     "workbook.created": N_("nslab workbook: copied {n} notebooks (without outputs) to {path}"),
