@@ -1,9 +1,10 @@
-"""`nslab doctor | cleanup | lab | student`: the command line."""
+"""`nslab doctor | cleanup | lab | workbook | student`: the command line."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from .errors import NslabError
 
@@ -21,6 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser(  # its own options (and --help) are passed on
         "lab", add_help=False, help="start JupyterLab on the notebooks (rootless sandbox if needed)"
     )
+    book = sub.add_parser("workbook", help="make or keep your copy of the notebooks (no outputs)")
+    book.add_argument("--fresh", action="store_true",
+                      help="save your current copy aside and start from a fresh one")
+    book.add_argument("--dir", help="where (default: $NSLAB_WORKBOOK or ~/nslab-workbook)")
+    book.add_argument("--notebooks", help="copy from this folder (default: nslab's notebooks)")
     student = sub.add_parser("student", help="write student versions of exercise notebooks")
     student.add_argument("src", help="a teacher notebook or a folder of them")
     student.add_argument("dest", help="where to write the student versions")
@@ -42,6 +48,13 @@ def main(argv: list[str] | None = None) -> int:
             from . import sandbox
 
             return sandbox.main_lab(rest)
+        if args.command == "workbook":
+            from .sandbox import find_notebooks
+            from .workbook import prepare
+
+            print(prepare(find_notebooks(args.notebooks), args.dir and Path(args.dir),
+                          fresh=args.fresh))
+            return 0
         if args.command == "student":
             from . import student as student_mod
 

@@ -59,7 +59,10 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "the variable `lab`, or on the only Lab there is)."
     ),
     # the workbook
-    "workbook.created": N_("nslab workbook: copied {n} notebooks (without outputs) to {path}"),
+    "workbook.created": Nn_(
+        "nslab workbook: copied {n} notebook (without outputs) to {path}",
+        "nslab workbook: copied {n} notebooks (without outputs) to {path}",
+    ),
     "workbook.kept": N_("nslab workbook: using your notebooks in {path}"),
     "workbook.fresh": N_(
         "nslab workbook: saved your notebooks as {saved}; a fresh copy is in {path}"
