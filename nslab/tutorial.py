@@ -41,6 +41,7 @@ class StepResult:
     step: Step
     outputs: list[ExecResult] = field(default_factory=list)
     changes: Changes | None = None
+    prerequisites: tuple[str, ...] = ()  # earlier steps run first, because it needed them
 
     def __str__(self) -> str:
         lines = [f"{self.step.id} {self.step.title}", f"$ {self.step.command}"]
@@ -333,8 +334,10 @@ class Tutorial:
 
     def run(self, step_id: str | None = None, *, prerequisites: bool = False) -> StepResult:
         """Run one step (the next one the kernel does not show by default); return its
-        outputs and what changed. prerequisites=True first runs the earlier steps it
-        needs that the kernel does not show."""
+        outputs and what changed. Earlier steps it needs that the kernel does not show
+        run first when they belong to an earlier notebook (S8 before S12 in VETH, say
+        after Run All reset the lab); of this tutorial's own steps, the first missing
+        one is named (StepOrderError), or with prerequisites=True run too."""
         step_id = step_id or self.next_id()
         if step_id is None:
             raise StepOrderError(say("step.all_done"))
@@ -347,15 +350,16 @@ class Tutorial:
                 raise StepOrderError(say("step.already_done_last", step=step_id))
             raise StepOrderError(say("step.already_done", step=step_id, next=nxt))
         missing = self.missing(step_id, snap)
-        if missing and not prerequisites:
-            what = MAKES.get(missing[0], say("step.what_it_needs"))
-            key = "step.needs" if missing[0] in self.steps else "step.needs_other"
-            raise StepOrderError(say(key, step=step_id, what=what, missing=missing[0]))
+        mine = [m for m in missing if m in self.steps]  # the others belong to earlier
+        if mine and not prerequisites:  # notebooks: they run first, on their own
+            what = MAKES.get(mine[0], say("step.what_it_needs"))
+            raise StepOrderError(say("step.needs", step=step_id, what=what, missing=mine[0]))
         before = self.lab.snapshot()
         for need in missing:
             self._perform(ARTICLE[need])
         outputs = self._perform(step)
-        return StepResult(step, outputs, steady(self.lab.snapshot()) - steady(before))
+        changes = steady(self.lab.snapshot()) - steady(before)
+        return StepResult(step, outputs, changes, tuple(missing))
 
     def _perform(self, step: Step) -> list[ExecResult]:
         self.lab.checkpoint(f"before {step.id}")  # what back() rebuilds if it must

@@ -605,6 +605,10 @@ class Stepper(widgets.VBox):
                     return
                 self.result = result
                 if isinstance(result, StepResult):
+                    if result.prerequisites:
+                        self.output.append_stdout(say(
+                            "stepper.ran_first", steps=", ".join(result.prerequisites),
+                            step=result.step.id) + "\n")
                     for out in result.outputs:
                         shown = str(out).rstrip("\n") or say(
                             "stepper.exit_status", code=out.returncode)

@@ -15,10 +15,6 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "start over with tutorial.restart()."
     ),
     "step.needs": N_("Step {step} needs {what} first: run step {missing} first."),
-    "step.needs_other": N_(
-        "Step {step} needs {what} first: run step {missing} first "
-        "(tutorial.run({step!r}, prerequisites=True) runs it for you)."
-    ),
     "step.what_it_needs": N_("what it needs"),
     "step.nothing_to_undo": N_("No step has run yet, so there is nothing to go back to."),
     "step.undone": N_("{step} undone"),
@@ -33,6 +29,9 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "stepper.reset": N_("Reset"),
     "stepper.done": N_("Steps done (as the kernel shows): {steps}"),
     "stepper.none_done": N_("Steps done (as the kernel shows): none yet"),
+    "stepper.ran_first": N_(
+        "Ran {steps} first: step {step} needs it (the kernel did not show it)."
+    ),
     "stepper.step_done": N_("Step {step} done."),
     "stepper.exit_status": N_("(exit status {code})"),
     "stepper.redraw_failed": N_("Could not read the kernel to redraw: {problem}"),
