@@ -118,6 +118,7 @@ def parse(line: str) -> Command:
         words = words[1:]
     if words and words[0] not in ("ip", "ping"):
         words = ["ip", *words]  # `%ip netns add test1`: the magic's name is the `ip`
+        line = shlex.join(words)
     return _parse(line, words, None)
 
 
@@ -329,9 +330,12 @@ class ShellResult:
 
 def run(lab: Lab, text: str) -> ShellResult:
     """Run `ip ...` lines through `lab`'s verbs, in order; parse them all first."""
+    from .tutorial import steady
+    from .view import StepView
+
     commands = parse_lines(text)
     outputs: list[tuple[str, str]] = []
-    changed = False
+    before = None
     for cmd in commands:
         if cmd.kind == "read":
             result = lab.exec(cmd.ns, list(cmd.argv))
@@ -343,13 +347,17 @@ def run(lab: Lab, text: str) -> ShellResult:
             ping = lab.ping(*cmd.args, **cmd.kwargs)
             outputs.append((cmd.line, ping.output or str(ping)))
         else:
+            if before is None:
+                before = lab.snapshot().lab_only()
             said = len(lab.transcript)
             getattr(lab, cmd.verb)(*cmd.args, **cmd.kwargs)
             ran = list(lab.transcript)[said:]
             note = "".join(say("ip.ran", command=c) + "\n" for c in ran if c != cmd.line)
             outputs.append((cmd.line, note))
-            changed = True
-    return ShellResult(outputs, lab.show() if changed else None)
+    if before is None:  # only reads: the drawing has not changed
+        return ShellResult(outputs)
+    changes = steady(lab.snapshot().lab_only()) - steady(before)  # this cell's own changes
+    return ShellResult(outputs, StepView(lab.draw(changes=changes), changes))
 
 
 def find_lab(user_ns: dict[str, Any]) -> Lab:

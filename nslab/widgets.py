@@ -74,6 +74,12 @@ def _error_html(message: str) -> str:
 
 
 _FIT = 'style="max-width:100%;height:auto" '
+# ipywidgets sizes an HTML widget's content to its content: let it shrink to the cell,
+# so the SVG's max-width:100% scales the drawing down instead of overflowing.
+_FIT_CSS = (
+    "<style>.nslab-drawing .widget-html-content{flex:1 1 auto;min-width:0;max-width:100%;"
+    "overflow:hidden}</style>"
+)
 
 
 def _svg_element(svg: str) -> str:
@@ -156,7 +162,7 @@ def _redraw(view: Any, snap: Snapshot, changes: Changes | None, **options: Any) 
     if key == getattr(view, "_drawn", None):
         return
     view.svg = render(snap, changes, **options)
-    view.drawing.value = view.svg
+    view.drawing.value = _FIT_CSS + view.svg
     view._drawn = key
 
 
@@ -548,9 +554,7 @@ class Stepper(widgets.VBox):
         )
         self.output.add_class("nslab-output")
         self.changes_view = widgets.HTML()
-        self.drawing = widgets.HTML(
-            layout=widgets.Layout(width="100%", max_width="100%", overflow="hidden")
-        )
+        self.drawing = widgets.HTML(layout=widgets.Layout(max_width="100%", overflow="hidden"))
         self.drawing.add_class("nslab-drawing")
 
         self.run_button.on_click(lambda _b: self.run_step())
@@ -578,7 +582,7 @@ class Stepper(widgets.VBox):
     def run_step(self) -> None:
         """Run the step chosen in the dropdown."""
         step_id = self.choice.value
-        self._act(lambda: self.tutorial.run(step_id), title=step_id)
+        self._act(lambda: self.tutorial.run(step_id), title=say("stepper.step_done", step=step_id))
 
     def back(self) -> None:
         """Undo the last done step (tutorial.back(): inverse calls, in reverse)."""

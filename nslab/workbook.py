@@ -25,6 +25,7 @@ copied in (new ones after an update); the reference is refreshed every time.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -36,17 +37,22 @@ import nbformat
 from .errors import NotFound
 from .messages import say, say_n
 
-__all__ = ["LAB_OPTIONS", "clean_copy", "default_dir", "for_lab", "prepare"]
+__all__ = ["LAB_OPTIONS", "clean_copy", "default_dir", "for_lab", "lab_config", "prepare"]
 
 REFERENCE = "reference"
 EXERCISES = "exercises"
 
-# JupyterLab 4: no news feed (None turns the fetch and its consent toast off, see
-# jupyterlab.labapp.LabApp.news_url) and no update check (the server-side checker).
+# JupyterLab 4: no news feed and no update check on the server (LabApp.news_url=None,
+# NeverCheckForUpdate). The front end still asks "Would you like to get notified about
+# official Jupyter news?" while its fetchNews setting is "none", so the plugin that asks,
+# @jupyterlab/apputils-extension:announcements, is disabled in a page_config.json that
+# `nslab lab` adds to JUPYTER_CONFIG_PATH (the user's own settings stay untouched).
 LAB_OPTIONS = (
     "--LabApp.news_url=None",
     "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
 )
+ANNOUNCEMENTS = "@jupyterlab/apputils-extension:announcements"
+LAB_CONFIG = ".nslab-jupyter"  # in the workbook: hidden in JupyterLab's file browser
 
 
 def default_dir() -> Path:
@@ -135,8 +141,23 @@ def prepare(source: Path, dest: Path | None = None, *, fresh: bool = False,
     return dest
 
 
+def lab_config(dest: Path) -> Path:
+    """DEST/.nslab-jupyter, a Jupyter config dir whose labconfig/page_config.json disables
+    the news consent prompt; return it (for JUPYTER_CONFIG_PATH)."""
+    config = dest / LAB_CONFIG
+    (config / "labconfig").mkdir(parents=True, exist_ok=True)
+    page = {"disabledExtensions": {ANNOUNCEMENTS: True}}
+    (config / "labconfig" / "page_config.json").write_text(json.dumps(page, indent=1) + "\n")
+    return config
+
+
 def for_lab(source: Path, extra: list[str], *, dry_run: bool = False) -> tuple[Path, list[str]]:
     """What `nslab lab` opens: the workbook (made or kept; only named on a dry run) and
-    the JupyterLab options, news and update checks off first."""
-    dest = default_dir() if dry_run else prepare(source)
+    the JupyterLab options, news and update checks off first. Also puts the workbook's
+    lab_config() first on JUPYTER_CONFIG_PATH, for the `jupyter lab` this process starts."""
+    if dry_run:
+        return default_dir(), [*LAB_OPTIONS, *extra]
+    dest = prepare(source)
+    paths = [str(lab_config(dest)), *filter(None, [os.environ.get("JUPYTER_CONFIG_PATH")])]
+    os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join(paths)
     return dest, [*LAB_OPTIONS, *extra]
