@@ -358,20 +358,3 @@ def run(lab: Lab, text: str) -> ShellResult:
         return ShellResult(outputs)
     changes = steady(lab.snapshot().lab_only()) - steady(before)  # this cell's own changes
     return ShellResult(outputs, StepView(lab.draw(changes=changes), changes))
-
-
-def find_lab(user_ns: dict[str, Any]) -> Lab:
-    """The Lab a magic acts on: `lab` in the notebook, else the only Lab there."""
-    from .lab import Lab
-
-    if isinstance(user_ns.get("lab"), Lab):
-        return user_ns["lab"]
-    labs = {id(v): v for k, v in user_ns.items() if isinstance(v, Lab) and not k.startswith("_")}
-    if len(labs) == 1:
-        return next(iter(labs.values()))
-    raise UnsupportedCommand(say("ip.no_lab"))
-
-
-def magic(shell: Any, line: str, cell: str | None = None) -> ShellResult:
-    """%ip LINE or %%ip CELL, in the notebook's `lab`."""
-    return run(find_lab(shell.user_ns), cell if cell is not None else line)

@@ -69,3 +69,10 @@ def test_a_cell_is_parsed_whole_before_anything_runs():
         parse_lines("ip netns add test1\nip lnk")
     with pytest.raises(UnsupportedCommand, match="No command given"):
         parse_lines("# only a comment")
+
+
+def test_the_magic_without_a_lab_says_how_to_make_one():
+    from nslab._ipython import find_lab
+
+    with pytest.raises(UnsupportedCommand, match=r"create one first with lab = Lab\(\)"):
+        find_lab({"x": 1})
