@@ -1,9 +1,10 @@
-"""`nslab doctor | cleanup | lab | student | exercise | report`: the command line."""
+"""`nslab doctor | cleanup | lab | workbook | student | exercise | report`: the command line."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from .errors import NslabError
 from .messages import say
@@ -20,8 +21,12 @@ def main(argv: list[str] | None = None) -> int:
         "--all", action="store_true", help="also labs whose process is still running"
     )
     sub.add_parser(  # its own options (and --help) are passed on
-        "lab", add_help=False, help="start JupyterLab on the notebooks (rootless sandbox if needed)"
+        "lab", add_help=False, help=say("cli.lab.help")
     )
+    book = sub.add_parser("workbook", help=say("cli.workbook.help"))
+    book.add_argument("--fresh", action="store_true", help=say("cli.workbook.fresh"))
+    book.add_argument("--dir", help=say("cli.workbook.dir"))
+    book.add_argument("--notebooks", help=say("cli.workbook.notebooks"))
     student = sub.add_parser("student", help=say("cli.student.help"))
     student.add_argument("src", help=say("cli.student.src"))
     student.add_argument("dest", help=say("cli.student.dest"))
@@ -47,6 +52,13 @@ def main(argv: list[str] | None = None) -> int:
             from . import sandbox
 
             return sandbox.main_lab(rest)
+        if args.command == "workbook":
+            from .sandbox import find_notebooks
+            from .workbook import prepare
+
+            print(prepare(find_notebooks(args.notebooks), args.dir and Path(args.dir),
+                          fresh=args.fresh))
+            return 0
         if args.command == "student":
             from . import student as student_mod
 

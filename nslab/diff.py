@@ -470,15 +470,17 @@ def _describe(ch: Changes) -> list[str]:
     return out
 
 
-def changes_html(changes: Changes | None) -> str:
+def changes_html(changes: Changes | None, heading: str = "") -> str:
     """The one HTML form of "what changed" (notebooks, StepView, the widgets): a titled
-    list, or a titled "no changes"; empty for None (nothing to compare yet)."""
+    list, or a titled "no changes"; empty for None (nothing to compare yet). `heading`
+    (e.g. "S17 undone") goes above it."""
     if changes is None:
         return ""
+    head = f"<b>{html.escape(heading)}</b><br>" if heading else ""
     title = html.escape(say("changes.title"))
     lines = changes.describe()
     if not lines:
-        return (f'<div class="nslab-changes"><b>{title}</b> '
+        return (f'<div class="nslab-changes">{head}<b>{title}</b> '
                 f'{html.escape(say("changes.none"))}</div>')
     items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
-    return f'<div class="nslab-changes"><b>{title}</b><ul>{items}</ul></div>'
+    return f'<div class="nslab-changes">{head}<b>{title}</b><ul>{items}</ul></div>'

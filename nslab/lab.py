@@ -253,5 +253,13 @@ class Lab(LinkVerbs, ContainerVerbs, NatVerbs):
         self._checkpoints.clear()
         return removed
 
+    # -- the article's commands as typed (nslab/shell.py) -----------------------------
+    def sh(self, commands: str) -> Any:
+        """Run `ip ...` lines as the article writes them, each through one verb of this
+        lab (`lab.sh("ip netns add test1")`); see nslab.shell."""
+        from .shell import run
+
+        return run(self, commands)
+
 
 __all__ = ["Lab", "ExecResult", "Transcript", "cleanup"]

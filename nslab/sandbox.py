@@ -162,6 +162,9 @@ def main_lab(argv: Sequence[str] | None = None) -> int:
     if sandbox is None:
         sandbox = os.geteuid() != 0 and not has_caps("CAP_NET_ADMIN", "CAP_SYS_ADMIN")
     notebooks = find_notebooks(args.notebooks)
+    from .workbook import for_lab  # the student's own copy, without outputs (nslab.workbook)
+
+    notebooks, extra = for_lab(notebooks, extra, dry_run=args.dry_run)
     if sandbox:
         try:
             tool("unshare")

@@ -34,7 +34,9 @@ from . import names
 from .diff import changes_html
 from .draw import draw, to_svg
 from .errors import NotFound, NslabError
+from .messages import say
 from .snapshot import NsKey, Snapshot
+from .tutorial import StepResult, UndoResult, steady
 
 if TYPE_CHECKING:
     from .diff import Changes
@@ -72,14 +74,26 @@ def _error_html(message: str) -> str:
     return f'<div class="nslab-error" style="{_ERROR_STYLE}">{_text(message)}</div>'
 
 
+_FIT = 'style="max-width:100%;height:auto" '
+# ipywidgets sizes an HTML widget's content to its content: let it shrink to the cell,
+# so the SVG's max-width:100% scales the drawing down instead of overflowing.
+_FIT_CSS = (
+    "<style>.nslab-drawing .widget-html-content{flex:1 1 auto;min-width:0;max-width:100%;"
+    "overflow:hidden}</style>"
+)
+
+
 def _svg_element(svg: str) -> str:
-    """The <svg> element alone: no XML declaration or DOCTYPE inside an HTML page."""
+    """The <svg> element alone (no XML declaration or DOCTYPE inside an HTML page),
+    scaled down to the width of its cell, never wider."""
     start = svg.find("<svg")
-    return svg[start:] if start >= 0 else svg
+    if start < 0:
+        return svg
+    return "<svg " + _FIT + svg[start + 4:].lstrip()
 
 
-def _changes_html(changes: Changes | None) -> str:
-    return changes_html(changes)  # the one HTML form of "what changed" (nslab.diff)
+def _changes_html(changes: Changes | None, title: str = "") -> str:
+    return changes_html(changes, title)  # the one HTML form of "what changed" (nslab.diff)
 
 
 def _problem(exc: BaseException) -> str:
@@ -105,7 +119,7 @@ def _changes(before: Snapshot | None, after: Snapshot) -> Changes | None:
     through them), so other programs' veths coming and going are not reported."""
     if before is None:
         return None
-    return _lab_view(after) - _lab_view(before)
+    return steady(_lab_view(after)) - steady(_lab_view(before))
 
 
 def _lab_view(snap: Snapshot) -> Snapshot:
@@ -124,13 +138,13 @@ def render(snapshot: Snapshot, changes: Changes | None = None, **options: Any) -
     return _svg_element(to_svg(draw(snapshot, changes=changes, **options)))
 
 
-def _refresh_or_say(refresh: Callable[[], None], say: Callable[[str], None]) -> None:
+def _refresh_or_say(refresh: Callable[[], None], show: Callable[[str], None]) -> None:
     """Redraw after a click; if even reading the kernel fails, say so in the widget
     (an exception raised from a callback is lost in JupyterLab)."""
     try:
         refresh()
     except Exception as exc:
-        say(f"Could not read the kernel to redraw: {_problem(exc)}")
+        show(say("stepper.redraw_failed", problem=_problem(exc)))
 
 
 def _redraw(view: Any, snap: Snapshot, changes: Changes | None, **options: Any) -> None:
@@ -140,7 +154,7 @@ def _redraw(view: Any, snap: Snapshot, changes: Changes | None, **options: Any) 
     if key == getattr(view, "_drawn", None):
         return
     view.svg = render(snap, changes, **options)
-    view.drawing.value = view.svg
+    view.drawing.value = _FIT_CSS + view.svg
     view._drawn = key
 
 
@@ -217,7 +231,7 @@ class Panel(widgets.VBox):
         self._link_dropdowns: list[tuple[widgets.Dropdown, str | None]] = []
         self._bridge_dropdowns: list[widgets.Dropdown] = []
 
-        self.drawing = widgets.HTML(layout=widgets.Layout(overflow="auto", max_height="640px"))
+        self.drawing = widgets.HTML(layout=widgets.Layout(max_width="100%", overflow="hidden"))
         self.drawing.add_class("nslab-drawing")
         self.changes_view = widgets.HTML()
         self.transcript_view = widgets.HTML()
@@ -228,11 +242,11 @@ class Panel(widgets.VBox):
         left = widgets.VBox(
             [widgets.HTML(f"<b>Lab {_text(lab.name)}</b>: each button runs one command")]
             + [f.box for f in forms],
-            layout=widgets.Layout(width="680px", flex="0 0 auto"),
+            layout=widgets.Layout(flex="0 1 680px", max_width="100%"),
         )
         right = widgets.VBox(
             [self.drawing, self.changes_view],
-            layout=widgets.Layout(flex="1 1 auto", min_width="300px"),
+            layout=widgets.Layout(flex="1 1 300px", max_width="100%"),
         )
         bottom = widgets.HBox(
             [
@@ -248,7 +262,9 @@ class Panel(widgets.VBox):
             ]
         )
         top = widgets.HBox([left, right], layout=widgets.Layout(flex_flow="row wrap"))
-        super().__init__([top, bottom], **kwargs)
+        super().__init__(
+            [top, bottom], layout=widgets.Layout(max_width="100%", overflow="hidden"), **kwargs
+        )
         self.add_class("nslab-panel")
         self.refresh()
 
@@ -484,9 +500,12 @@ class Panel(widgets.VBox):
 class Stepper(widgets.VBox):
     """A step-through player for a Tutorial: Run step, Back, Reset, and a live drawing.
 
-    The dropdown picks the step to run (the next one by default); running a step out
-    of order shows the tutorial's StepOrderError in the widget. Back rebuilds the state
-    before the last step (`tutorial.back()`), Reset starts over (`tutorial.restart()`).
+    Which steps are done is read from the kernel at every redraw (`tutorial.done`), so
+    notebook cells and the Stepper mix in any order. The dropdown picks the step to run
+    (the first one the kernel does not show, by default); a step whose prerequisite is
+    missing says which one to run. Back undoes the last done step (`tutorial.back()`),
+    Reset starts over (`tutorial.restart()`). The controls sit above the drawing, which
+    scales to the cell's width.
     """
 
     def __init__(self, tutorial: Tutorial, **kwargs: Any) -> None:
@@ -497,27 +516,37 @@ class Stepper(widgets.VBox):
         self.result: Any = None
         self.svg = ""
         self.error = ""
+        self._title = ""  # what the next "what changed" is about ("S19 undone")
 
         self.choice = widgets.Dropdown(
             options=[(f"{s.id} {s.title}", s.id) for s in tutorial.steps.values()],
-            layout=widgets.Layout(width="320px"),
+            layout=widgets.Layout(width="auto", max_width="100%"),
         )
         self.heading = widgets.HTML()
         self.explain = widgets.HTML()
         self.command = widgets.HTML()
         self.progress = widgets.HTML()
-        self.run_button = widgets.Button(description="Run step", button_style="primary")
-        self.back_button = widgets.Button(description="Back")
-        self.reset_button = widgets.Button(description="Reset")
+        auto = {"width": "auto", "flex": "0 0 auto"}
+        self.run_button = widgets.Button(
+            description=say("stepper.run"), button_style="primary", layout=widgets.Layout(**auto)
+        )
+        self.back_button = widgets.Button(
+            description=say("stepper.back"), layout=widgets.Layout(**auto)
+        )
+        self.reset_button = widgets.Button(
+            description=say("stepper.reset"), layout=widgets.Layout(**auto)
+        )
         for b, cls in ((self.run_button, "run"), (self.back_button, "back"),
                        (self.reset_button, "reset")):
             b.add_class("nslab-step-" + cls)
         self.message = widgets.HTML()
         self.message.add_class("nslab-message")
-        self.output = widgets.Output(layout=widgets.Layout(border="1px solid #ddd"))
+        self.output = widgets.Output(
+            layout=widgets.Layout(border="1px solid #ddd", max_width="100%", overflow="auto")
+        )
         self.output.add_class("nslab-output")
         self.changes_view = widgets.HTML()
-        self.drawing = widgets.HTML(layout=widgets.Layout(overflow="auto", max_height="640px"))
+        self.drawing = widgets.HTML(layout=widgets.Layout(max_width="100%", overflow="hidden"))
         self.drawing.add_class("nslab-drawing")
 
         self.run_button.on_click(lambda _b: self.run_step())
@@ -526,65 +555,82 @@ class Stepper(widgets.VBox):
         self.choice.observe(lambda _c: self._show_step(), names="value")
 
         controls = widgets.HBox(
-            [self.choice, self.run_button, self.back_button, self.reset_button]
+            [self.choice, self.run_button, self.back_button, self.reset_button],
+            layout=widgets.Layout(flex_flow="row wrap", max_width="100%"),
         )
-        text = widgets.VBox(
+        controls.add_class("nslab-step-controls")
+        super().__init__(
             [self.heading, self.explain, self.command, controls, self.message, self.progress,
-             self.output, self.changes_view],
-            layout=widgets.Layout(width="520px", min_width="420px"),
+             self.output, self.changes_view, self.drawing],
+            layout=widgets.Layout(width="100%", max_width="100%", overflow="hidden"),
+            **kwargs,
         )
-        super().__init__([widgets.HBox([text, self.drawing])], **kwargs)
         self.add_class("nslab-stepper")
+        self.refresh()
         self.choice.value = tutorial.next_id() or tutorial.ids[-1]
         self._show_step()
-        self.refresh()
 
     # -- what the buttons do: one Tutorial call each ----------------------------------
     def run_step(self) -> None:
-        """Run the step chosen in the dropdown (the one after the last run, unless changed)."""
+        """Run the step chosen in the dropdown."""
         step_id = self.choice.value
-        self._act(lambda: self.tutorial.run(step_id), ran=True, then=self._after(step_id))
+        self._act(lambda: self.tutorial.run(step_id), title=say("stepper.step_done", step=step_id))
 
     def back(self) -> None:
-        """Undo the last step (tutorial.back(): replay from a clean lab)."""
-        if not self.tutorial.done:
-            self._say("No step has run yet, so there is nothing to go back from.")
-            return
-        self._act(self.tutorial.back, then=self.tutorial.done[-1])
+        """Undo the last done step (tutorial.back(): inverse calls, in reverse)."""
+        self._act(self.tutorial.back)
 
     def reset(self) -> None:
         """Start over (tutorial.restart(): the lab removes what it made)."""
-        self._act(self.tutorial.restart, then=self.tutorial.ids[0])
+        self._act(self.tutorial.restart)
 
-    def _after(self, step_id: str) -> str | None:
-        ids = self.tutorial.ids
-        i = ids.index(step_id) if step_id in ids else -1
-        return ids[i + 1] if 0 <= i < len(ids) - 1 else None
-
-    def _act(
-        self, call: Callable[[], Any], *, ran: bool = False, then: str | None = None
-    ) -> None:
-        """One Tutorial call; its outputs or error shown; the step `then` selected."""
+    def _act(self, call: Callable[[], Any], *, title: str = "") -> None:
+        """One Tutorial call; its outputs or error shown; then a redraw from the kernel,
+        which picks the next step to offer."""
         self._say("")
         self.output.outputs = ()
+        self._title = title
+        self.result = None
         try:
             with self.output:  # in a kernel: whatever the call prints lands here
                 try:
                     result = call()
                 except Exception as exc:  # shown in the widget, not raised
                     self._say(_problem(exc))
+                    self._title = ""
                     return
-                if ran:
-                    self.result = result
+                self.result = result
+                if isinstance(result, StepResult):
+                    if result.prerequisites:
+                        self.output.append_stdout(say(
+                            "stepper.ran_first", steps=", ".join(result.prerequisites),
+                            step=result.step.id) + "\n")
                     for out in result.outputs:
-                        shown = str(out).rstrip("\n") or f"(exit status {out.returncode})"
+                        shown = str(out).rstrip("\n") or say(
+                            "stepper.exit_status", code=out.returncode)
                         self.output.append_stdout(f"$ {out.command}\n{shown}\n")
                     if not result.outputs:
-                        self.output.append_stdout(f"Step {result.step.id} done.\n")
-                if then is not None:
-                    self.choice.value = then
+                        self.output.append_stdout(say("stepper.step_done", step=result.step.id)
+                                                  + "\n")
+                elif isinstance(result, UndoResult):
+                    self._title = say("step.undone", step=result.step.id)
         finally:
-            _refresh_or_say(self.refresh, self._say)
+            _refresh_or_say(self._refresh_and_choose, self._say)
+
+    def _refresh_and_choose(self) -> None:
+        """Redraw, then offer the step after the one run, the one undone after Back, or
+        else the first one the kernel does not show."""
+        self.refresh()
+        ids, done = self.tutorial.ids, set(self.tutorial.done)
+        if isinstance(self.result, StepResult) and not self.error:
+            later = ids[ids.index(self.result.step.id) + 1:]
+            nxt = next((i for i in later if i not in done), None)
+        elif isinstance(self.result, UndoResult) and not self.error:
+            nxt = self.result.step.id
+        else:
+            nxt = next((i for i in ids if i not in done), None)
+        if nxt is not None:
+            self.choice.value = nxt
 
     # -- display -------------------------------------------------------------------
     def _say(self, error: str) -> None:
@@ -594,21 +640,25 @@ class Stepper(widgets.VBox):
     def _show_step(self) -> None:
         step: Step = self.tutorial.steps[self.choice.value]
         n = self.tutorial.ids.index(step.id) + 1
+        of = say("stepper.of", n=n, total=len(self.tutorial.ids))
         self.heading.value = (
             f"<h3 style='margin:4px 0'>{_text(step.id)} · {_text(step.title)} "
-            f"<small>({n} of {len(self.tutorial.ids)})</small></h3>"
+            f"<small>{_text(of)}</small></h3>"
         )
         self.explain.value = f"<p>{_text(step.explain)}</p>"
         lines = "\n".join(f"$ {line}" for line in step.command.splitlines())
         self.command.value = _pre(lines, "nslab-command")
 
     def refresh(self) -> None:
-        """Read the kernel again; redraw and say what changed since the last drawing."""
+        """Read the kernel again; redraw, say what changed and which steps it shows done."""
         snap = _read(self.lab)
         changes = _changes(self.snapshot, snap)
         self.snapshot, self.changes = snap, changes
         _redraw(self, snap, changes)
-        self.changes_view.value = _changes_html(changes)
-        done = ", ".join(self.tutorial.done) or "none yet"
-        self.progress.value = f"<small>Steps done: {_text(done)}</small>"
-        self.back_button.disabled = not self.tutorial.done
+        self.changes_view.value = _changes_html(changes, self._title)
+        self._title = ""
+        done = self.tutorial.done
+        text = (say("stepper.done", steps=", ".join(done)) if done
+                else say("stepper.none_done"))
+        self.progress.value = f"<small class='nslab-step-progress'>{_text(text)}</small>"
+        self.back_button.disabled = not done

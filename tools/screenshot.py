@@ -5,6 +5,10 @@
 Starts a JupyterLab of its own on a free loopback port, opens the notebook in headless
 Chromium (Debian's, through Playwright), scrolls to the drawing after step S14 and saves
 a PNG. Nothing is executed: the outputs are those of the committed real run.
+
+The README's docs/notebook-03.png itself now comes from a real interactive run:
+tests/browser/test_workbook_stepper.py (Run All, then the Stepper through S19) copies
+its tests/artifacts/notebook-03.png there. This tool stays for the committed outputs.
 """
 
 from __future__ import annotations

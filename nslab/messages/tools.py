@@ -169,4 +169,9 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     ),
     "cli.exercise.check.file": N_("an exercise file NN-name.toml"),
     "cli.report.help": N_("a teacher's CSV and HTML summary of autograded exercises"),
+    "cli.lab.help": N_("start JupyterLab on your workbook (rootless sandbox if needed)"),
+    "cli.workbook.help": N_("make or keep your copy of the notebooks (no outputs)"),
+    "cli.workbook.fresh": N_("save your current copy aside and start from a fresh one"),
+    "cli.workbook.dir": N_("where (default: $NSLAB_WORKBOOK or ~/nslab-workbook)"),
+    "cli.workbook.notebooks": N_("copy from this folder (default: nslab's notebooks)"),
 }

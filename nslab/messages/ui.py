@@ -3,4 +3,68 @@
 from ._mark import N_, Nn_  # noqa: F401
 
 MESSAGES: dict[str, str | tuple[str, str]] = {
+    # the tutorial runner
+    "step.all_done": N_("Every step has run. Start over with tutorial.restart()."),
+    "step.unknown": N_("There is no step {step!r} here.{hint} Steps: {steps}."),
+    "step.already_done": N_(
+        "Step {step} already ran. Go on with {next}, or start over "
+        "with tutorial.restart()."
+    ),
+    "step.already_done_last": N_(
+        "Step {step} already ran. Go on with the next notebook, or "
+        "start over with tutorial.restart()."
+    ),
+    "step.needs": N_("Step {step} needs {what} first: run step {missing} first."),
+    "step.what_it_needs": N_("what it needs"),
+    "step.nothing_to_undo": N_("No step has run yet, so there is nothing to go back to."),
+    "step.undone": N_("{step} undone"),
+    "step.undo_failed": N_(
+        "Could not undo step {step} ({problem}), and there is no checkpoint to rebuild it "
+        "from. Start over with tutorial.restart()."
+    ),
+    "step.run_first": N_(" Run step {step} first."),
+    # the Stepper
+    "stepper.run": N_("Run step"),
+    "stepper.back": N_("Back"),
+    "stepper.reset": N_("Reset"),
+    "stepper.done": N_("Steps done (as the kernel shows): {steps}"),
+    "stepper.none_done": N_("Steps done (as the kernel shows): none yet"),
+    "stepper.ran_first": N_(
+        "Ran {steps} first: step {step} needs it (the kernel did not show it)."
+    ),
+    "stepper.step_done": N_("Step {step} done."),
+    "stepper.exit_status": N_("(exit status {code})"),
+    "stepper.redraw_failed": N_("Could not read the kernel to redraw: {problem}"),
+    "stepper.of": N_("({n} of {total})"),
+    # the %ip magic and lab.sh
+    "ip.empty": N_("No command given. Type an `ip` command, e.g. %ip netns add test1"),
+    "ip.syntax": N_("Cannot read the command {command!r}: {problem}."),
+    "ip.not_ip": N_(
+        "{word!r} is not an `ip` command: %ip and lab.sh() take `ip ...` lines as the "
+        "article writes them (with or without sudo).{hint}"
+    ),
+    "ip.unsupported": N_(
+        "Command {command!r} is not supported here.{hint} Supported: {supported}."
+    ),
+    "ip.unsupported_python": N_(
+        "Command {command!r} is not supported here.{hint} In Python: {python}"
+    ),
+    "ip.missing_arg": N_("Command {command!r} is incomplete: {usage}"),
+    "ip.ran": N_("# the lab ran: {command}"),
+    "ip.no_lab": N_(
+        "%ip needs a Lab in this notebook: create one first with lab = Lab() (it acts on "
+        "the variable `lab`, or on the only Lab there is)."
+    ),
+    # the workbook
+    "workbook.created": Nn_(
+        "nslab workbook: copied {n} notebook (without outputs) to {path}",
+        "nslab workbook: copied {n} notebooks (without outputs) to {path}",
+    ),
+    "workbook.kept": N_("nslab workbook: using your notebooks in {path}"),
+    "workbook.fresh": N_(
+        "nslab workbook: saved your notebooks as {saved}; a fresh copy is in {path}"
+    ),
+    "workbook.no_source": N_(
+        "No notebooks to copy from {path}. Pass --notebooks DIR (a folder of .ipynb files)."
+    ),
 }

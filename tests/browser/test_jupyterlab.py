@@ -173,6 +173,20 @@ def _svg_shows(page, text: str, timeout: float = 20_000) -> None:
     )
 
 
+PANEL_WIDER_THAN_CELL = """() => {
+    const panel = document.querySelector('.nslab-panel');
+    const cell = panel.closest('.jp-OutputArea-output') || panel.parentElement;
+    const right = cell.getBoundingClientRect().right + 1;
+    const wide = [...panel.querySelectorAll('*')]
+        .filter(e => e.getBoundingClientRect().right > right && e.getClientRects().length)
+        .map(e => e.tagName + '.' + [...e.classList].join('.'));
+    if (panel.scrollWidth > panel.clientWidth + 1) wide.push('panel scrolls sideways');
+    const cut = [...panel.querySelectorAll('button')]
+        .filter(b => b.scrollWidth > b.clientWidth + 1).map(b => 'cut: ' + b.textContent);
+    return wide.concat(cut);
+}"""
+
+
 def test_panel_click_redraws_in_jupyterlab(jupyter):
     base, token, root, lab_name = jupyter
     tag = uuid.uuid4().hex[:6]
@@ -230,6 +244,12 @@ def test_panel_click_redraws_in_jupyterlab(jupyter):
                 timeout=10_000
             )
             page.screenshot(path=str(shot), full_page=True)
+            for width in (1280, 1024):  # the Panel fits its cell from 1024 px up
+                page.set_viewport_size({"width": width, "height": 800})
+                page.wait_for_timeout(500)
+                wide = page.evaluate(PANEL_WIDER_THAN_CELL)
+                assert wide == [], (width, wide)
+            page.screenshot(path=str(ARTIFACTS / "jupyterlab-panel-1024.png"))
         finally:
             browser.close()
 
