@@ -21,14 +21,12 @@ from __future__ import annotations
 import html
 import shlex
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .errors import NslabError, did_you_mean
 from .messages import say
-from .snapshot import NsKey
-
-if TYPE_CHECKING:
-    from .lab import Lab
+from .snapshot import NsKey, steady
+from .view import StepView
 
 __all__ = ["Command", "ShellResult", "UnsupportedCommand", "parse", "parse_lines", "run"]
 
@@ -328,11 +326,8 @@ class ShellResult:
         return bundle
 
 
-def run(lab: Lab, text: str) -> ShellResult:
+def run(lab: Any, text: str) -> ShellResult:
     """Run `ip ...` lines through `lab`'s verbs, in order; parse them all first."""
-    from .tutorial import steady
-    from .view import StepView
-
     commands = parse_lines(text)
     outputs: list[tuple[str, str]] = []
     before = None

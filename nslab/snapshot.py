@@ -147,3 +147,16 @@ class Snapshot:
         if _differ is None:
             raise RuntimeError("import nslab first: it plugs nslab.diff into Snapshot")
         return _differ(before, self)
+
+
+def steady(snap: Snapshot) -> Snapshot:
+    """The snapshot without what the kernel makes up on its own: MACs, ifindexes and IPv6
+    link-local addresses (derived from random MACs). "What changed" compares these, so a
+    rebuilt lab reads as the same lab."""
+    def link(lk: Link) -> Link:
+        peer = replace(lk.peer, index=0) if lk.peer else None
+        addrs = tuple(a for a in lk.addresses if not (a.family == 6 and a.scope == "link"))
+        return replace(lk, mac="", index=0, peer=peer, addresses=addrs)
+
+    return Snapshot(tuple(replace(n, inode=0, links=tuple(link(lk) for lk in n.links))
+                          for n in snap.namespaces))

@@ -7,12 +7,12 @@ from notebook cells, from "Run All", from nbval and from the Stepper widget.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import NotFound, StepOrderError, did_you_mean
 from .messages import say
-from .snapshot import Link, NsKey, Snapshot
+from .snapshot import NsKey, Snapshot, steady
 
 # The step data lives in nslab.steps (one source for the Stepper and the notebooks).
 from .steps import ARTICLE, CONTAINERS, IP_NETNS, MAKES, VETH, Call, Step, call
@@ -124,19 +124,6 @@ def _inverse(call_: Call, snap: Snapshot) -> Call | None:
     if verb == "run_container":
         return call("stop_container", args[0])
     return None
-
-
-def steady(snap: Snapshot) -> Snapshot:
-    """The snapshot without what the kernel makes up on its own: MACs, ifindexes and IPv6
-    link-local addresses (derived from random MACs). "What changed" compares these, so a
-    rebuilt lab reads as the same lab."""
-    def link(lk: Link) -> Link:
-        peer = replace(lk.peer, index=0) if lk.peer else None
-        addrs = tuple(a for a in lk.addresses if not (a.family == 6 and a.scope == "link"))
-        return replace(lk, mac="", index=0, peer=peer, addresses=addrs)
-
-    return Snapshot(tuple(replace(n, inode=0, links=tuple(link(lk) for lk in n.links))
-                          for n in snap.namespaces))
 
 
 @dataclass
