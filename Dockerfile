@@ -57,5 +57,8 @@ RUN [ -n "$PIP_INDEX_URL" ] || unset PIP_INDEX_URL; [ -n "$PIP_CERT" ] || unset 
 WORKDIR /opt/nslab/notebooks
 EXPOSE 8888
 ENTRYPOINT ["tini", "--"]
+# `nslab lab` opens the student's workbook: a copy of the notebooks without outputs, made on
+# first start and kept after (mount a volume at $NSLAB_WORKBOOK to keep it across containers).
 # Token authentication stays on: the URL with the token is printed at start.
+ENV NSLAB_WORKBOOK=/workbook
 CMD ["nslab", "lab", "--ip=0.0.0.0", "--port=8888", "--no-browser"]
