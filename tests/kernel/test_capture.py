@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import pwd
 import random
 import shutil
 import signal
@@ -397,25 +396,12 @@ SANDBOX_SCRIPT = textwrap.dedent(
 
 
 @pytest.mark.parametrize("recorder", ["sniff"], indirect=True)  # the sandbox decides: once
-def test_capture_in_rootless_sandbox():
+def test_capture_in_rootless_sandbox(sandbox_user, sandbox_venv):
     """As an unprivileged user in `unshare -Urnm` (the sandbox kernel's namespaces), with the
-    sandbox venv of test_sandbox.py: notebook 03's and 05's captures work, through _sniff."""
-    from tests.kernel import test_sandbox as sb
+    sandbox venv (tests/sandboxing.py): notebook 03's and 05's captures work, through _sniff."""
+    import tests.sandboxing as sb
 
-    try:
-        user = pwd.getpwnam(sb.USER)
-    except KeyError:
-        pytest.skip(f"user {sb.USER} is missing (tests/kernel/test_sandbox.py creates it)")
-    py = sb.VENV / "bin" / "python"
-    if not py.exists():
-        pytest.skip(f"{sb.VENV} is missing (tests/kernel/test_sandbox.py builds it)")
-    src = sb._source_copy()  # the current nslab, without touching the venv's dependencies
-    try:
-        r = sb._run([str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                     "--no-deps", "--force-reinstall", str(src)], timeout=300)  # fmt: skip
-        assert r.returncode == 0, r.stdout + r.stderr
-    finally:
-        shutil.rmtree(src, ignore_errors=True)
+    user, py = sandbox_user, sandbox_venv / "bin" / "python"
     workdir = Path(tempfile.mkdtemp(prefix="nslab-capture-test-", dir="/var/tmp"))
     try:
         script = workdir / "sandbox_capture.py"

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import os
 import pwd
@@ -33,14 +32,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
-pytestmark = pytest.mark.kernel
+from tests.sandboxing import (
+    ORDINARY_PATH,
+    REPO,
+    as_user,
+    assert_host_untouched,
+    host_network_state,
+)
 
-REPO = Path(__file__).resolve().parents[2]
-USER_PREFIX = "nslabt"  # + 6 hex digits: a name no real user has
-ORDINARY_PATH = "/usr/local/bin:/usr/bin:/bin"  # Debian's default PATH for a normal user
-VENV = Path(os.environ.get("NSLAB_SANDBOX_VENV", "/var/tmp/nslab-sandbox-venv"))
-SYSTEM_PYTHON = "/usr/bin/python3"
-EXTRA = ["nbclient>=0.10", "ipykernel>=6", "nbformat>=5"]
+pytestmark = pytest.mark.kernel
 
 # Run by the unprivileged user: execute a notebook through the sandbox kernel.
 DRIVER = textwrap.dedent(
@@ -74,116 +74,6 @@ DRIVER = textwrap.dedent(
 )
 
 
-def _run(argv: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(argv, capture_output=True, text=True, check=False, **kw)  # type: ignore[call-overload]
-
-
-def host_network_state() -> dict[str, set]:
-    """What the sandbox must never touch, read from the host's namespaces."""
-
-    def j(argv: list[str]) -> list:
-        return json.loads(_run(argv).stdout or "[]")
-
-    netns = {line.split(" (id:")[0] for line in _run(["ip", "netns", "list"]).stdout.split("\n")}
-    return {
-        "netns": netns - {""},
-        "links": {lk["ifname"] for lk in j(["ip", "-j", "link"])},
-        "addresses": {
-            f"{i['local']}/{i['prefixlen']}"
-            for a in j(["ip", "-j", "addr"])
-            for i in a.get("addr_info", [])
-        },
-        "routes": set(_run(["ip", "route", "show", "table", "all"]).stdout.splitlines()),
-    }
-
-
-# What the sandboxed notebooks create; none of it may ever show up on the host.
-OURS = {"test1", "test2", "veth-test1", "veth-test2", "192.168.1.1/24", "192.168.1.2/24"}
-
-
-def assert_host_untouched(before: dict[str, set], after: dict[str, set]) -> None:
-    """Nothing of ours appeared on the host. (Other tests may run concurrently on this
-    machine and add or remove their own objects, so only our names are compared; the
-    session's host guard in conftest.py compares everything at the end.)"""
-    for key in before:
-        added = after[key] - before[key]
-        assert not {x for x in added if x in OURS or "192.168.1." in x}, (key, added)
-
-
-@pytest.fixture(scope="session")
-def sandbox_user() -> Iterator[pwd.struct_passwd]:
-    """A throw-away unprivileged user for this session, removed (home included) afterwards."""
-    if os.geteuid() != 0:
-        pytest.skip("needs root to create the unprivileged test user")
-    for tool in ("useradd", "userdel", "runuser", "unshare"):
-        if shutil.which(tool) is None:
-            pytest.skip(f"{tool} is missing")
-    name = f"{USER_PREFIX}{uuid.uuid4().hex[:6]}"
-    with contextlib.suppress(KeyError):
-        pwd.getpwnam(name)
-        pytest.fail(f"user {name} already exists; this test only removes users it created")
-    r = _run(["useradd", "--create-home", "--shell", "/bin/sh", "--user-group", name])
-    assert r.returncode == 0, r.stderr
-    user = pwd.getpwnam(name)
-    try:
-        yield user
-    finally:
-        remove_user(user)
-
-
-def remove_user(user: pwd.struct_passwd) -> None:
-    """Remove exactly this user, its group and its home, and the per-user state dir."""
-    # any process still running as the user (a server a failed test left) ends first, by PID
-    pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            if os.stat(f"/proc/{pid}").st_uid == user.pw_uid:
-                os.kill(pid, 9)
-    r = _run(["userdel", "-r", user.pw_name])
-    assert r.returncode in (0, 12), r.stderr  # 12: home already gone
-    state = Path(f"/tmp/nslab-{user.pw_uid}")  # journal.state_dir()'s fallback for the user
-    if state.is_dir() and state.stat().st_uid == user.pw_uid:
-        shutil.rmtree(state, ignore_errors=True)
-
-
-def _source_copy() -> Path:
-    """Copy the package sources so pip's in-tree build never writes into the repository."""
-    dst = Path(tempfile.mkdtemp(prefix="nslab-src-"))
-    shutil.copytree(REPO / "nslab", dst / "nslab", ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", "README.md", "LICENSE"):
-        if (REPO / name).exists():
-            shutil.copy2(REPO / name, dst / name)
-    return dst
-
-
-@pytest.fixture(scope="module")
-def sandbox_venv(sandbox_user: pwd.struct_passwd) -> Path:
-    """A venv from /usr/bin/python3 the user can run; deps reinstalled only when they change."""
-    if not os.access(SYSTEM_PYTHON, os.X_OK):
-        pytest.skip(f"{SYSTEM_PYTHON} is missing (apt-get install python3 python3-venv)")
-    py = VENV / "bin" / "python"
-    if not py.exists():
-        r = _run([SYSTEM_PYTHON, "-m", "venv", str(VENV)])
-        if r.returncode:
-            pytest.skip(f"cannot make a venv ({r.stderr.strip()}); apt-get install python3-venv")
-    src = _source_copy()
-    try:
-        deps = (REPO / "pyproject.toml").read_bytes() + repr(EXTRA).encode()
-        stamp = VENV / ".nslab-deps"
-        digest = hashlib.sha256(deps).hexdigest()
-        pip = [str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-        if not stamp.exists() or stamp.read_text() != digest:
-            r = _run(pip + [str(src), *EXTRA], timeout=900)
-            assert r.returncode == 0, r.stdout + r.stderr
-            stamp.write_text(digest)
-        # Always the current code, without touching the dependencies.
-        r = _run(pip + ["--no-deps", "--force-reinstall", str(src)], timeout=300)
-        assert r.returncode == 0, r.stdout + r.stderr
-    finally:
-        shutil.rmtree(src, ignore_errors=True)
-    return VENV
-
-
 @pytest.fixture()
 def workdir(sandbox_user: pwd.struct_passwd) -> Iterator[Path]:
     """A scratch dir owned by the user (pytest's tmp_path is root-only)."""
@@ -191,21 +81,6 @@ def workdir(sandbox_user: pwd.struct_passwd) -> Iterator[Path]:
     os.chown(d, sandbox_user.pw_uid, sandbox_user.pw_gid)
     yield d
     shutil.rmtree(d, ignore_errors=True)
-
-
-def as_user(
-    user: pwd.struct_passwd, venv: Path, argv: list[str], *, timeout: float = 300,
-    path: str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-) -> subprocess.CompletedProcess[str]:
-    """Run argv as the unprivileged user with a clean environment (PATH = venv + `path`)."""
-    env = [
-        f"HOME={user.pw_dir}",
-        f"USER={user.pw_name}",
-        f"PATH={venv}/bin:{path}",
-        "LANG=C.UTF-8",
-    ]
-    cmd = ["runuser", "-u", user.pw_name, "--", "env", "-i", *env, *argv]
-    return _run(cmd, timeout=timeout, cwd="/")
 
 
 def run_notebook(
@@ -405,9 +280,15 @@ def test_nslab_lab_serves_sandbox_kernel(
     and code sent through the server's websocket runs the veth experiment."""
     before = host_network_state()
     port, token = _free_port(), uuid.uuid4().hex
+    # the notebooks an installed nslab opens (the image sets NSLAB_NOTEBOOKS): a copy the
+    # user can read; `nslab lab` makes the user's workbook from it
+    source = Path(tempfile.mkdtemp(prefix="nslab-sandbox-notebooks-", dir="/var/tmp"))
+    shutil.copy(REPO / "notebooks" / "00-start-here.ipynb", source)
+    source.chmod(0o755)
     argv = [
         "nslab",
         "lab",
+        f"--notebooks={source}",
         "--no-browser",
         f"--port={port}",
         "--ServerApp.ip=127.0.0.1",
@@ -433,7 +314,9 @@ def test_nslab_lab_serves_sandbox_kernel(
                 _api(port, token, "/api/status")
                 break
             except OSError:
-                assert server.poll() is None, "server exited early"
+                if server.poll() is not None:
+                    log.seek(0)
+                    pytest.fail(f"nslab lab exited early:\n{log.read()}")
                 time.sleep(0.5)
         specs = _api(port, token, "/api/kernelspecs")
         assert specs["default"] == "nslab-sandbox"
@@ -470,6 +353,7 @@ def test_nslab_lab_serves_sandbox_kernel(
         except subprocess.TimeoutExpired:
             server.terminate()  # our own runuser process, by PID
             server.wait(timeout=10)
+        shutil.rmtree(source, ignore_errors=True)
         log.seek(0)
         server_log = log.read()
     assert "--KernelManager.transport=ipc" in server_log, server_log[-3000:]
