@@ -24,11 +24,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 from floor import floor  # noqa: E402  (bench/ is not a package)
 
 
-def journal_of(lab: Lab):
-    """The lab's journal: `lab.journal` after the kernel-layer split, `lab._journal` before."""
-    return getattr(lab, "journal", None) or lab._journal
-
-
 def article_steps(tag: str) -> list[tuple[str, tuple, dict]]:
     """S8-S18 of the article, with names made unique for this run."""
     a, b, va, vb = f"{tag}t1", f"{tag}t2", f"{tag}v1", f"{tag}v2"
@@ -118,7 +113,7 @@ def main() -> None:
             rows.append((title, best))
     finally:
         lab.reset()
-        journal_of(lab).delete()
+        lab.journal.delete()
     print(f"{'topology':<16} {'step':<9} {'nslab ms':>9} {'ip CLI ms':>10} {'floor ms':>9} "
           f"{'ip/nslab':>9} {'nslab/floor':>12}")
     for title, b in rows:

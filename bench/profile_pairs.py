@@ -20,7 +20,7 @@ from pathlib import Path
 from nslab import Lab
 
 sys.path.insert(0, str(Path(__file__).parent))
-from build import journal_of, pairs_steps  # noqa: E402  (bench/ is not a package)
+from build import pairs_steps  # noqa: E402  (bench/ is not a package)
 
 
 def main() -> None:
@@ -49,7 +49,7 @@ def main() -> None:
             profiler.disable()
     finally:
         lab.reset()
-        journal_of(lab).delete()
+        lab.journal.delete()
     for verb, seconds in per_verb.items():
         print(f"{verb:<10} {seconds / args.pairs * 1e3:7.2f} ms per pair")
     if profiler:

@@ -134,7 +134,7 @@ def workbook_lab(tmp_path):
 
         lab = Lab(name=LAB_NAME)  # the kernel is gone: take its journal over, by name
         lab.reset()
-        lab._journal.delete()
+        lab.journal.delete()
 
 
 def _idle(page, timeout: float = 60_000) -> None:

@@ -132,7 +132,7 @@ def _reset_lab(name: str) -> None:
     if any(j.lab == name for j in Journal.all()):
         lab = Lab(name=name)
         lab.reset()
-        lab._journal.delete()
+        lab.journal.delete()
 
 
 def _open(page, url: str) -> None:

@@ -72,7 +72,7 @@ def test_article_typed_into_cells_equals_the_python_verbs(free_article_names, un
     cells.append("%%ip\n" + "\n".join(ARTICLE[-4:-2]))  # the cell form, two lines
     cells += [f"lab.sh({line!r})" for line in ARTICLE[-2:]]  # the function form
     cells.append(SHAPE + "import json\nprint(json.dumps({'shape': shape(lab.snapshot()), "
-                 "'transcript': list(lab.transcript)}))\nlab.reset()\nlab._journal.delete()")
+                 "'transcript': list(lab.transcript)}))\nlab.reset()\nlab.journal.delete()")
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     client = NotebookClient(nb, timeout=120, kernel_name="python3",
                             resources={"metadata": {"path": str(tmp_path)}})
@@ -111,7 +111,7 @@ def test_article_typed_into_cells_equals_the_python_verbs(free_article_names, un
         assert [c for c in typed["transcript"] if "ping" not in c] == verbs
     finally:
         lab.reset()
-        lab._journal.delete()
+        lab.journal.delete()
 
 
 def test_refused_commands_change_nothing(lab, unique):
