@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import inspect
 import json
 import os
 import re
@@ -253,11 +252,7 @@ class Drawing:
 
 def drawing(lab: Lab, *, marks: bool = False) -> Drawing:
     """The lab's drawing; without the kit's mistake marks unless MARKS (asked for as a hint)."""
-    from ..draw import draw
-
-    if "marks" in inspect.signature(draw).parameters:
-        return Drawing(lab.draw(marks=marks), lab.name)
-    return Drawing(lab.draw(), lab.name)  # a draw() without the option always marks mistakes
+    return Drawing(lab.draw(marks=marks), lab.name)
 
 
 # ------------------------------------------------------------------ the toolkit
