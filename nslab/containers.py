@@ -24,12 +24,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import names
-from ._kernel import children, netns_path, q
+from ._kernel import children, in_ns, netns_path, q
 from ._record import recorded
-from ._verbs import ExecResult, Verbs
+from ._verbs import PIDS, ExecResult, Verbs, pid_var
 from .errors import AlreadyExists, KernelError, NotFound, PrivilegeError, privilege_fixes
 from .journal import process_start
 from .messages import say
+from .snapshot import NsKey
 
 DOCKER_HOST = "docker-host"
 BRIDGE = "docker0"
@@ -70,16 +71,21 @@ class ContainerVerbs(Verbs):
         if k.journal.find("process", name):
             raise AlreadyExists(say("container.running", name=name,
                                     call=f"lab.stop_container({name!r})"))
-        with self._parts():
+        start = len(self.transcript)
+        self._say(f"# docker run -d --name {q(name)} {image} /bin/sh -c {LOOP!r}")
+        with self._parts(transcribed=True):  # the script runs the same parts
             self._ensure_docker_host()
+            made = len(self.transcript)  # docker-host stays if what follows fails
             address = self._next_container_ip()
             entry = k.journal.add("process", name, ip=address, image=image)
             try:
                 pid = _start_process(name)
             except BaseException:
                 k.journal.remove(entry)
+                self.transcript.truncate(made)
                 raise
             k.journal.update(entry, pid=pid, start=process_start(pid))
+            self._say_started(name)
             key = f"@{name}"
             try:
                 _no_ipv6(self, key)  # like Docker on a network without IPv6
@@ -92,8 +98,8 @@ class ContainerVerbs(Verbs):
                 self.add_route(key, "default", via=GATEWAY)
             except BaseException:
                 self.stop_container(name)
+                self.transcript.truncate(made if made > start + 1 else start)
                 raise
-        self._say(f"# docker run -d --name {q(name)} {image} /bin/sh -c {LOOP!r}")
         return Container(name, pid, address, key)
 
     @recorded
@@ -108,13 +114,22 @@ class ContainerVerbs(Verbs):
             k.container_path(name)  # raises NotFound, with a hint
         path = f"/proc/{entry['pid']}/ns/net"  # type: ignore[index]
         going = k.outside_peers(f"@{name}")
+        self._say(f"# docker rm -f {q(name)}")
+        # the whole session (the shell and its sleep), as the lab ends it; then the
+        # script waits, as the lab does, until the kernel took the veth peers along
+        self._say(f"kill -KILL -- -{pid_var(name)}")
+        self._say(f"wait {pid_var(name)} || true")
+        for where, ifname in going:
+            key = _named_key(where)
+            if key != "":
+                self._say(f"while {in_ns(key, f'ip link show dev {q(ifname)}')} >/dev/null"
+                          " 2>&1; do sleep 0.01; done")
         k.remove(entry)  # type: ignore[arg-type]
         k.forget_links_in(f"@{name}")
         gone = k.journal.find("link", f"veth-{name}", ns=DOCKER_HOST)
         if gone:
             k.journal.remove(gone)
         k.wait_removed(path, going)
-        self._say(f"# docker rm -f {q(name)}")
 
     def containers(self) -> list[Container]:
         """The containers of this lab that are running, like `docker ps`."""
@@ -176,10 +191,20 @@ class ContainerVerbs(Verbs):
             k.journal.remove(entry)
             raise
         k.journal.update(entry, inode=os.stat(netns_path(as_name)).st_ino)
-        self._say(f"ip netns attach {q(as_name)} {path.split('/')[2]}")
+        self._say(f"ip netns attach {q(as_name)} {pid_var(name)}")
         return as_name
 
     # -- helpers --------------------------------------------------------------------
+    def _say_started(self, name: str) -> None:
+        """The script's way of starting the container: its process in the background,
+        its PID kept in ${PID[NAME]}, then wait until it has its own namespace."""
+        self._say(shlex.join(["setsid", *_container_argv(name)])
+                  + " </dev/null >/dev/null 2>&1 &")
+        self._say(f"{PIDS}[{shlex.quote(name)}]=$!")
+        mine = '"$(readlink /proc/$$/ns/net)"'
+        theirs = f'"$(readlink /proc/{pid_var(name)}/ns/net)"'
+        self._say(f"until [ {theirs} != {mine} ]; do sleep 0.01; done")
+
     def _ensure_docker_host(self) -> None:
         """The docker-host namespace with docker0, once per lab."""
         if self.kernel.journal.find("netns", DOCKER_HOST):
@@ -206,14 +231,28 @@ def _no_ipv6(verbs: Verbs, ns: str) -> None:
     k = verbs.kernel
     for scope in ("default", "all"):
         k.nl.sysctl(k.path(ns), f"net/ipv6/conf/{scope}/disable_ipv6", "1")
+    verbs._say(in_ns(ns, "sysctl -qw net.ipv6.conf.default.disable_ipv6=1"
+                         " net.ipv6.conf.all.disable_ipv6=1"))
+
+
+def _named_key(path: str | None) -> NsKey | str:
+    """The namespace key of a path the script can name (None: the host), else ""."""
+    if path is None:
+        return None
+    name = os.path.basename(path)
+    return name if netns_path(name) == path else ""
+
+
+def _container_argv(name: str) -> list[str]:
+    """The container's process: a shell in new net+uts namespaces, named NAME."""
+    return ["unshare", "--net", "--uts", "--", "sh", "-c", f"hostname {shlex.quote(name)}; {LOOP}"]
 
 
 def _start_process(name: str) -> int:
     """Start the container's process in new net+uts namespaces; return its PID."""
-    script = f"hostname {shlex.quote(name)}; {LOOP}"
     try:
         proc = subprocess.Popen(
-            ["unshare", "--net", "--uts", "--", "sh", "-c", script],
+            _container_argv(name),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             start_new_session=True,
         )
