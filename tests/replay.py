@@ -25,6 +25,7 @@ report() {
   for k in "${!SERVER[@]}"; do printf 'SERVER\t%s\t%s\n' "$k" "${SERVER[$k]}"; done
 } >"$REPORT"
 trap report EXIT
+trap 'exit 143' TERM  # a timeout: report what was started before ending
 source "$1"
 """
 
@@ -39,14 +40,23 @@ class Replay:
 
 
 def run_script(script: str, tmp_path: Path, timeout: float = 120) -> Replay:
-    """Run SCRIPT with bash; the PIDs of the containers and servers it started."""
+    """Run SCRIPT with bash (stopped after TIMEOUT seconds); the PIDs of the containers
+    and servers it started, also when it failed."""
     path, pids = tmp_path / "rebuild.sh", tmp_path / "pids"
     path.write_text(script)
-    proc = subprocess.run(
-        ["bash", "-c", WRAPPER, "bash", str(path), str(pids)], capture_output=True,
-        text=True, timeout=timeout, env={**os.environ, "LC_ALL": "C.UTF-8"},
+    proc = subprocess.Popen(
+        ["bash", "-c", WRAPPER, "bash", str(path), str(pids)], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, env={**os.environ, "LC_ALL": "C.UTF-8"},
     )
-    done = Replay(proc.returncode, proc.stdout, proc.stderr)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.terminate()  # bash's TERM trap exits, and its EXIT trap reports the PIDs
+        out, err = proc.communicate(timeout=10)
+        err += f"\n(timed out after {timeout} s)"
+    done = Replay(proc.returncode, out, err)
+    if not pids.exists():
+        return done
     for line in pids.read_text().splitlines():
         kind, name, pid = line.split("\t")
         (done.containers if kind == "PID" else done.servers)[name] = int(pid)
