@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import textwrap
 import time
 
 import pytest
@@ -263,3 +264,33 @@ def test_a_container_that_fails_half_way_leaves_no_transcript(lab: Lab, unique: 
     with pytest.raises(AlreadyExists):
         lab.run_container("web")
     assert list(lab.transcript) == commands
+
+
+def test_container_script_replays_in_the_rootless_sandbox(tmp_path) -> None:
+    """The sandbox's "host" is a fresh namespace and PID 1 is outside it: the script's
+    container and its `nsenter -t PID` commands must work there too."""
+    from tests.kernel.test_settle import in_sandbox
+
+    code = textwrap.dedent("""
+        import pathlib
+        from nslab import Lab
+        from tests.replay import end_processes, kernel_view, run_script
+        lab = Lab(name="box")
+        lab.run_container("web")
+        lab.serve_http("@web", 8080)
+        before = kernel_view(["docker-host"], {c.name: c.pid for c in lab.containers()})
+        script = lab.transcript.script()
+        lab.reset()
+        replay = run_script(script, pathlib.Path(__import__("tempfile").mkdtemp()))
+        try:
+            print("RC", replay.returncode, replay.stderr.strip())
+            print("SAME", kernel_view(["docker-host"], replay.containers) == before)
+            print("KEPT", sorted(replay.containers), sorted(replay.servers))
+        finally:
+            end_processes(replay)
+    """)
+    out = in_sandbox(code, tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "RC 0" in out.stdout, out.stdout
+    assert "SAME True" in out.stdout, out.stdout
+    assert "KEPT ['web'] ['@web:8080']" in out.stdout, out.stdout
