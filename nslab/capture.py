@@ -354,6 +354,35 @@ def sequence_diagram(
     return g
 
 
+class SequenceDiagram:
+    """A sequence drawing that shows itself: the SVG, and a short text (not an object's
+    repr with its memory address) where no image can be shown. Anything else, such as
+    `.source` or `.pipe()`, is the graphviz.Digraph's."""
+
+    def __init__(self, graph: graphviz.Digraph, packets: int) -> None:
+        self.graph = graph
+        self.packets = packets  # how many arrows it draws
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "graph":  # not set yet (copy, pickle): no recursion
+            raise AttributeError(name)
+        return getattr(self.graph, name)
+
+    def __str__(self) -> str:
+        return say_n("capture.sequence_text", self.packets)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self))
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        bundle = dict(self.graph._repr_mimebundle_(include, exclude))
+        bundle["text/plain"] = str(self)
+        return bundle
+
+
 # --- the live capture --------------------------------------------------------------------
 
 
@@ -679,10 +708,12 @@ class Capture:
     def __iter__(self) -> Iterator[Packet]:
         return iter(self.packets)
 
-    def sequence(self, *, limit: int | None = 50) -> graphviz.Digraph:
+    def sequence(self, *, limit: int | None = 50) -> SequenceDiagram:
         """A sequence diagram of the capture: hosts as lifelines, one arrow per packet."""
-        return sequence_diagram(self.packets, title=say("capture.title", where=self.where),
-                                limit=limit)
+        graph = sequence_diagram(self.packets, title=say("capture.title", where=self.where),
+                                 limit=limit)
+        shown = len(self.packets) if limit is None else min(limit, len(self.packets))
+        return SequenceDiagram(graph, shown)
 
     def _heading(self, n: int) -> str:
         return say_n("capture.heading", n, where=self.where, state=self.state)

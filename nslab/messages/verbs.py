@@ -394,6 +394,7 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "capture.not_allowed": N_("Not allowed to capture on {where} ({said})."),
     "capture.failed": N_("tcpdump could not capture on {where}: {said}"),
     "capture.title": N_("capture on {where}"),
+    "capture.sequence_text": Nn_("sequence diagram: {n} packet", "sequence diagram: {n} packets"),
     "capture.heading": Nn_(
         "Capture on {where} ({state}): {n} packet", "Capture on {where} ({state}): {n} packets"
     ),
