@@ -319,7 +319,7 @@ def sequence_diagram(
     g = graphviz.Digraph("sequence")
     caption = title
     if len(shown) < len(packets):
-        caption += " " + say_n("capture.first_of", len(packets), shown=len(shown))
+        caption = say_n("capture.first_of", len(packets), title=title, shown=len(shown))
     g.attr(rankdir="TB", fontname=FONT, nodesep="2.5", ranksep="0.3", newrank="true")
     if caption:
         g.attr(label=caption.strip(), labelloc="t", fontsize="14")
@@ -633,7 +633,7 @@ class Capture:
             return _CannotDropPrivileges(say("capture.cannot_drop", said=said))
         if "ermission" in stderr or "not permitted" in stderr:
             return PrivilegeError(
-                say("capture.not_allowed", where=self.where, said=said) + " " + privilege_fixes()
+                say("capture.not_allowed", where=self.where, said=said, fix=privilege_fixes())
             )
         return KernelError(say("capture.failed", where=self.where, said=said))
 

@@ -88,7 +88,7 @@ class ContainerVerbs(Verbs):
             self._say_started(name)
             key = f"@{name}"
             try:
-                _no_ipv6(self, key)  # like Docker on a network without IPv6
+                self._no_ipv6(key)  # like Docker on a network without IPv6
                 self.add_veth(f"veth-{name}", "eth0", ns=DOCKER_HOST, peer_ns=key)
                 self.set_master(DOCKER_HOST, f"veth-{name}", BRIDGE)
                 self.set_up(DOCKER_HOST, f"veth-{name}")
@@ -210,11 +210,20 @@ class ContainerVerbs(Verbs):
         if self.kernel.journal.find("netns", DOCKER_HOST):
             return
         self.add_netns(DOCKER_HOST)  # AlreadyExists if someone else has that name
-        _no_ipv6(self, DOCKER_HOST)
+        self._no_ipv6(DOCKER_HOST)
         self.set_up(DOCKER_HOST, "lo")
         self.add_bridge(DOCKER_HOST, BRIDGE)
         self.add_addr(DOCKER_HOST, BRIDGE, f"{GATEWAY}/{SUBNET.prefixlen}")
         self.set_up(DOCKER_HOST, BRIDGE)
+
+    def _no_ipv6(self, ns: str) -> None:
+        """Turn IPv6 off in a namespace, so only the lab's own traffic crosses docker0
+        (no router solicitations or duplicate-address probes in captures and MAC tables)."""
+        k = self.kernel
+        for scope in ("default", "all"):
+            k.nl.sysctl(k.path(ns), f"net/ipv6/conf/{scope}/disable_ipv6", "1")
+        self._say(in_ns(ns, "sysctl -qw net.ipv6.conf.default.disable_ipv6=1"
+                            " net.ipv6.conf.all.disable_ipv6=1"))
 
     def _next_container_ip(self) -> str:
         """172.17.0.2, .3, ...: the lowest free address, like Docker's IPAM."""
@@ -223,16 +232,6 @@ class ContainerVerbs(Verbs):
             if str(host) != GATEWAY and str(host) not in used:
                 return str(host)
         raise KernelError(say("container.no_address", subnet=str(SUBNET)))
-
-
-def _no_ipv6(verbs: Verbs, ns: str) -> None:
-    """Turn IPv6 off in a namespace, so only the lab's own traffic crosses docker0
-    (no router solicitations or duplicate-address probes in captures and MAC tables)."""
-    k = verbs.kernel
-    for scope in ("default", "all"):
-        k.nl.sysctl(k.path(ns), f"net/ipv6/conf/{scope}/disable_ipv6", "1")
-    verbs._say(in_ns(ns, "sysctl -qw net.ipv6.conf.default.disable_ipv6=1"
-                         " net.ipv6.conf.all.disable_ipv6=1"))
 
 
 def _named_key(path: str | None) -> NsKey | str:
@@ -265,7 +264,7 @@ def _start_process(name: str) -> int:
             err = proc.stderr.read().decode() if proc.stderr else ""
             if "Operation not permitted" in err:
                 raise PrivilegeError(
-                    say("container.unshare_refused", name=name) + " " + privilege_fixes()
+                    say("container.unshare_refused", name=name, fix=privilege_fixes())
                 )
             raise KernelError(say("container.exited", name=name, error=err.strip()))
         try:

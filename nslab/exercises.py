@@ -607,8 +607,9 @@ def exercise(name: str) -> Exercise:
     try:
         return EXERCISES[name]
     except (KeyError, TypeError):
+        hint = did_you_mean(str(name), EXERCISES)  # no leading space of its own
         raise NotFound(
-            f"There is no exercise {name!r}.{did_you_mean(str(name), EXERCISES)} "
+            f"There is no exercise {name!r}.{' ' + hint if hint else ''} "
             f"Known: {', '.join(EXERCISES)}."
         ) from None
 
