@@ -388,13 +388,13 @@ class SequenceDiagram:
 
 def _namespace_label(netns_path: str | None) -> str:
     if netns_path is None:
-        return "host"
+        return say("ns.label.host")
     m = re.fullmatch(r"/(?:var/)?run/netns/([^/]+)", netns_path)
     if m:
         return m.group(1)
     m = re.fullmatch(r"/proc/(\d+)/ns/net", netns_path)
     if m:
-        return say("capture.hidden_ns", pid=m.group(1))
+        return say("ns.label.hidden", pid=m.group(1))
     return netns_path
 
 

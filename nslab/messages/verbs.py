@@ -39,6 +39,10 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "word.none_yet": N_("none yet"),
     "word.nothing": N_("nothing"),
     "word.missing_link": N_("missing link"),
+    # how a namespace reads inside other messages and drawings (snapshot.ns_label)
+    "ns.label.host": N_("host"),
+    "ns.label.container": N_("container {name}"),
+    "ns.label.hidden": N_("hidden namespace of PID {pid}"),
     "hint.did_you_mean": N_("Did you mean {name!r}?"),
     "hint.known": N_("Known: {names}."),
     "privilege.fixes": N_(
@@ -349,7 +353,6 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "capture.first_of": Nn_(
         "{title} (first {shown} of {n} packet)", "{title} (first {shown} of {n} packets)"
     ),
-    "capture.hidden_ns": N_("hidden namespace of PID {pid}"),
     "capture.started_twice": N_(
         "The capture on {where} was already started; make a new one with capture(...) to "
         "capture again."

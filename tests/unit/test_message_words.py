@@ -96,3 +96,36 @@ def test_every_template_with_its_fields_filled_reads_as_before() -> None:
             except (ValueError, KeyError, IndexError, AttributeError):
                 continue  # a format spec that needs a number: not a joining question
             assert messages._format(text, fields) == expected, key
+
+
+def test_namespace_labels_come_from_the_catalogue() -> None:
+    from nslab.snapshot import ns_label
+
+    assert [ns_label(k) for k in (None, "@web", "@pid42", "test1")] == [
+        "host", "container web", "hidden namespace of PID 42", "test1"]
+    before = messages.translations()
+    messages.use(_Chinese({CATALOGUE["ns.label.host"]: "主机",
+                           CATALOGUE["ns.label.container"]: "容器 {name}",
+                           CATALOGUE["ns.label.hidden"]: "PID {pid} 的隐藏命名空间"}))
+    try:
+        assert [ns_label(k) for k in (None, "@web", "@pid42", "test1")] == [
+            "主机", "容器 web", "PID 42 的隐藏命名空间", "test1"]
+    finally:
+        messages.use(before)
+
+
+def test_a_bare_address_is_said_to_mean_a_host_route_not_a_mystery() -> None:
+    """`ip addr add 192.168.1.1 dev X` gives 192.168.1.1/32 (checked on this kernel;
+    ip-address(8): the prefix length is optional), as exercise E4 teaches."""
+    from nslab.errors import InvalidAddress
+    from nslab.names import check_interface_address
+
+    with pytest.raises(InvalidAddress) as caught:
+        check_interface_address("192.168.1.1")
+    assert str(caught.value) == (
+        "Address '192.168.1.1' has no prefix length. `ip addr add` would take it as "
+        "192.168.1.1/32: a network of this one address, with no route to the other addresses "
+        "on its link. Write it with one, e.g. '192.168.1.1/24'."
+    )
+    with pytest.raises(InvalidAddress, match="would take it as fd00::1/128"):
+        check_interface_address("fd00::1")
