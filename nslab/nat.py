@@ -167,10 +167,10 @@ class NatVerbs(Verbs):
         _check_nft_ifname(out_ifname)
         path = self._nat_ns(ns, "firewall", "enable_masquerade")
         if self.kernel.nl.link_index(path, out_ifname) is None:
-            raise NotFound(
-                self.kernel.missing_link(ns, out_ifname) + " "
-                + say("nat.then_masquerade", call=f"lab.enable_masquerade({ns!r}, {out_ifname!r})")
-            )
+            raise NotFound(say(
+                "nat.then_masquerade", missing=self.kernel.missing_link(ns, out_ifname),
+                call=f"lab.enable_masquerade({ns!r}, {out_ifname!r})",
+            ))
         rules = self._nft_rules(ns)
         if any(_is_masquerade(r, out_ifname) for r in rules["rules"]):
             raise AlreadyExists(say("nat.masquerade_exists", name=out_ifname, where=ns_label(ns)))

@@ -276,7 +276,7 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "Namespace {name!r} was not created by this lab, so nslab will not add a NAT rule in "
         "it. Use one of the lab's namespaces ({mine})."
     ),
-    "nat.then_masquerade": N_("Then masquerade on it: {call}."),
+    "nat.then_masquerade": N_("{missing} Then masquerade on it: {call}."),
     "nat.masquerade_exists": N_(
         "Masquerading on {name!r} is already enabled in {where}. Nothing to do; "
         "lab.snapshot() shows the rules under nat_rules."
