@@ -11,6 +11,12 @@ The container is a long-running process (`sh -c 'while true; do sleep 3600; done
 like the article's busybox) started with `unshare --net --uts`. Its namespace has
 no name, so `ip netns list` does not show it (step S7); `lab.reveal(name)` names it,
 as `ip netns attach` does.
+
+The transcript writes what the emulation really runs, under a `# docker run ...` heading:
+the process started with `setsid unshare ... &`, its PID kept in the script's bash array
+`PID[NAME]`, `ip link add ... peer name eth0 netns "${PID[NAME]}"`, commands inside as
+`nsenter -t "${PID[NAME]}" -n -- ...` (Verbs._say rewrites the `@NAME` key), and
+`kill -KILL -- -"${PID[NAME]}"` for `docker rm -f`.
 """
 
 from __future__ import annotations
