@@ -129,3 +129,14 @@ def test_a_bare_address_is_said_to_mean_a_host_route_not_a_mystery() -> None:
     )
     with pytest.raises(InvalidAddress, match="would take it as fd00::1/128"):
         check_interface_address("fd00::1")
+
+
+def test_no_template_glues_an_appended_sentence_to_the_last_one() -> None:
+    """"exist.{hint}" would read "exist.Did you mean ..." now that hints carry no leading
+    space: the English template writes "exist. {hint}" (and the translation its own way)."""
+    import re
+
+    glued = [key for key, template in CATALOGUE.items()
+             for text in (template if isinstance(template, tuple) else (template,))
+             if re.search(r"[.?!)]\{(hint|step|fix|more)\b", text)]
+    assert glued == []
