@@ -79,34 +79,46 @@ class ContainerVerbs(Verbs):
                                     call=f"lab.stop_container({name!r})"))
         start = len(self.transcript)
         self._say(f"# docker run -d --name {q(name)} {image} /bin/sh -c {LOOP!r}")
-        with self._parts(transcribed=True):  # the script runs the same parts
-            self._ensure_docker_host()
-            made = len(self.transcript)  # docker-host stays if what follows fails
-            address = self._next_container_ip()
-            entry = k.journal.add("process", name, ip=address, image=image)
-            try:
-                pid = _start_process(name)
-            except BaseException:
-                k.journal.remove(entry)
-                self.transcript.truncate(made)
-                raise
-            k.journal.update(entry, pid=pid, start=process_start(pid))
-            self._say_started(name)
-            key = f"@{name}"
-            try:
-                self._no_ipv6(key)  # like Docker on a network without IPv6
-                self.add_veth(f"veth-{name}", "eth0", ns=DOCKER_HOST, peer_ns=key)
-                self.set_master(DOCKER_HOST, f"veth-{name}", BRIDGE)
-                self.set_up(DOCKER_HOST, f"veth-{name}")
-                self.set_up(key, "lo")
-                self.add_addr(key, "eth0", f"{address}/{SUBNET.prefixlen}")
-                self.set_up(key, "eth0")
-                self.add_route(key, "default", via=GATEWAY)
-            except BaseException:
-                self.stop_container(name)
-                self.transcript.truncate(made if made > start + 1 else start)
-                raise
-        return Container(name, pid, address, key)
+        made = start + 1
+        try:
+            with self._parts(transcribed=True):  # the script runs the same parts
+                try:
+                    self._ensure_docker_host()
+                finally:
+                    made = len(self.transcript)  # what docker-host got stays, even on failure
+                pid, address = self._start_container(name, image)
+        except BaseException:
+            self.transcript.truncate(made if made > start + 1 else start)
+            raise
+        return Container(name, pid, address, f"@{name}")
+
+    def _start_container(self, name: str, image: str) -> tuple[int, str]:
+        """The container's process, its veth to docker0, address and route (run_container's
+        parts after docker-host); stops it again if a part fails. Its PID and address."""
+        k = self.kernel
+        address = self._next_container_ip()
+        entry = k.journal.add("process", name, ip=address, image=image)
+        try:
+            pid = _start_process(name)
+        except BaseException:
+            k.journal.remove(entry)
+            raise
+        k.journal.update(entry, pid=pid, start=process_start(pid))
+        self._say_started(name)
+        key = f"@{name}"
+        try:
+            self._no_ipv6(key)  # like Docker on a network without IPv6
+            self.add_veth(f"veth-{name}", "eth0", ns=DOCKER_HOST, peer_ns=key)
+            self.set_master(DOCKER_HOST, f"veth-{name}", BRIDGE)
+            self.set_up(DOCKER_HOST, f"veth-{name}")
+            self.set_up(key, "lo")
+            self.add_addr(key, "eth0", f"{address}/{SUBNET.prefixlen}")
+            self.set_up(key, "eth0")
+            self.add_route(key, "default", via=GATEWAY)
+        except BaseException:
+            self.stop_container(name)
+            raise
+        return pid, address
 
     @recorded
     def stop_container(self, name: str) -> None:

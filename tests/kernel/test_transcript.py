@@ -250,6 +250,15 @@ def test_a_container_that_fails_half_way_leaves_no_transcript(lab: Lab, unique: 
 
     if DOCKER_HOST in lab.list_netns():
         pytest.skip(f"namespace {DOCKER_HOST!r} exists (another run is using it)")
+    other = Lab(name=f"test-other-{unique}")
+    try:  # docker-host taken by another lab: refused before anything, no heading left
+        other.add_netns(DOCKER_HOST)
+        with pytest.raises(AlreadyExists):
+            lab.run_container("web")
+        assert list(lab.transcript) == [] and lab.containers() == []
+    finally:
+        other.reset()
+        other.journal.delete()
     lab.run_container("web")
     commands = list(lab.transcript)
 
