@@ -30,8 +30,13 @@ def _translations() -> list[tuple[str, str]]:
     return out
 
 
+# fields that carry a whole translated sentence: Chinese text, not Latin, for the spacing rules
+SENTENCE_FIELDS = re.compile(r"\{(hint|step|fix|missing)\}")
+
+
 def _prose(text: str) -> str:
     """The text without code spans, fenced code, links' targets and HTML."""
+    text = SENTENCE_FIELDS.sub("。", text)
     text = re.sub(r"```.*?```", " ", text, flags=re.DOTALL)
     text = re.sub(r"`[^`]*`", "`x`", text)
     return re.sub(r"\]\([^)]*\)", "]", text)
