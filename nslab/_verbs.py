@@ -8,12 +8,18 @@ nat.py); each group derives from `Verbs` and reaches the kernel only through
 from __future__ import annotations
 
 import contextlib
+import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ._kernel import Kernel
+from ._kernel import Kernel, in_ns
 from .messages import say
+
+# bash associative arrays of the script: the PID of each container's process (by name)
+# and of each web server (by "NS:PORT"), so later commands can enter or end them
+PIDS = "PID"
+SERVERS = "SERVER"
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,10 @@ class Transcript:
     def add(self, command: str) -> None:
         self._commands.append(command)
 
+    def truncate(self, length: int) -> None:
+        """Forget the commands after the first LENGTH (a verb that failed half-way)."""
+        del self._commands[length:]
+
     def clear(self) -> None:
         self._commands.clear()
 
@@ -64,7 +74,9 @@ class Transcript:
             # `bash -c` execs its last command in place of the shell: $$ (the host's
             # namespace, see Kernel.ns_arg) would then be that command's own
             body += "exit 0\n"
-        return "#!/bin/bash\nset -euo pipefail\n" + body
+        arrays = [a for a in (PIDS, SERVERS) if any(f"{a}[" in c for c in self._commands)]
+        declare = f"declare -A {' '.join(arrays)}\n" if arrays else ""
+        return "#!/bin/bash\nset -euo pipefail\n" + declare + body
 
     def __str__(self) -> str:
         return "\n".join(self._commands)
@@ -81,17 +93,43 @@ class Verbs:
     _history: list[tuple[str, tuple, dict]]  # successful verbs, for checkpoints (_record.py)
     _replaying: bool
     _inner: int  # >0 while a verb runs other verbs as its parts
+    _muted: int = 0  # >0 while those parts write no transcript either
 
     def _say(self, command: str) -> None:
-        """Append to the transcript, unless this is a part of a bigger verb."""
-        if not self._inner:
-            self.transcript.add(command)
+        """Append to the transcript, unless this is a muted part of a bigger verb.
+
+        A container's namespace has no name: commands in it or towards it are written
+        with the PID of its process, which the script keeps in `${PID[NAME]}`."""
+        if not self._muted:
+            self.transcript.add(self._in_shell(command))
+
+    def _in_shell(self, command: str) -> str:
+        """COMMAND with each container's namespace as the script reaches it."""
+        for entry in self.kernel.journal.of_kind("process"):
+            if "pid" not in entry:
+                continue
+            key, pid = f"@{entry['name']}", pid_var(entry["name"])
+            inside = in_ns(key, "")
+            if command.startswith(inside):
+                command = f"nsenter -t {pid} -n -- " + command[len(inside):]
+            towards = " netns " + self.kernel.ns_arg(key)
+            if command.endswith(towards):
+                command = command[: -len(towards)] + f" netns {pid}"
+        return command
 
     @contextlib.contextmanager
-    def _parts(self) -> Iterator[None]:
-        """Run other verbs as parts of one: they record no history or transcript."""
+    def _parts(self, *, transcribed: bool = False) -> Iterator[None]:
+        """Run other verbs as parts of one: they record no history (checkpoints replay
+        the whole verb), and no transcript unless `transcribed`."""
         self._inner += 1
+        self._muted += not transcribed
         try:
             yield
         finally:
             self._inner -= 1
+            self._muted -= not transcribed
+
+
+def pid_var(name: str, array: str = PIDS) -> str:
+    """How the script names the PID kept for NAME: "${PID[web]}", quoted for bash."""
+    return f'"${{{array}[{shlex.quote(name)}]}}"'

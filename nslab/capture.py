@@ -319,7 +319,7 @@ def sequence_diagram(
     g = graphviz.Digraph("sequence")
     caption = title
     if len(shown) < len(packets):
-        caption += " " + say_n("capture.first_of", len(packets), shown=len(shown))
+        caption = say_n("capture.first_of", len(packets), title=title, shown=len(shown))
     g.attr(rankdir="TB", fontname=FONT, nodesep="2.5", ranksep="0.3", newrank="true")
     if caption:
         g.attr(label=caption.strip(), labelloc="t", fontsize="14")
@@ -354,18 +354,47 @@ def sequence_diagram(
     return g
 
 
+class SequenceDiagram:
+    """A sequence drawing that shows itself: the SVG, and a short text (not an object's
+    repr with its memory address) where no image can be shown. Anything else, such as
+    `.source` or `.pipe()`, is the graphviz.Digraph's."""
+
+    def __init__(self, graph: graphviz.Digraph, packets: int) -> None:
+        self.graph = graph
+        self.packets = packets  # how many arrows it draws
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "graph":  # not set yet (copy, pickle): no recursion
+            raise AttributeError(name)
+        return getattr(self.graph, name)
+
+    def __str__(self) -> str:
+        return say_n("capture.sequence_text", self.packets)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self))
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        bundle = dict(self.graph._repr_mimebundle_(include, exclude))
+        bundle["text/plain"] = str(self)
+        return bundle
+
+
 # --- the live capture --------------------------------------------------------------------
 
 
 def _namespace_label(netns_path: str | None) -> str:
     if netns_path is None:
-        return "host"
+        return say("ns.label.host")
     m = re.fullmatch(r"/(?:var/)?run/netns/([^/]+)", netns_path)
     if m:
         return m.group(1)
     m = re.fullmatch(r"/proc/(\d+)/ns/net", netns_path)
     if m:
-        return say("capture.hidden_ns", pid=m.group(1))
+        return say("ns.label.hidden", pid=m.group(1))
     return netns_path
 
 
@@ -604,7 +633,7 @@ class Capture:
             return _CannotDropPrivileges(say("capture.cannot_drop", said=said))
         if "ermission" in stderr or "not permitted" in stderr:
             return PrivilegeError(
-                say("capture.not_allowed", where=self.where, said=said) + " " + privilege_fixes()
+                say("capture.not_allowed", where=self.where, said=said, fix=privilege_fixes())
             )
         return KernelError(say("capture.failed", where=self.where, said=said))
 
@@ -679,10 +708,12 @@ class Capture:
     def __iter__(self) -> Iterator[Packet]:
         return iter(self.packets)
 
-    def sequence(self, *, limit: int | None = 50) -> graphviz.Digraph:
+    def sequence(self, *, limit: int | None = 50) -> SequenceDiagram:
         """A sequence diagram of the capture: hosts as lifelines, one arrow per packet."""
-        return sequence_diagram(self.packets, title=say("capture.title", where=self.where),
-                                limit=limit)
+        graph = sequence_diagram(self.packets, title=say("capture.title", where=self.where),
+                                 limit=limit)
+        shown = len(self.packets) if limit is None else min(limit, len(self.packets))
+        return SequenceDiagram(graph, shown)
 
     def _heading(self, n: int) -> str:
         return say_n("capture.heading", n, where=self.where, state=self.state)

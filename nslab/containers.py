@@ -11,6 +11,12 @@ The container is a long-running process (`sh -c 'while true; do sleep 3600; done
 like the article's busybox) started with `unshare --net --uts`. Its namespace has
 no name, so `ip netns list` does not show it (step S7); `lab.reveal(name)` names it,
 as `ip netns attach` does.
+
+The transcript writes what the emulation really runs, under a `# docker run ...` heading:
+the process started with `setsid unshare ... &`, its PID kept in the script's bash array
+`PID[NAME]`, `ip link add ... peer name eth0 netns "${PID[NAME]}"`, commands inside as
+`nsenter -t "${PID[NAME]}" -n -- ...` (Verbs._say rewrites the `@NAME` key), and
+`kill -KILL -- -"${PID[NAME]}"` for `docker rm -f`.
 """
 
 from __future__ import annotations
@@ -24,12 +30,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import names
-from ._kernel import children, netns_path, q
+from ._kernel import children, in_ns, netns_path, q
 from ._record import recorded
-from ._verbs import ExecResult, Verbs
+from ._verbs import PIDS, ExecResult, Verbs, pid_var
 from .errors import AlreadyExists, KernelError, NotFound, PrivilegeError, privilege_fixes
 from .journal import process_start
 from .messages import say
+from .snapshot import NsKey
 
 DOCKER_HOST = "docker-host"
 BRIDGE = "docker0"
@@ -70,31 +77,48 @@ class ContainerVerbs(Verbs):
         if k.journal.find("process", name):
             raise AlreadyExists(say("container.running", name=name,
                                     call=f"lab.stop_container({name!r})"))
-        with self._parts():
-            self._ensure_docker_host()
-            address = self._next_container_ip()
-            entry = k.journal.add("process", name, ip=address, image=image)
-            try:
-                pid = _start_process(name)
-            except BaseException:
-                k.journal.remove(entry)
-                raise
-            k.journal.update(entry, pid=pid, start=process_start(pid))
-            key = f"@{name}"
-            try:
-                _no_ipv6(self, key)  # like Docker on a network without IPv6
-                self.add_veth(f"veth-{name}", "eth0", ns=DOCKER_HOST, peer_ns=key)
-                self.set_master(DOCKER_HOST, f"veth-{name}", BRIDGE)
-                self.set_up(DOCKER_HOST, f"veth-{name}")
-                self.set_up(key, "lo")
-                self.add_addr(key, "eth0", f"{address}/{SUBNET.prefixlen}")
-                self.set_up(key, "eth0")
-                self.add_route(key, "default", via=GATEWAY)
-            except BaseException:
-                self.stop_container(name)
-                raise
+        start = len(self.transcript)
         self._say(f"# docker run -d --name {q(name)} {image} /bin/sh -c {LOOP!r}")
-        return Container(name, pid, address, key)
+        made = start + 1
+        try:
+            with self._parts(transcribed=True):  # the script runs the same parts
+                try:
+                    self._ensure_docker_host()
+                finally:
+                    made = len(self.transcript)  # what docker-host got stays, even on failure
+                pid, address = self._start_container(name, image)
+        except BaseException:
+            self.transcript.truncate(made if made > start + 1 else start)
+            raise
+        return Container(name, pid, address, f"@{name}")
+
+    def _start_container(self, name: str, image: str) -> tuple[int, str]:
+        """The container's process, its veth to docker0, address and route (run_container's
+        parts after docker-host); stops it again if a part fails. Its PID and address."""
+        k = self.kernel
+        address = self._next_container_ip()
+        entry = k.journal.add("process", name, ip=address, image=image)
+        try:
+            pid = _start_process(name)
+        except BaseException:
+            k.journal.remove(entry)
+            raise
+        k.journal.update(entry, pid=pid, start=process_start(pid))
+        self._say_started(name)
+        key = f"@{name}"
+        try:
+            self._no_ipv6(key)  # like Docker on a network without IPv6
+            self.add_veth(f"veth-{name}", "eth0", ns=DOCKER_HOST, peer_ns=key)
+            self.set_master(DOCKER_HOST, f"veth-{name}", BRIDGE)
+            self.set_up(DOCKER_HOST, f"veth-{name}")
+            self.set_up(key, "lo")
+            self.add_addr(key, "eth0", f"{address}/{SUBNET.prefixlen}")
+            self.set_up(key, "eth0")
+            self.add_route(key, "default", via=GATEWAY)
+        except BaseException:
+            self.stop_container(name)
+            raise
+        return pid, address
 
     @recorded
     def stop_container(self, name: str) -> None:
@@ -108,13 +132,22 @@ class ContainerVerbs(Verbs):
             k.container_path(name)  # raises NotFound, with a hint
         path = f"/proc/{entry['pid']}/ns/net"  # type: ignore[index]
         going = k.outside_peers(f"@{name}")
+        self._say(f"# docker rm -f {q(name)}")
+        # the whole session (the shell and its sleep), as the lab ends it; then the
+        # script waits, as the lab does, until the kernel took the veth peers along
+        self._say(f"kill -KILL -- -{pid_var(name)}")
+        self._say(f"wait {pid_var(name)} || true")
+        for where, ifname in going:
+            key = _named_key(where)
+            if key != "":
+                self._say(f"while {in_ns(key, f'ip link show dev {q(ifname)}')} >/dev/null"
+                          " 2>&1; do sleep 0.01; done")
         k.remove(entry)  # type: ignore[arg-type]
         k.forget_links_in(f"@{name}")
         gone = k.journal.find("link", f"veth-{name}", ns=DOCKER_HOST)
         if gone:
             k.journal.remove(gone)
         k.wait_removed(path, going)
-        self._say(f"# docker rm -f {q(name)}")
 
     def containers(self) -> list[Container]:
         """The containers of this lab that are running, like `docker ps`."""
@@ -176,20 +209,39 @@ class ContainerVerbs(Verbs):
             k.journal.remove(entry)
             raise
         k.journal.update(entry, inode=os.stat(netns_path(as_name)).st_ino)
-        self._say(f"ip netns attach {q(as_name)} {path.split('/')[2]}")
+        self._say(f"ip netns attach {q(as_name)} {pid_var(name)}")
         return as_name
 
     # -- helpers --------------------------------------------------------------------
+    def _say_started(self, name: str) -> None:
+        """The script's way of starting the container: its process in the background,
+        its PID kept in ${PID[NAME]}, then wait until it has its own namespace."""
+        self._say(shlex.join(["setsid", *_container_argv(name)])
+                  + " </dev/null >/dev/null 2>&1 &")
+        self._say(f"{PIDS}[{shlex.quote(name)}]=$!")
+        mine = '"$(readlink /proc/$$/ns/net)"'
+        theirs = f'"$(readlink /proc/{pid_var(name)}/ns/net)"'
+        self._say(f"until [ {theirs} != {mine} ]; do sleep 0.01; done")
+
     def _ensure_docker_host(self) -> None:
         """The docker-host namespace with docker0, once per lab."""
         if self.kernel.journal.find("netns", DOCKER_HOST):
             return
         self.add_netns(DOCKER_HOST)  # AlreadyExists if someone else has that name
-        _no_ipv6(self, DOCKER_HOST)
+        self._no_ipv6(DOCKER_HOST)
         self.set_up(DOCKER_HOST, "lo")
         self.add_bridge(DOCKER_HOST, BRIDGE)
         self.add_addr(DOCKER_HOST, BRIDGE, f"{GATEWAY}/{SUBNET.prefixlen}")
         self.set_up(DOCKER_HOST, BRIDGE)
+
+    def _no_ipv6(self, ns: str) -> None:
+        """Turn IPv6 off in a namespace, so only the lab's own traffic crosses docker0
+        (no router solicitations or duplicate-address probes in captures and MAC tables)."""
+        k = self.kernel
+        for scope in ("default", "all"):
+            k.nl.sysctl(k.path(ns), f"net/ipv6/conf/{scope}/disable_ipv6", "1")
+        self._say(in_ns(ns, "sysctl -qw net.ipv6.conf.default.disable_ipv6=1"
+                            " net.ipv6.conf.all.disable_ipv6=1"))
 
     def _next_container_ip(self) -> str:
         """172.17.0.2, .3, ...: the lowest free address, like Docker's IPAM."""
@@ -200,20 +252,24 @@ class ContainerVerbs(Verbs):
         raise KernelError(say("container.no_address", subnet=str(SUBNET)))
 
 
-def _no_ipv6(verbs: Verbs, ns: str) -> None:
-    """Turn IPv6 off in a namespace, so only the lab's own traffic crosses docker0
-    (no router solicitations or duplicate-address probes in captures and MAC tables)."""
-    k = verbs.kernel
-    for scope in ("default", "all"):
-        k.nl.sysctl(k.path(ns), f"net/ipv6/conf/{scope}/disable_ipv6", "1")
+def _named_key(path: str | None) -> NsKey | str:
+    """The namespace key of a path the script can name (None: the host), else ""."""
+    if path is None:
+        return None
+    name = os.path.basename(path)
+    return name if netns_path(name) == path else ""
+
+
+def _container_argv(name: str) -> list[str]:
+    """The container's process: a shell in new net+uts namespaces, named NAME."""
+    return ["unshare", "--net", "--uts", "--", "sh", "-c", f"hostname {shlex.quote(name)}; {LOOP}"]
 
 
 def _start_process(name: str) -> int:
     """Start the container's process in new net+uts namespaces; return its PID."""
-    script = f"hostname {shlex.quote(name)}; {LOOP}"
     try:
         proc = subprocess.Popen(
-            ["unshare", "--net", "--uts", "--", "sh", "-c", script],
+            _container_argv(name),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             start_new_session=True,
         )
@@ -226,7 +282,7 @@ def _start_process(name: str) -> int:
             err = proc.stderr.read().decode() if proc.stderr else ""
             if "Operation not permitted" in err:
                 raise PrivilegeError(
-                    say("container.unshare_refused", name=name) + " " + privilege_fixes()
+                    say("container.unshare_refused", name=name, fix=privilege_fixes())
                 )
             raise KernelError(say("container.exited", name=name, error=err.strip()))
         try:

@@ -90,12 +90,14 @@ class KernelError(NslabError, OSError):
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
-    """' Did you mean 'x'?' for the closest candidate, or ' Known: a, b.' or ''."""
+    """"Did you mean 'x'?" for the closest candidate, or "Known: a, b." or "".
+
+    No leading space: the message's template places the separator (see messages.say)."""
     options = sorted(c for c in candidates if c)
     close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
     if close:
-        return " " + say("hint.did_you_mean", name=close[0])
+        return say("hint.did_you_mean", name=close[0])
     if options:
         shown = ", ".join(repr(o) for o in options[:8]) + (" ..." if len(options) > 8 else "")
-        return " " + say("hint.known", names=shown)
+        return say("hint.known", names=shown)
     return ""

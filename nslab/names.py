@@ -118,7 +118,8 @@ def check_interface_address(cidr: object) -> Interface:
             raise InvalidAddress(say("names.addr.unusable", cidr=cidr, fix=EXAMPLE_ADDRESS))
         prefix, host = (24, 32) if ip.version == 4 else (64, 128)
         fix = _first_accepted(f"{ip}/{prefix}", f"{ip}/{host}")
-        raise InvalidAddress(say("names.addr.no_prefix", cidr=cidr, fix=fix))
+        raise InvalidAddress(say("names.addr.no_prefix", cidr=cidr, host=f"{ip}/{host}",
+                                 fix=fix))
     try:
         iface = ipaddress.ip_interface(text)
     except ValueError as exc:

@@ -38,7 +38,7 @@ from . import names
 from ._kernel import NAT_TABLE as TABLE
 from ._kernel import WWW, children, in_ns
 from ._record import recorded
-from ._verbs import Verbs
+from ._verbs import SERVERS, Verbs, pid_var
 from .errors import AlreadyExists, InvalidAddress, InvalidName, KernelError, NotFound, NotOwned
 from .journal import process_start, state_dir
 from .messages import say
@@ -167,10 +167,10 @@ class NatVerbs(Verbs):
         _check_nft_ifname(out_ifname)
         path = self._nat_ns(ns, "firewall", "enable_masquerade")
         if self.kernel.nl.link_index(path, out_ifname) is None:
-            raise NotFound(
-                self.kernel.missing_link(ns, out_ifname) + " "
-                + say("nat.then_masquerade", call=f"lab.enable_masquerade({ns!r}, {out_ifname!r})")
-            )
+            raise NotFound(say(
+                "nat.then_masquerade", missing=self.kernel.missing_link(ns, out_ifname),
+                call=f"lab.enable_masquerade({ns!r}, {out_ifname!r})",
+            ))
         rules = self._nft_rules(ns)
         if any(_is_masquerade(r, out_ifname) for r in rules["rules"]):
             raise AlreadyExists(say("nat.masquerade_exists", name=out_ifname, where=ns_label(ns)))
@@ -266,9 +266,8 @@ class NatVerbs(Verbs):
                 children.pop(proc.pid, None)
                 proc.wait()
             raise
-        shown = ["python3", "-m", "http.server", str(port), "--bind", "0.0.0.0",
-                 "--directory", str(root)]
-        self._say(in_ns(ns, shlex.join(shown) + " &"))
+        self._say_served(name, ns, port, root, log, low_ports=port < 1024
+                         and not _can_bind_low_ports())
         return Server(ns, port, proc.pid, str(log))
 
     @recorded
@@ -281,7 +280,8 @@ class NatVerbs(Verbs):
                                running=", ".join(known) or say("word.none"),
                                call=f"lab.serve_http({ns!r}, {port})"))
         self.kernel.remove(entry)
-        self._say(f"# kill the web server on port {port} in {ns_label(ns)} (by its PID)")
+        self._say(f"kill {pid_var(entry['name'], SERVERS)}")
+        self._say(f"wait {pid_var(entry['name'], SERVERS)} || true")
 
     def http_server(self, ns: NsKey, port: int = 80) -> Server:
         """The web server serve_http started on PORT in NS."""
@@ -314,6 +314,21 @@ class NatVerbs(Verbs):
         return FetchResult(ns, url, out["status"], out["body"], out["error"])
 
     # -- helpers --------------------------------------------------------------------
+    def _say_served(self, name: str, ns: NsKey, port: int, root: Path, log: Path, *,
+                    low_ports: bool) -> None:
+        """The script's way of starting the same server: its page, the process in the
+        background with its log, its PID kept in ${SERVER[NS:PORT]}."""
+        page = (root / "index.html").read_text()
+        self._say(f"mkdir -p {shlex.quote(str(root))}")
+        self._say(f"printf '%s\\n' {shlex.join(page.splitlines())} > "
+                  f"{shlex.quote(str(root / 'index.html'))}")
+        if low_ports:
+            self._say(in_ns(ns, "sysctl -w net.ipv4.ip_unprivileged_port_start=0"))
+        shown = ["python3", "-u", "-m", "http.server", str(port), "--bind", "0.0.0.0",
+                 "--directory", str(root)]
+        self._say(in_ns(ns, shlex.join(shown)) + f" </dev/null >{shlex.quote(str(log))} 2>&1 &")
+        self._say(f"{SERVERS}[{shlex.quote(name)}]=$!")
+
     def _nat_ns(self, ns: NsKey, what: str, verb: str) -> str:
         """The path of a namespace this lab created; the host and others are refused.
         `what`: "forwarding" (a sysctl) or "firewall" (nft rules); `verb` the Lab call."""

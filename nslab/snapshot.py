@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .messages import say
+
 NsKey = str | None
 
 # `after - before` -> Changes. The comparison lives above this pure model (diff.py);
@@ -31,13 +33,13 @@ def use_diff(differ: Callable[[Any, Any], Any]) -> None:
 
 
 def ns_label(key: NsKey) -> str:
-    """How a namespace key reads in prose and drawings."""
+    """How a namespace key reads in prose and drawings (in the user's language)."""
     if key is None:
-        return "host"
+        return say("ns.label.host")
     if key.startswith("@pid"):
-        return f"hidden namespace of PID {key[4:]}"
+        return say("ns.label.hidden", pid=key[4:])
     if key.startswith("@"):
-        return f"container {key[1:]}"
+        return say("ns.label.container", name=key[1:])
     return key
 
 

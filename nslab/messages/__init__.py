@@ -20,6 +20,7 @@ be joined with newlines.
 from __future__ import annotations
 
 import gettext
+import string
 from typing import Any
 
 from . import classroom, diagnosis, language, names, report, steps, system, tools, ui, verbs
@@ -60,9 +61,35 @@ def _fill(translated: str, english: str, fields: dict[str, Any]) -> str:
     """The translated template filled in; the English one if the translation's fields do not
     match the code's (a stale catalogue must not turn a message into a crash)."""
     try:
-        return translated.format(**fields)
+        return _format(translated, fields)
     except (KeyError, IndexError, ValueError):
-        return english.format(**fields)
+        return _format(english, fields)
+
+
+_FORMATTER = string.Formatter()
+_SEPARATED = (" ", "。", "！", "？", "，", "：", "；")  # a field after these needs no space
+
+
+def _format(template: str, fields: dict[str, Any]) -> str:
+    """template.format(**fields), where the template owns the separators around a field:
+    an empty field takes the space after it along ("exist. {hint} Create" -> "exist. Create";
+    at the end, trailing spaces go), and a value's one leading space is dropped after a
+    space or a Chinese punctuation mark (an indented block, two spaces or more, is kept)."""
+    out, empty = "", False
+    for literal, name, spec, conversion in _FORMATTER.parse(template):
+        if empty and literal.startswith(" "):
+            literal = literal[1:]
+        out += literal
+        empty = empty and not literal
+        if name is None:
+            continue
+        value, _ = _FORMATTER.get_field(name, (), fields)
+        text = _FORMATTER.format_field(_FORMATTER.convert_field(value, conversion), spec or "")
+        if (not out or out.endswith(_SEPARATED)) and text[:1] == " " != text[1:2]:
+            text = text[1:]
+        out += text
+        empty = not text
+    return out.rstrip(" ") if empty else out
 
 
 def _template(key: str) -> Template:

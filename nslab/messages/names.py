@@ -82,8 +82,9 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "Address {cidr!r} is not an IP address. Write it like '192.168.1.1/24'."
     ),
     "names.addr.no_prefix": N_(
-        "Address {cidr!r} has no prefix length, so the kernel cannot tell which addresses "
-        "are on the same link. Write it with one, e.g. {fix!r}."
+        "Address {cidr!r} has no prefix length. `ip addr add` would take it as {host}: a "
+        "network of this one address, with no route to the other addresses on its link. "
+        "Write it with one, e.g. {fix!r}."
     ),
     "names.addr.invalid": N_(
         "Address {cidr!r} is not valid ({detail}). Write it like '192.168.1.1/24'."

@@ -32,13 +32,17 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "ping.ok": N_("ping {target}: {received}/{sent} replies (ok)"),
     "ping.failed": N_("ping {target}: {received}/{sent} replies (FAILED)"),
     "checkpoint.missing": N_(
-        "No checkpoint called {name!r}.{hint} Save one first with lab.checkpoint({name!r})."
+        "No checkpoint called {name!r}. {hint} Save one first with lab.checkpoint({name!r})."
     ),
     # single words that stand for an empty list, inside the sentences below
     "word.none": N_("none"),
     "word.none_yet": N_("none yet"),
     "word.nothing": N_("nothing"),
     "word.missing_link": N_("missing link"),
+    # how a namespace reads inside other messages and drawings (snapshot.ns_label)
+    "ns.label.host": N_("host"),
+    "ns.label.container": N_("container {name}"),
+    "ns.label.hidden": N_("hidden namespace of PID {pid}"),
     "hint.did_you_mean": N_("Did you mean {name!r}?"),
     "hint.known": N_("Known: {names}."),
     "privilege.fixes": N_(
@@ -51,7 +55,7 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "Namespace {key!r} is a {type}; pass a name such as 'test1', or None for the host."
     ),
     "netns.missing": N_(
-        "Namespace {name!r} does not exist.{hint} Create it with lab.add_netns({name!r}).{step}"
+        "Namespace {name!r} does not exist. {hint} Create it with lab.add_netns({name!r}). {step}"
     ),
     "netns.exists_ours": N_(
         "Namespace {name!r} already exists (created by this lab). Use it as it is, or "
@@ -98,8 +102,8 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     ),
     # -- links ----------------------------------------------------------------------
     "link.missing": N_(
-        "Interface {name!r} does not exist in {where}.{hint} Create it with "
-        "lab.add_veth(...) first.{step}"
+        "Interface {name!r} does not exist in {where}. {hint} Create it with "
+        "lab.add_veth(...) first. {step}"
     ),
     "link.elsewhere": N_(
         "Interface {name!r} is not in {where} yet: it is in {at}. Move it first: {call}."
@@ -228,7 +232,7 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     # -- containers -----------------------------------------------------------------
     "container.str": N_("container {name}: {ip} (namespace {key}, hidden)"),
     "container.missing": N_(
-        "Container {name!r} is not running in this lab.{hint} Start it with "
+        "Container {name!r} is not running in this lab. {hint} Start it with "
         "lab.run_container({name!r})."
     ),
     "container.name_too_long": N_(
@@ -247,7 +251,9 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "container.no_unshare": N_(
         "`unshare` is not installed. Install it: apt-get install util-linux"
     ),
-    "container.unshare_refused": N_("Cannot start container {name!r}: unshare was refused."),
+    "container.unshare_refused": N_(
+        "Cannot start container {name!r}: unshare was refused. {fix}"
+    ),
     "container.exited": N_("Container {name!r} exited at once: {error}"),
     "container.no_namespace": N_(
         "Container {name!r} did not get its own namespace within 5 s."
@@ -270,7 +276,7 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "Namespace {name!r} was not created by this lab, so nslab will not add a NAT rule in "
         "it. Use one of the lab's namespaces ({mine})."
     ),
-    "nat.then_masquerade": N_("Then masquerade on it: {call}."),
+    "nat.then_masquerade": N_("{missing} Then masquerade on it: {call}."),
     "nat.masquerade_exists": N_(
         "Masquerading on {name!r} is already enabled in {where}. Nothing to do; "
         "lab.snapshot() shows the rules under nat_rules."
@@ -345,9 +351,8 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "(SLL/SLL2) and raw IP captures."
     ),
     "capture.first_of": Nn_(
-        "(first {shown} of {n} packet)", "(first {shown} of {n} packets)"
+        "{title} (first {shown} of {n} packet)", "{title} (first {shown} of {n} packets)"
     ),
-    "capture.hidden_ns": N_("hidden namespace of PID {pid}"),
     "capture.started_twice": N_(
         "The capture on {where} was already started; make a new one with capture(...) to "
         "capture again."
@@ -374,7 +379,7 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     ),
     "capture.said_nothing": N_("nothing (exit status {status})"),
     "capture.no_link": N_(
-        "Interface {name!r} not found in {where}.{hint} List its interfaces with `{command}` "
+        "Interface {name!r} not found in {where}. {hint} List its interfaces with `{command}` "
         "(or lab.snapshot())."
     ),
     "capture.link_down": N_(
@@ -391,9 +396,10 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "cannot run. Capture as real root, or in Docker with `--cap-add NET_ADMIN --cap-add "
         "SYS_ADMIN --cap-add NET_RAW`."
     ),
-    "capture.not_allowed": N_("Not allowed to capture on {where} ({said})."),
+    "capture.not_allowed": N_("Not allowed to capture on {where} ({said}). {fix}"),
     "capture.failed": N_("tcpdump could not capture on {where}: {said}"),
     "capture.title": N_("capture on {where}"),
+    "capture.sequence_text": Nn_("sequence diagram: {n} packet", "sequence diagram: {n} packets"),
     "capture.heading": Nn_(
         "Capture on {where} ({state}): {n} packet", "Capture on {where} ({state}): {n} packets"
     ),

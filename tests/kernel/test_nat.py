@@ -261,8 +261,13 @@ def test_publishing_a_port_twice_changes_nothing(topo: Topo) -> None:
 def test_masquerade_on_a_missing_interface_changes_nothing(topo: Topo) -> None:
     lab = topo.lab
     before = topo.state()
-    with pytest.raises(NotFound, match=r"'wan9' does not exist in rtr-.*Did you mean 'wan0'"):
+    with pytest.raises(NotFound, match=r"'wan9' does not exist in rtr-.*Did you mean 'wan0'") as e:
         lab.enable_masquerade(topo.rtr, "wan9")
+    assert str(e.value) == (
+        f"Interface 'wan9' does not exist in {topo.rtr}. Did you mean 'wan0'? Create it with "
+        f"lab.add_veth(...) first. Then masquerade on it: "
+        f"lab.enable_masquerade({topo.rtr!r}, 'wan9')."
+    )
     with pytest.raises(NotFound, match=r"'up0' is not in rtr-.*: it is in inet-"):
         lab.enable_masquerade(topo.rtr, "up0")
     with pytest.raises(InvalidName, match="cannot match"):

@@ -199,6 +199,21 @@ def test_sequence_dot():
     assert again == dot
 
 
+def test_sequence_shows_itself_without_an_object_repr():
+    from IPython.core.formatters import DisplayFormatter
+
+    cap = Capture.from_pcap(PING_PCAP, label="test1", ifname="veth-test1")
+    diagram = cap.sequence()
+    data, _ = DisplayFormatter().format(diagram)  # what Jupyter stores in the notebook
+    assert data["text/plain"] == "sequence diagram: 5 packets"
+    assert data["image/svg+xml"].lstrip().startswith(("<?xml", "<svg", "<!--"))
+    assert "at 0x" not in data["text/plain"] and str(diagram) == repr(diagram)
+    assert str(cap.sequence(limit=2)) == "sequence diagram: 2 packets"
+    assert str(Capture.from_pcap(PING_PCAP, label="t", ifname="v").sequence(limit=None)) == (
+        "sequence diagram: 5 packets")
+    assert diagram.source == cap.sequence().source  # still the graphviz graph's DOT
+
+
 def test_sequence_limit_and_self_arrow():
     packets = [Packet(0.0, "127.0.0.1", "127.0.0.1", "UDP", "UDP 1 -> 2 len=0")] * 3
     dot = sequence_diagram(packets, title="lo", limit=2).source

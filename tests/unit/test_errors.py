@@ -46,16 +46,16 @@ def test_every_error_class_is_in_the_tree() -> None:
 
 def test_did_you_mean_close_match() -> None:
     assert did_you_mean("tset1", ["test1", "test2", "other"]) in (
-        " Did you mean 'test1'?", " Did you mean 'test2'?"
+        "Did you mean 'test1'?", "Did you mean 'test2'?"
     )
-    assert did_you_mean("veth-tset1", ["lo", "veth-test1"]) == " Did you mean 'veth-test1'?"
+    assert did_you_mean("veth-tset1", ["lo", "veth-test1"]) == "Did you mean 'veth-test1'?"
 
 
 def test_did_you_mean_lists_known_when_nothing_is_close() -> None:
-    assert did_you_mean("zzz", ["lo", "eth0"]) == " Known: 'eth0', 'lo'."
+    assert did_you_mean("zzz", ["lo", "eth0"]) == "Known: 'eth0', 'lo'."
     many = [f"ns{i:02d}" for i in range(12)]
     msg = did_you_mean("qqqqqq", many)
-    assert msg.startswith(" Known: 'ns00'") and msg.endswith(" ...."), msg
+    assert msg.startswith("Known: 'ns00'") and msg.endswith(" ...."), msg
     assert msg.count("'") == 16  # eight names shown
 
 
