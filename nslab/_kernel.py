@@ -103,9 +103,9 @@ class Kernel:
         return self.steps.step_for(verb, *args, done=done) if self.steps else None
 
     def run_step_first(self, verb: str, *args: Any) -> str:
-        """' Run step S13 first.' when a tutorial is attached and a step makes it, else ''."""
+        """'Run step S13 first.' when a tutorial is attached and a step makes it, else ''."""
         step = self.step_for(verb, *args)
-        return " " + say("lab.run_step_first", step=step) if step else ""
+        return say("lab.run_step_first", step=step) if step else ""
 
     # -- namespaces: keys, paths, ownership -------------------------------------------
     def owned_netns(self) -> list[str]:

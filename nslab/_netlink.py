@@ -63,7 +63,7 @@ def _check(ret: int, what: str) -> None:
 def os_error(code: int, what: str) -> Exception:
     """Turn an errno into the matching nslab error."""
     if code in (errno.EPERM, errno.EACCES):
-        return PrivilegeError(say("kernel.no_privilege", what=what) + " " + privilege_fixes())
+        return PrivilegeError(say("kernel.no_privilege", what=what, fix=privilege_fixes()))
     if code == errno.EEXIST:
         return AlreadyExists(say("kernel.exists", what=what))
     if code in (errno.ENODEV, errno.ENOENT, errno.ESRCH):

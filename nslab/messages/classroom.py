@@ -14,7 +14,7 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "classroom.file.filename_form": N_("Name it NN-name.toml: two digits, a dash, then lowercase "
                                        "letters, digits and dashes (e.g. 09-two-faults.toml)."),
     "classroom.file.unknown_key": N_("There is no key {key!r} in {where}."),
-    "classroom.file.known_keys": N_("Fix the name.{hint}"),
+    "classroom.file.known_keys": N_("Fix the name. {hint}"),
     "classroom.file.missing_key": N_("{where} has no {key!r}, which every exercise needs."),
     "classroom.file.add_key": N_("Add {key} = ... (nslab exercise new NAME shows every key)."),
     "classroom.file.bad_language": N_("The text {key!r} has a translation {lang!r} that is not "
@@ -61,7 +61,7 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "classroom.tag.bad": N_("Tag {tag!r} does not fit: use 1 to 5 lowercase letters or digits, "
                             "starting with a letter (interface names keep to 15 characters), "
                             "e.g. tag='t1a2b'."),
-    "classroom.exercise.missing": N_("There is no exercise {name!r}.{hint} Known: {known}."),
+    "classroom.exercise.missing": N_("There is no exercise {name!r}. {hint} Known: {known}."),
     "classroom.exercise.not_broken": N_("Exercise {name!r} is built from scratch, not broken. "
                                         "Troubleshooting labs: {trouble}. For this one start "
                                         "with lab = Lab({tag!r})."),

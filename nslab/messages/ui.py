@@ -5,7 +5,7 @@ from ._mark import N_, Nn_  # noqa: F401
 MESSAGES: dict[str, str | tuple[str, str]] = {
     # the tutorial runner
     "step.all_done": N_("Every step has run. Start over with tutorial.restart()."),
-    "step.unknown": N_("There is no step {step!r} here.{hint} Steps: {steps}."),
+    "step.unknown": N_("There is no step {step!r} here. {hint} Steps: {steps}."),
     "step.already_done": N_(
         "Step {step} already ran. Go on with {next}, or start over "
         "with tutorial.restart()."
@@ -41,13 +41,13 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "ip.syntax": N_("Cannot read the command {command!r}: {problem}."),
     "ip.not_ip": N_(
         "{word!r} is not an `ip` command: %ip and lab.sh() take `ip ...` lines as the "
-        "article writes them (with or without sudo).{hint}"
+        "article writes them (with or without sudo). {hint}"
     ),
     "ip.unsupported": N_(
-        "Command {command!r} is not supported here.{hint} Supported: {supported}."
+        "Command {command!r} is not supported here. {hint} Supported: {supported}."
     ),
     "ip.unsupported_python": N_(
-        "Command {command!r} is not supported here.{hint} In Python: {python}"
+        "Command {command!r} is not supported here. {hint} In Python: {python}"
     ),
     "ip.missing_arg": N_("Command {command!r} is incomplete: {usage}"),
     "ip.ran": N_("# the lab ran: {command}"),

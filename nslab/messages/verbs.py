@@ -407,7 +407,7 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     # -- the kernel ({what}: the request, as `ip` would name it) ----------------------
     "kernel.no_privilege": N_(
         "The kernel refused to {what}: this process lacks the privileges (CAP_NET_ADMIN "
-        "and CAP_SYS_ADMIN)."
+        "and CAP_SYS_ADMIN). {fix}"
     ),
     "kernel.exists": N_("Cannot {what}: it already exists."),
     "kernel.missing": N_("Cannot {what}: it does not exist."),

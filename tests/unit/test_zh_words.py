@@ -31,7 +31,7 @@ def _translations() -> list[tuple[str, str]]:
 
 
 # fields that carry a whole translated sentence: Chinese text, not Latin, for the spacing rules
-SENTENCE_FIELDS = re.compile(r"\{(hint|step|fix|missing)\}")
+SENTENCE_FIELDS = re.compile(r"\{(hint|fix)\}|(?:(?<=。)|^)\{(step|missing)\}")  # else: an id
 
 
 def _prose(text: str) -> str:
