@@ -81,9 +81,6 @@ def test_test_markers_stay_out_of_the_code_students_read(path: Path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_no_object_reprs_in_outputs(path: Path):
-    if path.stem == "03-veth-pair":
-        pytest.xfail("the committed output predates SequenceDiagram (cap.sequence() now "
-                     "says 'sequence diagram: N packets'): regenerated at the merge")
     for i, cell in enumerate(_read(path).cells):
         for out in cell.get("outputs", []):
             text = out.get("text", "") + out.get("data", {}).get("text/plain", "")
