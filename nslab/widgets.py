@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -64,6 +65,11 @@ def _key(value: str) -> NsKey:
 
 def _text(value: str) -> str:
     return html.escape(value, quote=False)
+
+
+def _inline_code(text: str) -> str:
+    """Escaped text with its `backticks` shown as <code>, as markdown would."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", _text(text))
 
 
 def _pre(text: str, cls: str = "nslab-pre") -> str:
@@ -645,7 +651,7 @@ class Stepper(widgets.VBox):
             f"<h3 style='margin:4px 0'>{_text(step.id)} · {_text(step.title)} "
             f"<small>{_text(of)}</small></h3>"
         )
-        self.explain.value = f"<p>{_text(step.explain)}</p>"
+        self.explain.value = f"<p>{_inline_code(step.explain)}</p>"
         lines = "\n".join(f"$ {line}" for line in step.command.splitlines())
         self.command.value = _pre(lines, "nslab-command")
 

@@ -51,6 +51,7 @@ LAB_OPTIONS = (
     "--LabApp.news_url=None",
     "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
 )
+NBGRADER = "@jupyter/nbgrader"  # the whole extension: its menus and side panels
 ANNOUNCEMENTS = "@jupyterlab/apputils-extension:announcements"
 LAB_CONFIG = ".nslab-jupyter"  # in the workbook: hidden in JupyterLab's file browser
 
@@ -143,10 +144,11 @@ def prepare(source: Path, dest: Path | None = None, *, fresh: bool = False,
 
 def lab_config(dest: Path) -> Path:
     """DEST/.nslab-jupyter, a Jupyter config dir whose labconfig/page_config.json disables
-    the news consent prompt; return it (for JUPYTER_CONFIG_PATH)."""
+    the news consent prompt and nbgrader's teacher tools (a student's JupyterLab has no use
+    for "Create Assignment"); return it (for JUPYTER_CONFIG_PATH)."""
     config = dest / LAB_CONFIG
     (config / "labconfig").mkdir(parents=True, exist_ok=True)
-    page = {"disabledExtensions": {ANNOUNCEMENTS: True}}
+    page = {"disabledExtensions": {ANNOUNCEMENTS: True, NBGRADER: True}}
     (config / "labconfig" / "page_config.json").write_text(json.dumps(page, indent=1) + "\n")
     return config
 

@@ -84,3 +84,19 @@ def test_the_cli_and_nslab_lab(tmp_path, capsys):
     assert dest == tmp_path / "default-book" and not dest.exists()  # a dry run writes nothing
     assert options == [*LAB_OPTIONS, "--port=1"]
     assert "--LabApp.news_url=None" in options
+
+
+def test_lab_config_turns_off_news_and_the_teachers_tools(tmp_path):
+    import json
+
+    from nslab import workbook
+
+    page = json.loads((workbook.lab_config(tmp_path) / "labconfig" / "page_config.json").read_text())
+    assert page["disabledExtensions"] == {
+        "@jupyterlab/apputils-extension:announcements": True, "@jupyter/nbgrader": True}
+
+
+def test_stepper_shows_backticks_as_code():
+    from nslab.widgets import _inline_code
+
+    assert _inline_code("the route `a < b` works") == "the route <code>a &lt; b</code> works"
