@@ -91,7 +91,8 @@ def test_lab_config_turns_off_news_and_the_teachers_tools(tmp_path):
 
     from nslab import workbook
 
-    page = json.loads((workbook.lab_config(tmp_path) / "labconfig" / "page_config.json").read_text())
+    config = workbook.lab_config(tmp_path) / "labconfig" / "page_config.json"
+    page = json.loads(config.read_text())
     assert page["disabledExtensions"] == {
         "@jupyterlab/apputils-extension:announcements": True, "@jupyter/nbgrader": True}
 
