@@ -21,71 +21,44 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
-import time
-import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 
-from tests.browser.test_jupyterlab import CHROMIUM, CHROMIUM_ARGS, JUPYTER, _free_port
+from tests.browser.jupyterlab import (
+    ARTIFACTS,
+    KERNEL_IDLE,
+    REPO,
+    WIDER_THAN_CELL,
+    browser_page,
+    fold_file_browser,
+    journal_entries,
+    jupyter_env,
+    jupyter_lab,
+    open_notebook,
+    reset_lab,
+    skip_unless_ready,
+    wait_all_cells_ran,
+)
+from tests.helpers import netns_list
 
 pytestmark = pytest.mark.browser
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+skip_unless_ready()
 
-REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "tests" / "artifacts"
 README_SHOT = REPO / "docs" / "notebook-03.png"
 NOTEBOOK = "03-veth-pair.ipynb"
 LAB_NAME = "03-veth-pair"  # the notebook's own Lab("03-veth-pair")
 
 
-def _children(pid: int) -> list[int]:
-    """PIDs whose parent is `pid` (the server's kernels: processes this test started)."""
-    out = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                out.append(int(entry.name))
-    return out
-
-
-def _stop(pids: list[int]) -> None:
-    for pid in pids:
-        for _ in range(50):
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.1)
-        else:
-            os.kill(pid, signal.SIGKILL)
-
-
 @pytest.fixture
 def workbook_lab(tmp_path):
-    """`nslab lab`'s server on a fresh workbook: yields (base url, token)."""
-    taken = set(subprocess.run(["ip", "netns", "list"], capture_output=True, text=True)
-                .stdout.split())
-    if {"test1", "test2"} & taken:
+    """`nslab lab`'s server on a fresh workbook: yields (base url, token, server)."""
+    if {"test1", "test2"} & set(netns_list()):
         pytest.skip("test1/test2 exist already (another test is running the article)")
     from nslab.workbook import for_lab
 
-    for d in ("config", "data", "runtime", "workspaces", "settings"):
-        (tmp_path / d).mkdir()
-    env = dict(
-        os.environ,
-        JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
-        JUPYTER_DATA_DIR=str(tmp_path / "data"),
-        JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
-        NSLAB_WORKBOOK=str(tmp_path / "book"),
-    )
+    env = jupyter_env(tmp_path)
+    env["NSLAB_WORKBOOK"] = str(tmp_path / "book")
     saved = dict(os.environ)
     os.environ.update(env)  # the workbook (and its notary) use these directories
     try:
@@ -94,60 +67,21 @@ def workbook_lab(tmp_path):
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    port, token = _free_port(), uuid.uuid4().hex
-    log = open(tmp_path / "jupyter.log", "w")
-    server = subprocess.Popen(
-        [str(JUPYTER), "lab", "--no-browser", "--allow-root", *options,
-         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={book}",
-         f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
-         f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
-         "--LabApp.expose_app_in_browser=True"],  # Run All through the app's own command
-        cwd=book, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    kernels: list[int] = []
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"jupyter lab exited: {(tmp_path / 'jupyter.log').read_text()}")
-            try:
-                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail("jupyter lab did not answer within 30 s")
-                time.sleep(0.2)
-        yield base, token, server
+        with jupyter_lab(
+            tmp_path, book, env, *options,
+            f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
+            "--LabApp.expose_app_in_browser=True",  # Run All through the app's own command
+        ) as lab:
+            yield lab
     finally:
-        kernels = _children(server.pid)
-        server.send_signal(signal.SIGTERM)  # by PID: it shuts its kernels down
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
-        _stop(kernels)
-        from nslab import Lab
-
-        lab = Lab(name=LAB_NAME)  # the kernel is gone: take its journal over, by name
-        lab.reset()
-        lab.journal.delete()
+        reset_lab(LAB_NAME)
 
 
 def _idle(page, timeout: float = 60_000) -> None:
     """Every code cell has run (a number in its prompt) and the kernel is idle."""
-    page.wait_for_function(
-        """() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) '
-                   + '.jp-CodeCell .jp-InputPrompt')]
-                 .every(p => /\\[\\d+\\]/.test(p.textContent))""",
-        timeout=timeout,
-    )
-    page.wait_for_selector(
-        ".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout
-    )
+    wait_all_cells_ran(page, timeout)
+    page.wait_for_selector(KERNEL_IDLE, timeout=timeout)
 
 
 def _click_and_wait(page, button: str, text: str, where: str = ".nslab-step-progress") -> None:
@@ -160,39 +94,15 @@ def _click_and_wait(page, button: str, text: str, where: str = ".nslab-step-prog
     )
 
 
-WIDER_THAN_CELL = """() => {
-    const stepper = document.querySelector('.nslab-stepper');
-    const cell = stepper.closest('.jp-OutputArea-output') || stepper.parentElement;
-    const right = cell.getBoundingClientRect().right + 1;
-    const wide = [...stepper.querySelectorAll('*')]
-        .filter(e => e.getBoundingClientRect().right > right && e.getClientRects().length)
-        .map(e => e.tagName + '.' + [...e.classList].join('.'));
-    if (stepper.scrollWidth > stepper.clientWidth + 1) wide.push('stepper scrolls sideways');
-    const cut = [...stepper.querySelectorAll('button')]
-        .filter(b => b.scrollWidth > b.clientWidth + 1).map(b => 'cut: ' + b.textContent);
-    return wide.concat(cut);
-}"""
-
-
 def test_workbook_stepper_and_ip_magic_in_jupyterlab(workbook_lab):
     base, token, server = workbook_lab
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     ns = f"br-{uuid.uuid4().hex[:6]}"
 
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with browser_page(1280, 800) as page:
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.goto(f"{base}/lab/tree/{NOTEBOOK}?token={token}&reset")
-            page.wait_for_selector(".jp-NotebookPanel .jp-KernelName:has-text('Python 3')",
-                                   timeout=30_000)
-            page.wait_for_selector(
-                ".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']",
-                timeout=30_000,
-            )
-            current = page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current")
-            if current.count():
-                current.first.click()  # fold the file browser away
+            open_notebook(page, f"{base}/lab/tree/{NOTEBOOK}?token={token}&reset")
+            fold_file_browser(page)
             # 1. fresh: not one output, so no answer is spoiled and nothing is untrusted
             assert page.locator(".jp-Cell").count() > 20
             assert page.locator(".jp-OutputArea-output").count() == 0
@@ -216,7 +126,7 @@ def test_workbook_stepper_and_ip_magic_in_jupyterlab(workbook_lab):
                 _click_and_wait(page, "run", step)
                 assert stepper.locator(".nslab-error").count() == 0, step
             assert "1 received" in stepper.locator(".nslab-output").inner_text()
-            problems = page.evaluate(WIDER_THAN_CELL)
+            problems = page.evaluate(WIDER_THAN_CELL, [".nslab-stepper", "stepper"])
             assert problems == [], problems
             stepper.scroll_into_view_if_needed()
             page.screenshot(path=str(ARTIFACTS / "stepper-s19.png"))
@@ -235,7 +145,7 @@ def test_workbook_stepper_and_ip_magic_in_jupyterlab(workbook_lab):
             # 4. the layout still fits at the smallest supported width
             page.set_viewport_size({"width": 1024, "height": 800})
             page.wait_for_timeout(500)
-            problems = page.evaluate(WIDER_THAN_CELL)
+            problems = page.evaluate(WIDER_THAN_CELL, [".nslab-stepper", "stepper"])
             assert problems == [], problems
             page.screenshot(path=str(ARTIFACTS / "stepper-1024.png"))
             page.set_viewport_size({"width": 1280, "height": 800})
@@ -259,15 +169,9 @@ def test_workbook_stepper_and_ip_magic_in_jupyterlab(workbook_lab):
         except Exception:
             page.screenshot(path=str(ARTIFACTS / "workbook-failure.png"), full_page=True)
             raise
-        finally:
-            browser.close()
 
-    made = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    assert ns in made.split()  # %ip made a real namespace, through the lab (journal)
-    from nslab.journal import Journal
-
-    entries = [e for j in Journal.all() if j.lab == LAB_NAME for e in j.entries]
-    assert ns in str(entries)
+    assert ns in netns_list()  # %ip made a real namespace, through the lab (journal)
+    assert ns in str(journal_entries(LAB_NAME))
     shot = ARTIFACTS / "notebook-03.png"
     assert shot.stat().st_size > 20_000
     shutil.copyfile(shot, README_SHOT)
