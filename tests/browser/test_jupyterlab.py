@@ -22,25 +22,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.browser.jupyterlab import (
-    ARTIFACTS,
-    QUIET,
-    WIDER_THAN_CELL,
-    browser_page,
-    fold_file_browser,
-    journal_entries,
-    jupyter_env,
-    jupyter_lab,
-    open_notebook,
-    reset_lab,
-    skip_unless_ready,
-    stop_pids,
-    write_setting,
-)
+from tests.browser import jupyterlab as jl
 from tests.helpers import netns_list
 
 pytestmark = pytest.mark.browser
-skip_unless_ready()
+jl.skip_unless_ready()
 
 
 def _notebook(path: Path, lab_name: str, pid_file: Path) -> None:
@@ -66,13 +52,13 @@ def jupyter(tmp_path):
     """A JupyterLab server of our own: yields (base url, token, root, lab name)."""
     root = tmp_path / "root"
     root.mkdir()
-    env = jupyter_env(tmp_path)
-    write_setting(tmp_path / "settings", "apputils-extension/notification", QUIET)
+    env = jl.jupyter_env(tmp_path)
+    jl.write_setting(tmp_path / "settings", "apputils-extension/notification", jl.QUIET)
     lab_name = f"browser-{uuid.uuid4().hex[:6]}"
     pid_file = tmp_path / "kernel.pid"
     _notebook(root / "panel.ipynb", lab_name, pid_file)
     try:
-        with jupyter_lab(
+        with jl.jupyter_lab(
             tmp_path, root, env,
             f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
             "--LabApp.news_url=",
@@ -81,7 +67,7 @@ def jupyter(tmp_path):
             yield base, token, root, lab_name
     finally:
         _stop_kernel(pid_file)
-        reset_lab(lab_name)
+        jl.reset_lab(lab_name)
 
 
 def _stop_kernel(pid_file: Path) -> None:
@@ -90,7 +76,7 @@ def _stop_kernel(pid_file: Path) -> None:
         pid = int(pid_file.read_text())
     except (OSError, ValueError):
         return
-    stop_pids([pid])
+    jl.stop_pids([pid])
 
 
 def _svg_shows(page, text: str, timeout: float = 20_000) -> None:
@@ -106,13 +92,13 @@ def test_panel_click_redraws_in_jupyterlab(jupyter):
     base, token, root, lab_name = jupyter
     tag = uuid.uuid4().hex[:6]
     ns, a, b = f"br-{tag}", f"ba{tag}", f"bb{tag}"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shot = ARTIFACTS / "jupyterlab-panel.png"
+    jl.ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = jl.ARTIFACTS / "jupyterlab-panel.png"
 
-    with browser_page(1600, 1200) as page:
+    with jl.browser_page(1600, 1200) as page:
         # the kernel is up once the toolbar names it and the indicator says idle
-        open_notebook(page, f"{base}/lab/tree/panel.ipynb?token={token}&reset")
-        fold_file_browser(page)  # so the drawing fits beside the forms
+        jl.open_notebook(page, f"{base}/lab/tree/panel.ipynb?token={token}&reset")
+        jl.fold_file_browser(page)  # so the drawing fits beside the forms
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
 
@@ -150,12 +136,12 @@ def test_panel_click_redraws_in_jupyterlab(jupyter):
         for width in (1280, 1024):  # the Panel fits its cell from 1024 px up
             page.set_viewport_size({"width": width, "height": 800})
             page.wait_for_timeout(500)
-            wide = page.evaluate(WIDER_THAN_CELL, [".nslab-panel", "panel"])
+            wide = page.evaluate(jl.WIDER_THAN_CELL, [".nslab-panel", "panel"])
             assert wide == [], (width, wide)
-        page.screenshot(path=str(ARTIFACTS / "jupyterlab-panel-1024.png"))
+        page.screenshot(path=str(jl.ARTIFACTS / "jupyterlab-panel-1024.png"))
 
     assert shot.stat().st_size > 10_000
     assert ns in netns_list()  # the click made a real namespace (removed in teardown)
-    journal = json.dumps(journal_entries(lab_name))
+    journal = json.dumps(jl.journal_entries(lab_name))
     assert ns in journal and a in journal and b in journal
 

@@ -25,27 +25,13 @@ import uuid
 
 import pytest
 
-from tests.browser.jupyterlab import (
-    ARTIFACTS,
-    KERNEL_IDLE,
-    REPO,
-    WIDER_THAN_CELL,
-    browser_page,
-    fold_file_browser,
-    journal_entries,
-    jupyter_env,
-    jupyter_lab,
-    open_notebook,
-    reset_lab,
-    skip_unless_ready,
-    wait_all_cells_ran,
-)
+from tests.browser import jupyterlab as jl
 from tests.helpers import netns_list
 
 pytestmark = pytest.mark.browser
-skip_unless_ready()
+jl.skip_unless_ready()
 
-README_SHOT = REPO / "docs" / "notebook-03.png"
+README_SHOT = jl.REPO / "docs" / "notebook-03.png"
 NOTEBOOK = "03-veth-pair.ipynb"
 LAB_NAME = "03-veth-pair"  # the notebook's own Lab("03-veth-pair")
 
@@ -57,31 +43,31 @@ def workbook_lab(tmp_path):
         pytest.skip("test1/test2 exist already (another test is running the article)")
     from nslab.workbook import for_lab
 
-    env = jupyter_env(tmp_path)
+    env = jl.jupyter_env(tmp_path)
     env["NSLAB_WORKBOOK"] = str(tmp_path / "book")
     saved = dict(os.environ)
     os.environ.update(env)  # the workbook (and its notary) use these directories
     try:
-        book, options = for_lab(REPO / "notebooks", [])
+        book, options = for_lab(jl.REPO / "notebooks", [])
         env["JUPYTER_CONFIG_PATH"] = os.environ["JUPYTER_CONFIG_PATH"]  # no news prompt
     finally:
         os.environ.clear()
         os.environ.update(saved)
     try:
-        with jupyter_lab(
+        with jl.jupyter_lab(
             tmp_path, book, env, *options,
             f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
             "--LabApp.expose_app_in_browser=True",  # Run All through the app's own command
         ) as lab:
             yield lab
     finally:
-        reset_lab(LAB_NAME)
+        jl.reset_lab(LAB_NAME)
 
 
 def _idle(page, timeout: float = 60_000) -> None:
     """Every code cell has run (a number in its prompt) and the kernel is idle."""
-    wait_all_cells_ran(page, timeout)
-    page.wait_for_selector(KERNEL_IDLE, timeout=timeout)
+    jl.wait_all_cells_ran(page, timeout)
+    page.wait_for_selector(jl.KERNEL_IDLE, timeout=timeout)
 
 
 def _click_and_wait(page, button: str, text: str, where: str = ".nslab-step-progress") -> None:
@@ -96,20 +82,20 @@ def _click_and_wait(page, button: str, text: str, where: str = ".nslab-step-prog
 
 def test_workbook_stepper_and_ip_magic_in_jupyterlab(workbook_lab):
     base, token, server = workbook_lab
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    jl.ARTIFACTS.mkdir(parents=True, exist_ok=True)
     ns = f"br-{uuid.uuid4().hex[:6]}"
 
-    with browser_page(1280, 800) as page:
+    with jl.browser_page(1280, 800) as page:
         try:
-            open_notebook(page, f"{base}/lab/tree/{NOTEBOOK}?token={token}&reset")
-            fold_file_browser(page)
+            jl.open_notebook(page, f"{base}/lab/tree/{NOTEBOOK}?token={token}&reset")
+            jl.fold_file_browser(page)
             # 1. fresh: not one output, so no answer is spoiled and nothing is untrusted
             assert page.locator(".jp-Cell").count() > 20
             assert page.locator(".jp-OutputArea-output").count() == 0
             page.wait_for_timeout(1500)  # a news toast would have come by now
             toasts = page.locator(".Toastify__toast").all_inner_texts()
             assert toasts == [], toasts
-            page.screenshot(path=str(ARTIFACTS / "workbook-fresh.png"))
+            page.screenshot(path=str(jl.ARTIFACTS / "workbook-fresh.png"))
 
             # 2. Run All (its last cell resets the lab), then Run step: no error
             page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
@@ -126,12 +112,12 @@ def test_workbook_stepper_and_ip_magic_in_jupyterlab(workbook_lab):
                 _click_and_wait(page, "run", step)
                 assert stepper.locator(".nslab-error").count() == 0, step
             assert "1 received" in stepper.locator(".nslab-output").inner_text()
-            problems = page.evaluate(WIDER_THAN_CELL, [".nslab-stepper", "stepper"])
+            problems = page.evaluate(jl.WIDER_THAN_CELL, [".nslab-stepper", "stepper"])
             assert problems == [], problems
             stepper.scroll_into_view_if_needed()
-            page.screenshot(path=str(ARTIFACTS / "stepper-s19.png"))
+            page.screenshot(path=str(jl.ARTIFACTS / "stepper-s19.png"))
             box = stepper.bounding_box()
-            page.screenshot(path=str(ARTIFACTS / "notebook-03.png"), clip={
+            page.screenshot(path=str(jl.ARTIFACTS / "notebook-03.png"), clip={
                 "x": 0, "y": max(box["y"] - 40, 0), "width": 1280, "height": 800})
 
             _click_and_wait(page, "back", "S17 undone", ".nslab-changes")
@@ -140,14 +126,14 @@ def test_workbook_stepper_and_ip_magic_in_jupyterlab(workbook_lab):
             assert "192.168.1.1/24" in changes
             assert "MAC" not in changes and "fe80" not in changes, changes
             assert stepper.locator(".nslab-error").count() == 0
-            page.screenshot(path=str(ARTIFACTS / "stepper-back.png"))
+            page.screenshot(path=str(jl.ARTIFACTS / "stepper-back.png"))
 
             # 4. the layout still fits at the smallest supported width
             page.set_viewport_size({"width": 1024, "height": 800})
             page.wait_for_timeout(500)
-            problems = page.evaluate(WIDER_THAN_CELL, [".nslab-stepper", "stepper"])
+            problems = page.evaluate(jl.WIDER_THAN_CELL, [".nslab-stepper", "stepper"])
             assert problems == [], problems
-            page.screenshot(path=str(ARTIFACTS / "stepper-1024.png"))
+            page.screenshot(path=str(jl.ARTIFACTS / "stepper-1024.png"))
             page.set_viewport_size({"width": 1280, "height": 800})
 
             # 5. the article's command, typed as it is, in a new cell at the end
@@ -165,13 +151,13 @@ def test_workbook_stepper_and_ip_magic_in_jupyterlab(workbook_lab):
             output = page.locator(".jp-Cell").nth(-2).locator(".jp-OutputArea-output")
             assert f"$ ip netns add {ns}" in output.first.inner_text()
             assert output.locator(".jp-RenderedText[data-mime-type*='stderr']").count() == 0
-            page.screenshot(path=str(ARTIFACTS / "ip-magic.png"))
+            page.screenshot(path=str(jl.ARTIFACTS / "ip-magic.png"))
         except Exception:
-            page.screenshot(path=str(ARTIFACTS / "workbook-failure.png"), full_page=True)
+            page.screenshot(path=str(jl.ARTIFACTS / "workbook-failure.png"), full_page=True)
             raise
 
     assert ns in netns_list()  # %ip made a real namespace, through the lab (journal)
-    assert ns in str(journal_entries(LAB_NAME))
-    shot = ARTIFACTS / "notebook-03.png"
+    assert ns in str(jl.journal_entries(LAB_NAME))
+    shot = jl.ARTIFACTS / "notebook-03.png"
     assert shot.stat().st_size > 20_000
     shutil.copyfile(shot, README_SHOT)

@@ -19,35 +19,22 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.browser.jupyterlab import (
-    ARTIFACTS,
-    QUIET,
-    REPO,
-    browser_page,
-    fold_file_browser,
-    jupyter_env,
-    jupyter_lab,
-    open_notebook,
-    reset_lab,
-    skip_unless_ready,
-    wait_all_cells_ran,
-    write_setting,
-)
+from tests.browser import jupyterlab as jl
 
 pytestmark = pytest.mark.browser
-skip_unless_ready()
+jl.skip_unless_ready()
 
-ZH_00 = REPO / "notebooks" / "zh-CN" / "00-start-here.ipynb"
+ZH_00 = jl.REPO / "notebooks" / "zh-CN" / "00-start-here.ipynb"
 LAB_OF_00 = "00-start-here"  # the Lab name the notebook uses
 VISIBLE = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 
 
 def _write_settings(settings: Path) -> None:
     """JupyterLab's user settings: Chinese, and nothing that would reach the network."""
-    write_setting(settings, "translation-extension/plugin", {"locale": "zh_CN"})
+    jl.write_setting(settings, "translation-extension/plugin", {"locale": "zh_CN"})
     # every cell in the page (no windowing), so the text can be found and shot
-    write_setting(settings, "notebook-extension/tracker", {"windowingMode": "none"})
-    write_setting(settings, "apputils-extension/notification", QUIET)
+    jl.write_setting(settings, "notebook-extension/tracker", {"windowingMode": "none"})
+    jl.write_setting(settings, "apputils-extension/notification", jl.QUIET)
 
 
 @pytest.fixture
@@ -61,42 +48,42 @@ def jupyter(tmp_path):
     ask.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
                                   "language": "python"}
     nbformat.write(ask, str(root / "language.ipynb"))
-    env = jupyter_env(tmp_path, {k: v for k, v in os.environ.items()
-                                 if k not in ("NSLAB_LANG", "JUPYTERLAB_SETTINGS_DIR",
-                                              "LANGUAGE", "LC_ALL", "LC_MESSAGES")})
+    env = jl.jupyter_env(tmp_path, {k: v for k, v in os.environ.items()
+                                    if k not in ("NSLAB_LANG", "JUPYTERLAB_SETTINGS_DIR",
+                                                 "LANGUAGE", "LC_ALL", "LC_MESSAGES")})
     env["LANG"] = "C.UTF-8"
     _write_settings(tmp_path / "config" / "lab" / "user-settings")
     try:
-        with jupyter_lab(
+        with jl.jupyter_lab(
             tmp_path, root, env,
             "--LabApp.news_url=", "--LabApp.expose_app_in_browser=True",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         ) as (base, token, _):
             yield base, token
     finally:
-        reset_lab(LAB_OF_00)
+        jl.reset_lab(LAB_OF_00)
 
 
 def _open(page, url: str) -> None:
-    open_notebook(page, url, timeout=60_000)
+    jl.open_notebook(page, url, timeout=60_000)
 
 
 def _run_all(page) -> None:
     """Run All, then wait until every code cell has its execution count."""
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    wait_all_cells_ran(page, timeout=120_000)
+    jl.wait_all_cells_ran(page, timeout=120_000)
 
 
 def test_chinese_notebook_in_a_chinese_jupyterlab(jupyter):
     base, token = jupyter
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shot = ARTIFACTS / "zh-00-start-here.png"
-    with browser_page(1400, 1000) as page:
+    jl.ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = jl.ARTIFACTS / "zh-00-start-here.png"
+    with jl.browser_page(1400, 1000) as page:
         try:
             _open(page, f"{base}/lab/tree/zh-CN/00-start-here.ipynb?token={token}&reset")
             # JupyterLab's own menus come from the language pack
             page.locator(".lm-MenuBar-itemLabel", has_text="文件").first.wait_for(timeout=10_000)
-            fold_file_browser(page)
+            jl.fold_file_browser(page)
             _run_all(page)
             notebook = page.locator(f"{VISIBLE} .jp-Notebook")
             # the typo cell's error names the object, whatever the language
@@ -118,7 +105,7 @@ def test_chinese_notebook_in_a_chinese_jupyterlab(jupyter):
             said.get_by_text("nslab 使用 zh_CN").wait_for(timeout=20_000)
             sentence = said.first.inner_text()
         except Exception:
-            page.screenshot(path=str(ARTIFACTS / "zh-failure.png"))
+            page.screenshot(path=str(jl.ARTIFACTS / "zh-failure.png"))
             raise
     assert shot.stat().st_size > 10_000
     assert fonts  # the page's font stack; the CJK glyphs come from fonts-noto-cjk
