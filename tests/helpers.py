@@ -7,6 +7,7 @@ One module for every test: `ip()` and friends were written four times before.
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import time
 from collections.abc import Callable
@@ -60,3 +61,10 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 3.0, what: str = "co
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.02)
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 just now (for a server of the test's own)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -1,4 +1,4 @@
-"""The throw-away unprivileged user and its venv, shared by the sandbox tests.
+"""The throw-away unprivileged user and its venv, shared by the sandbox and classroom tests.
 
 Root sets the stage: a user with a fresh name for the session, removed afterwards with its
 home (`userdel -r`, by that exact name; the session guard fails if /etc/passwd or /etc/group
@@ -8,6 +8,7 @@ The fixtures `sandbox_user` and `sandbox_venv` live in tests/kernel/conftest.py.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
@@ -19,6 +20,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,7 +31,8 @@ VENV = Path(os.environ.get("NSLAB_SANDBOX_VENV", "/var/tmp/nslab-sandbox-venv"))
 SYSTEM_PYTHON = "/usr/bin/python3"
 EXTRA = ["nbclient>=0.10", "ipykernel>=6", "nbformat>=5"]
 
-def _run(argv: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
+
+def run(argv: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run(argv, capture_output=True, text=True, check=False, **kw)  # type: ignore[call-overload]
 
 
@@ -37,9 +40,9 @@ def host_network_state() -> dict[str, set]:
     """What the sandbox must never touch, read from the host's namespaces."""
 
     def j(argv: list[str]) -> list:
-        return json.loads(_run(argv).stdout or "[]")
+        return json.loads(run(argv).stdout or "[]")
 
-    netns = {line.split(" (id:")[0] for line in _run(["ip", "netns", "list"]).stdout.split("\n")}
+    netns = {line.split(" (id:")[0] for line in run(["ip", "netns", "list"]).stdout.split("\n")}
     return {
         "netns": netns - {""},
         "links": {lk["ifname"] for lk in j(["ip", "-j", "link"])},
@@ -48,7 +51,7 @@ def host_network_state() -> dict[str, set]:
             for a in j(["ip", "-j", "addr"])
             for i in a.get("addr_info", [])
         },
-        "routes": set(_run(["ip", "route", "show", "table", "all"]).stdout.splitlines()),
+        "routes": set(run(["ip", "route", "show", "table", "all"]).stdout.splitlines()),
     }
 
 
@@ -73,14 +76,14 @@ def remove_user(user: pwd.struct_passwd) -> None:
         with contextlib.suppress(OSError):
             if os.stat(f"/proc/{pid}").st_uid == user.pw_uid:
                 os.kill(pid, 9)
-    r = _run(["userdel", "-r", user.pw_name])
+    r = run(["userdel", "-r", user.pw_name])
     assert r.returncode in (0, 12), r.stderr  # 12: home already gone
     state = Path(f"/tmp/nslab-{user.pw_uid}")  # journal.state_dir()'s fallback for the user
     if state.is_dir() and state.stat().st_uid == user.pw_uid:
         shutil.rmtree(state, ignore_errors=True)
 
 
-def _source_copy() -> Path:
+def source_copy() -> Path:
     """Copy the package sources so pip's in-tree build never writes into the repository."""
     dst = Path(tempfile.mkdtemp(prefix="nslab-src-"))
     shutil.copytree(REPO / "nslab", dst / "nslab", ignore=shutil.ignore_patterns("__pycache__"))
@@ -91,67 +94,103 @@ def _source_copy() -> Path:
 
 
 def as_user(
-    user: pwd.struct_passwd, venv: Path, argv: list[str], *, timeout: float = 300,
+    user: pwd.struct_passwd, venv: Path, argv: list[str], *, cwd: str | Path = "/",
+    timeout: float = 300, env: dict[str, str] | None = None,
     path: str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 ) -> subprocess.CompletedProcess[str]:
-    """Run argv as the unprivileged user with a clean environment (PATH = venv + `path`)."""
-    env = [
-        f"HOME={user.pw_dir}",
-        f"USER={user.pw_name}",
-        f"PATH={venv}/bin:{path}",
-        "LANG=C.UTF-8",
-    ]
-    cmd = ["runuser", "-u", user.pw_name, "--", "env", "-i", *env, *argv]
-    return _run(cmd, timeout=timeout, cwd="/")
+    """Run argv as USER with a clean environment (PATH = venv + `path`, then `env`)."""
+    base = {
+        "HOME": user.pw_dir,
+        "USER": user.pw_name,
+        "PATH": f"{venv}/bin:{path}",
+        "LANG": "C.UTF-8",
+    } | (env or {})
+    cmd = ["runuser", "-u", user.pw_name, "--", "env", "-i",
+           *[f"{k}={v}" for k, v in base.items()], *argv]
+    return run(cmd, timeout=timeout, cwd=str(cwd))
 
 
+def need_root_and(why: str, *tools: str) -> None:
+    """Skip unless root (`why` says what for) and every tool is on PATH."""
+    if os.geteuid() != 0:
+        pytest.skip(f"needs root to create {why}")
+    for tool in tools:
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} is missing")
+
+
+def create_user(name: str) -> pwd.struct_passwd:
+    """`useradd` a user of that exact name, with a home and a group of its own."""
+    r = run(["useradd", "--create-home", "--shell", "/bin/sh", "--user-group", name])
+    assert r.returncode == 0, r.stderr
+    return pwd.getpwnam(name)
 
 
 def make_user() -> Iterator[pwd.struct_passwd]:
     """Create a user with a fresh name, yield it, then remove it with its home."""
-    if os.geteuid() != 0:
-        pytest.skip("needs root to create the unprivileged test user")
-    for tool in ("useradd", "userdel", "runuser", "unshare"):
-        if shutil.which(tool) is None:
-            pytest.skip(f"{tool} is missing")
+    need_root_and("the unprivileged test user", "useradd", "userdel", "runuser", "unshare")
     name = f"{USER_PREFIX}{uuid.uuid4().hex[:6]}"
     with contextlib.suppress(KeyError):
         pwd.getpwnam(name)
         pytest.fail(f"user {name} already exists; this test only removes users it created")
-    r = _run(["useradd", "--create-home", "--shell", "/bin/sh", "--user-group", name])
-    assert r.returncode == 0, r.stderr
-    user = pwd.getpwnam(name)
+    user = create_user(name)
     try:
         yield user
     finally:
         remove_user(user)
 
 
-def make_venv() -> Path:
-    """A venv from /usr/bin/python3 the user can run; deps reinstalled only when they change."""
-
+def make_venv(venv: Path = VENV, extra: list[str] = EXTRA) -> Path:
+    """A venv from /usr/bin/python3 the user can run, with this tree's nslab and `extra`;
+    the dependencies are reinstalled only when they change."""
     if not os.access(SYSTEM_PYTHON, os.X_OK):
         pytest.skip(f"{SYSTEM_PYTHON} is missing (apt-get install python3 python3-venv)")
-    py = VENV / "bin" / "python"
+    py = venv / "bin" / "python"
     if not py.exists():
-        r = _run([SYSTEM_PYTHON, "-m", "venv", str(VENV)])
+        r = run([SYSTEM_PYTHON, "-m", "venv", str(venv)])
         if r.returncode:
             pytest.skip(f"cannot make a venv ({r.stderr.strip()}); apt-get install python3-venv")
-    src = _source_copy()
+    src = source_copy()
     try:
-        deps = (REPO / "pyproject.toml").read_bytes() + repr(EXTRA).encode()
-        stamp = VENV / ".nslab-deps"
+        deps = (REPO / "pyproject.toml").read_bytes() + repr(extra).encode()
+        stamp = venv / ".nslab-deps"
         digest = hashlib.sha256(deps).hexdigest()
         pip = [str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
         if not stamp.exists() or stamp.read_text() != digest:
-            r = _run(pip + [str(src), *EXTRA], timeout=900)
+            r = run(pip + [str(src), *extra], timeout=900)
             assert r.returncode == 0, r.stdout + r.stderr
             stamp.write_text(digest)
         # Always the current code, without touching the dependencies.
-        r = _run(pip + ["--no-deps", "--force-reinstall", str(src)], timeout=300)
+        r = run(pip + ["--no-deps", "--force-reinstall", str(src)], timeout=300)
         assert r.returncode == 0, r.stdout + r.stderr
     finally:
         shutil.rmtree(src, ignore_errors=True)
-    return VENV
+    return venv
 
 
+async def execute(ws: Any, code: str, timeout: float = 120) -> tuple[str, str | None]:
+    """Run code over a kernel websocket: (its stdout and results, its error or None)."""
+    msg_id = uuid.uuid4().hex
+    await ws.write_message(json.dumps({
+        "header": {"msg_id": msg_id, "msg_type": "execute_request", "session": uuid.uuid4().hex,
+                   "username": "test", "version": "5.3", "date": ""},
+        "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+        "content": {"code": code, "silent": False, "store_history": False,
+                    "user_expressions": {}, "allow_stdin": False, "stop_on_error": True},
+    }))
+    out, error = [], None
+    while True:
+        raw = await asyncio.wait_for(ws.read_message(), timeout=timeout)
+        assert raw is not None, "kernel websocket closed"
+        msg = json.loads(raw)
+        if msg.get("parent_header", {}).get("msg_id") != msg_id:
+            continue
+        kind = msg["header"]["msg_type"]
+        if kind == "stream":
+            out.append(msg["content"]["text"])
+        elif kind == "execute_result":
+            out.append(msg["content"]["data"].get("text/plain", ""))
+        elif kind == "error":
+            error = f"{msg['content']['ename']}: {msg['content']['evalue']}"
+        elif kind == "status" and msg["content"]["execution_state"] == "idle":
+            return "".join(out), error

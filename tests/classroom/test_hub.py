@@ -15,7 +15,6 @@ import json
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -30,18 +29,15 @@ import nbformat
 import pytest
 from classroom_stage import REPO, run
 
+from tests.browser.jupyterlab import CHROMIUM, browser_page
+from tests.helpers import free_port
+from tests.sandboxing import execute
+
 pytestmark = pytest.mark.kernel
 
 HUB = REPO / "deploy" / "hub"
 ARTIFACTS = REPO / "tests" / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
 NOTEBOOK = REPO / "notebooks" / "03-veth-pair.ipynb"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _host_net() -> dict[str, str]:
@@ -92,34 +88,6 @@ def _api(base: str, path: str, token: str | None, method: str = "GET",
         return err.code, err.read().decode()
 
 
-async def _execute(ws: Any, code: str, timeout: float = 120) -> tuple[str, str | None]:
-    """Run code over a kernel websocket; (stdout + results, error or None)."""
-    msg_id = uuid.uuid4().hex
-    await ws.write_message(json.dumps({
-        "header": {"msg_id": msg_id, "msg_type": "execute_request", "session": uuid.uuid4().hex,
-                   "username": "test", "version": "5.3", "date": ""},
-        "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-        "content": {"code": code, "silent": False, "store_history": False,
-                    "user_expressions": {}, "allow_stdin": False, "stop_on_error": True},
-    }))
-    out, error = [], None
-    while True:
-        raw = await asyncio.wait_for(ws.read_message(), timeout=timeout)
-        assert raw is not None, "kernel websocket closed"
-        msg = json.loads(raw)
-        if msg.get("parent_header", {}).get("msg_id") != msg_id:
-            continue
-        kind = msg["header"]["msg_type"]
-        if kind == "stream":
-            out.append(msg["content"]["text"])
-        elif kind == "execute_result":
-            out.append(msg["content"]["data"].get("text/plain", ""))
-        elif kind == "error":
-            error = f"{msg['content']['ename']}: {msg['content']['evalue']}"
-        elif kind == "status" and msg["content"]["execution_state"] == "idle":
-            return "".join(out), error
-
-
 async def _run_notebook(base: str, user: str, token: str, cells: list[str]) -> dict[str, Any]:
     from tornado.httpclient import HTTPRequest
     from tornado.websocket import websocket_connect
@@ -133,7 +101,7 @@ async def _run_notebook(base: str, user: str, token: str, cells: list[str]) -> d
     for i, code in enumerate(cells):
         if i == len(cells) - 1 and code.strip() == "lab.reset()":
             break  # keep the lab until the isolation checks below have looked
-        _, error = await _execute(ws, code)
+        _, error = await execute(ws, code)
         if error and "shows a mistake on purpose" not in code:
             errors.append((i, error))
     probe = (
@@ -144,7 +112,7 @@ async def _run_notebook(base: str, user: str, token: str, cells: list[str]) -> d
         "  'uid': os.getuid(), 'uid_map': open('/proc/self/uid_map').read().split(),\n"
         "  'home': pwd.getpwuid(os.getuid()).pw_dir if os.getuid() else os.environ['HOME']}))"
     )
-    out, error = await _execute(ws, probe)
+    out, error = await execute(ws, probe)
     assert error is None, error
     return {"ws": ws, "kernel": kernel["id"], "errors": errors, "probe": json.loads(out)}
 
@@ -163,10 +131,10 @@ def hub(classroom_venv: Path, make_user: Any) -> Any:
     r = run(["chpasswd"], input="".join(f"{n}:{p}\n" for n, p in passwords.items()))
     assert r.returncode == 0, r.stderr
     state = Path(tempfile.mkdtemp(prefix="nslab-hub-", dir="/var/tmp"))
-    port, service = _free_port(), uuid.uuid4().hex
+    port, service = free_port(), uuid.uuid4().hex
     env = os.environ | {
         "NSLAB_HUB_STATE": str(state), "NSLAB_HUB_PORT": str(port),
-        "NSLAB_HUB_API_PORT": str(_free_port()), "NSLAB_HUB_PROXY_API_PORT": str(_free_port()),
+        "NSLAB_HUB_API_PORT": str(free_port()), "NSLAB_HUB_PROXY_API_PORT": str(free_port()),
         "NSLAB_HUB_USERS": " ".join(u.pw_name for u in students),
         "NSLAB_HUB_PYTHON": str(py), "NSLAB_HUB_SERVICE_TOKEN": service,
     }
@@ -253,14 +221,14 @@ def test_two_students_through_the_hub(hub: dict[str, Any]) -> None:
         results = await asyncio.gather(*(_run_notebook(base, n, tokens[n], cells) for n in (a, b)))
         runs = dict(zip((a, b), results, strict=True))
         # a resets its own lab, then tries b's home (journal, notebooks): denied.
-        await _execute(runs[a]["ws"], "lab.reset()")
-        peek, error = await _execute(runs[a]["ws"], (
+        await execute(runs[a]["ws"], "lab.reset()")
+        peek, error = await execute(runs[a]["ws"], (
             f"import os\ntry:\n    print(os.listdir({home_b!r}))\n"
             "except PermissionError:\n    print('denied')"))
         assert error is None, error
-        left, error = await _execute(runs[b]["ws"], "print(sorted(lab.list_netns()))")
+        left, error = await execute(runs[b]["ws"], "print(sorted(lab.list_netns()))")
         assert error is None, error
-        await _execute(runs[b]["ws"], "lab.reset()")
+        await execute(runs[b]["ws"], "lab.reset()")
         for result in runs.values():
             result["ws"].close()
         return runs, peek, left
@@ -291,25 +259,17 @@ def test_two_students_through_the_hub(hub: dict[str, Any]) -> None:
 
 def _browser_pass(base: str, user: str, password: str) -> Path:
     """A real Chromium: the hub's login page, then notebook 03 open in the user's JupyterLab."""
-    sync_api = pytest.importorskip("playwright.sync_api")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / "hub-notebook.png"
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"{base}/hub/login")
-            page.fill("input[name=username]", user)
-            page.fill("input[name=password]", password)
-            page.click("input[type=submit], button[type=submit]")
-            page.wait_for_url("**/user/**", timeout=60_000)
-            page.goto(f"{base}/user/{user}/lab/tree/03-veth-pair.ipynb")
-            page.wait_for_selector(
-                ".jp-NotebookPanel .jp-KernelName:has-text('nslab sandbox')", timeout=60_000)
-            page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=30_000)
-            page.screenshot(path=str(shot))
-        finally:
-            browser.close()
+    with browser_page(1400, 1000) as page:
+        page.goto(f"{base}/hub/login")
+        page.fill("input[name=username]", user)
+        page.fill("input[name=password]", password)
+        page.click("input[type=submit], button[type=submit]")
+        page.wait_for_url("**/user/**", timeout=60_000)
+        page.goto(f"{base}/user/{user}/lab/tree/03-veth-pair.ipynb")
+        page.wait_for_selector(
+            ".jp-NotebookPanel .jp-KernelName:has-text('nslab sandbox')", timeout=60_000)
+        page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=30_000)
+        page.screenshot(path=str(shot))
     return shot

@@ -18,7 +18,6 @@ import json
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,11 +31,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from tests.helpers import free_port
 from tests.sandboxing import (
     ORDINARY_PATH,
     REPO,
     as_user,
     assert_host_untouched,
+    execute,
     host_network_state,
 )
 
@@ -203,12 +204,6 @@ def test_nslab_lab_as_user_uses_sandbox(
     assert data["argv"][-1] == "{connection_file}"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _api(port: int, token: str, path: str, method: str = "GET", body: object = None) -> object:
     req = urllib.request.Request(
         f"http://127.0.0.1:{port}{path}",
@@ -222,55 +217,16 @@ def _api(port: int, token: str, path: str, method: str = "GET", body: object = N
 
 
 async def _execute(port: int, token: str, kernel_id: str, code: str) -> str:
-    """Run code in a kernel through the server's websocket; return its stdout."""
+    """Run code in a kernel through the server's websocket; return its stdout (and error)."""
     from tornado.websocket import websocket_connect
 
     url = f"ws://127.0.0.1:{port}/api/kernels/{kernel_id}/channels?token={token}"
     ws = await websocket_connect(url)
-    msg_id = uuid.uuid4().hex
-    header = {
-        "msg_id": msg_id,
-        "msg_type": "execute_request",
-        "session": uuid.uuid4().hex,
-        "username": "test",
-        "version": "5.3",
-        "date": "",
-    }
-    content = {
-        "code": code,
-        "silent": False,
-        "store_history": False,
-        "user_expressions": {},
-        "allow_stdin": False,
-        "stop_on_error": True,
-    }
-    await ws.write_message(
-        json.dumps(
-            {
-                "header": header,
-                "parent_header": {},
-                "metadata": {},
-                "content": content,
-                "channel": "shell",
-                "buffers": [],
-            }
-        )
-    )
-    out = []
-    while True:
-        raw = await asyncio.wait_for(ws.read_message(), timeout=60)
-        assert raw is not None, "websocket closed"
-        msg = json.loads(raw)
-        if msg.get("parent_header", {}).get("msg_id") != msg_id:
-            continue
-        kind = msg["header"]["msg_type"]
-        if kind == "stream":
-            out.append(msg["content"]["text"])
-        elif kind == "error":
-            out.append(f"{msg['content']['ename']}: {msg['content']['evalue']}")
-        elif kind == "status" and msg["content"]["execution_state"] == "idle":
-            ws.close()
-            return "".join(out)
+    try:
+        out, error = await execute(ws, code, timeout=60)
+    finally:
+        ws.close()
+    return out + (error or "")
 
 
 def test_nslab_lab_serves_sandbox_kernel(
@@ -279,7 +235,7 @@ def test_nslab_lab_serves_sandbox_kernel(
     """`nslab lab` as the user: a real server, its default kernel is the sandbox over ipc,
     and code sent through the server's websocket runs the veth experiment."""
     before = host_network_state()
-    port, token = _free_port(), uuid.uuid4().hex
+    port, token = free_port(), uuid.uuid4().hex
     # the notebooks an installed nslab opens (the image sets NSLAB_NOTEBOOKS): a copy the
     # user can read; `nslab lab` makes the user's workbook from it
     source = Path(tempfile.mkdtemp(prefix="nslab-sandbox-notebooks-", dir="/var/tmp"))

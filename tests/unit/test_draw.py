@@ -79,6 +79,12 @@ def pair(ns1, name1, ns2, name2, *, up1=False, up2=False, a1=(), a2=()) -> tuple
     )
 
 
+def paired_lab(ns1, name1, ns2, name2, **kw) -> Snapshot:
+    """Two namespaces (loopback up) joined by one veth pair; `kw` as for pair()."""
+    v1, v2 = pair(ns1, name1, ns2, name2, **kw)
+    return Snapshot((netns(ns1, v1, lo_up=True), netns(ns2, v2, lo_up=True)))
+
+
 def node_line(source: str, node_id: str) -> str:
     """The DOT statement of one node."""
     lines = [ln for ln in source.splitlines() if ln.strip().startswith(f'"{node_id}" [')]
@@ -190,8 +196,7 @@ def test_s17_up_is_green_and_clean_once_lo_is_up():
 
 
 def test_veth_up_with_peer_down():
-    v1, v2 = pair("test1", "veth-test1", "test2", "veth-test2", up1=True)
-    snap = Snapshot((netns("test1", v1, lo_up=True), netns("test2", v2, lo_up=True)))
+    snap = paired_lab("test1", "veth-test1", "test2", "veth-test2", up1=True)
     assert mistakes(snap) == [
         "veth-test2 in test2 is DOWN, so its peer veth-test1 in test1 has no carrier "
         "(ip shows NO-CARRIER and state LOWERLAYERDOWN on it): bring veth-test2 up. "
@@ -206,17 +211,15 @@ def test_veth_up_with_peer_down():
 
 
 def test_peer_down_takes_precedence_over_address_on_down_link():
-    v1, v2 = pair("t1", "a", "t2", "b", up1=True, a1=("10.0.0.1/24",), a2=("10.0.0.2/24",))
-    snap = Snapshot((netns("t1", v1, lo_up=True), netns("t2", v2, lo_up=True)))
+    snap = paired_lab("t1", "a", "t2", "b", up1=True, a1=("10.0.0.1/24",), a2=("10.0.0.2/24",))
     assert [m.split(" (ip shows")[0] for m in mistakes(snap)] == [
         "b in t2 is DOWN, so its peer a in t1 has no carrier"
     ]
 
 
 def test_different_subnets_reported_once_with_a_fix():
-    v1, v2 = pair("test1", "veth-test1", "test2", "veth-test2", up1=True, up2=True,
-                  a1=("192.168.1.1/24",), a2=("192.168.2.2/24",))  # fmt: skip
-    snap = Snapshot((netns("test1", v1, lo_up=True), netns("test2", v2, lo_up=True)))
+    snap = paired_lab("test1", "veth-test1", "test2", "veth-test2", up1=True, up2=True,
+                      a1=("192.168.1.1/24",), a2=("192.168.2.2/24",))  # fmt: skip
     assert mistakes(snap) == [
         "veth-test1 in test1 (192.168.1.1/24) and its peer veth-test2 in test2 "
         "(192.168.2.2/24) are in different subnets, so neither has a route to the other: put "
@@ -232,17 +235,16 @@ def test_different_subnets_reported_once_with_a_fix():
 
 
 def test_overlapping_prefixes_are_fine_and_ipv6_checked_too():
-    v1, v2 = pair("a", "x", "b", "y", up1=True, up2=True,
-                  a1=("10.0.0.1/16", "fd00::1/64"), a2=("10.0.5.2/16", "fd01::2/64"))  # fmt: skip
-    snap = Snapshot((netns("a", v1, lo_up=True), netns("b", v2, lo_up=True)))
+    snap = paired_lab("a", "x", "b", "y", up1=True, up2=True,
+                      a1=("10.0.0.1/16", "fd00::1/64"),
+                      a2=("10.0.5.2/16", "fd01::2/64"))  # fmt: skip
     (only,) = mistakes(snap)
     assert "(fd00::1/64)" in only and "'fd00::2/64'" in only
 
 
 def test_same_address_on_both_ends():
-    v1, v2 = pair("t1", "a", "t2", "b", up1=True, up2=True,
-                  a1=("10.0.0.1/24",), a2=("10.0.0.1/24",))  # fmt: skip
-    snap = Snapshot((netns("t1", v1, lo_up=True), netns("t2", v2, lo_up=True)))
+    snap = paired_lab("t1", "a", "t2", "b", up1=True, up2=True,
+                      a1=("10.0.0.1/24",), a2=("10.0.0.1/24",))  # fmt: skip
     assert mistakes(snap) == [
         "10.0.0.1 is on both a in t1 and b in t2 (a duplicate address): each one answers for "
         "itself, so they never talk to each other. Give b its own address. "
@@ -531,8 +533,7 @@ def test_legend_is_data_with_every_fill_the_drawing_uses():
 
 
 def test_states_in_the_kernels_words():
-    v1, v2 = pair("t1", "a", "t2", "b", up1=True)
-    src = draw(Snapshot((netns("t1", v1, lo_up=True), netns("t2", v2, lo_up=True)))).source
+    src = draw(paired_lab("t1", "a", "t2", "b", up1=True)).source
     assert "NO-CARRIER, state LOWERLAYERDOWN" in node_line(src, "ns.t1/a")
     assert "state DOWN" in node_line(src, "ns.t2/b")
     assert "set up, no carrier" not in src
