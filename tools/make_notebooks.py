@@ -648,9 +648,13 @@ with one veth pair each: `eth0` inside the container, `vethXXXX` on the bridge. 
            "bridge, and their state (*forwarding* means the port passes frames):"),
         code('lab.exec("docker-host", "bridge link")'),
         field("master docker0",
-              "`veth-web@docker0` and `master docker0`: the port is enslaved to the bridge. "
-              "An interface on a bridge carries frames without an IP address of its own; "
-              "the bridge itself (`docker0`) holds 172.17.0.1."),
+              "`master docker0`: the port is enslaved to the bridge. An interface on a "
+              "bridge carries frames without an IP address of its own; the bridge itself "
+              "(`docker0`) holds 172.17.0.1. Do not read `veth-web@docker0` the same way: "
+              "after the `@`, `bridge link` prints the index of the veth's peer (2, `eth0` in "
+              "the container) as a name looked up in docker-host, where index 2 happens to "
+              "be `docker0`. `ip link` names the peer correctly, `@if2`:"),
+        code('lab.exec("docker-host", "ip -br link")'),
         md("## Flooding and learning\n\nA switch learns which MAC address lives behind which "
            "port from the frames it sees. Nothing has crossed the bridge yet:"),
         code('lab.fdb("docker-host", "docker0")'),
