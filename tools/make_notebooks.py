@@ -188,7 +188,7 @@ of what it removed: here, at the start, nothing.
         field("qdisc noop / state DOWN / brd",
               "`1: lo:` is the interface index and name; `<LOOPBACK>` are its flags (no `UP`: "
               "nobody has set it up). `qdisc noop` is the queueing discipline of a link that "
-              "is down: it drops everything. `state DOWN` is the operational state. "
+              "has never been set up: it drops everything. `state DOWN` is the operational state. "
               "`link/loopback 00:00:00:00:00:00` is its link-layer address and `brd` the "
               "link-layer broadcast address."),
         md("""
@@ -207,8 +207,8 @@ Mistakes (an address on a link that is down, say) are drawn in red and bold.
         code("lab.show()"),
         md("Every verb appends its `ip` command to the transcript, and "
            "`lab.transcript.script()` turns it into a bash script that rebuilds this lab on "
-           "a machine where none of it exists yet (the test suite replays every notebook's "
-           "script on a clean kernel):"),
+           "a machine where none of it exists yet (the test suite replays this notebook's "
+           "script on a clean kernel and compares the result):"),
         code("lab.transcript"),
         md("""
 Mistakes get a plain message that names the object and the fix, and change nothing.
@@ -277,8 +277,9 @@ runs `ip a` in its network namespace.*
                "no name under /run/netns, so nslab calls it `@test1`."),
         code("lab.show()"),
         happened("the lab created `docker-host` with the bridge `docker0`, a veth pair "
-                 "(`eth0` in the container, `veth-test1` on the bridge), and the routes "
-                 "Docker sets: the subnet 172.17.0.0/16 and a default route via 172.17.0.1."),
+                 "(`eth0` in the container, `veth-test1` on the bridge), the subnet route "
+                 "172.17.0.0/16 that the kernel adds with each address (`proto kernel`), "
+                 "and the default route via 172.17.0.1 that Docker sets in the container."),
         step("S2"),
         predict("how many interfaces will the container have, and which address will "
                 "`eth0` carry?"),
@@ -386,6 +387,10 @@ Stopping the container ends its last process, so the kernel destroys its namespa
 from docker-host too. The kernel does this asynchronously, and nslab waits for it before
 it shows the state."""),
         code('lab.exec("docker-host", "ip -br link")'),
+        happened("docker-host keeps `lo` and `docker0`; `veth-web` is gone. `docker0` is "
+                 "set up (`UP` in its flags) but shows `NO-CARRIER` and `DOWN`: a bridge has "
+                 "carrier only while at least one of its ports is up and forwarding, and it "
+                 "has none left."),
         step("S8"),
         predict("which names will `ip netns list` print now?"),
         do("S8", then='lab.exec(None, "ip netns list")'),
@@ -525,8 +530,8 @@ refuses it and changes nothing (the cell raises on purpose):
                "DOWN links as a mistake:"),
         code("lab.show()"),
         step("S17", "The article's sentence from S11, \"单个端口是无法 UP 起来的，必须是一对\" "
-             "(a single port cannot come UP, it must be a pair), is true of a veth pair, and "
-             "only of it: `lo` has no pair. Bring up **one** end first."),
+             "(a single port cannot come UP, it must be a pair), is true of a veth pair, not "
+             "of `lo`, which has no pair. Bring up **one** end first."),
         predict("veth-test1 up, veth-test2 still down: what will `ip link` say for "
                 "veth-test1?"),
         do("S17", 0, then=look_src(*ARTICLE["S17"].show[0])),
@@ -539,7 +544,8 @@ refuses it and changes nothing (the cell raises on purpose):
               "`linkdown` too:"),
         code('lab.exec("test1", "ip route")'),
         field("proto kernel scope link",
-              "the kernel (`proto kernel`) added this route when the address came up: "
+              "the kernel (`proto kernel`) added this route itself when the link with this "
+              "address was set up (a link that is down has none): "
               "192.168.1.0/24 is reachable directly on the link (`scope link`), with "
               "192.168.1.1 as the source (`src`)."),
         predict("now veth-test2 up as well: what happens to both ends?"),
@@ -642,9 +648,13 @@ with one veth pair each: `eth0` inside the container, `vethXXXX` on the bridge. 
            "bridge, and their state (*forwarding* means the port passes frames):"),
         code('lab.exec("docker-host", "bridge link")'),
         field("master docker0",
-              "`veth-web@docker0` and `master docker0`: the port is enslaved to the bridge. "
-              "An interface on a bridge carries frames without an IP address of its own; "
-              "the bridge itself (`docker0`) holds 172.17.0.1."),
+              "`master docker0`: the port is enslaved to the bridge. An interface on a "
+              "bridge carries frames without an IP address of its own; the bridge itself "
+              "(`docker0`) holds 172.17.0.1. Do not read `veth-web@docker0` the same way: "
+              "after the `@`, `bridge link` prints the index of the veth's peer (2, `eth0` in "
+              "the container) as a name looked up in docker-host, where index 2 happens to "
+              "be `docker0`. `ip link` names the peer correctly, `@if2`:"),
+        code('lab.exec("docker-host", "ip -br link")'),
         md("## Flooding and learning\n\nA switch learns which MAC address lives behind which "
            "port from the frames it sees. Nothing has crossed the bridge yet:"),
         code('lab.fdb("docker-host", "docker0")'),
@@ -672,7 +682,8 @@ The same facts, in Docker's format (`lab.network_inspect()` builds it from the k
              'lab.ping("@web", "172.17.0.4", timeout=4)'),
         answer("No: the cable to app still exists, but it no longer ends in the switch, so "
                "web's ARP request never reaches app. (ARP asks three times, a second apart, "
-               "then gives up: hence the 4 s wait.) The drawing shows the loose port:"),
+               "then gives up: hence the 4 s wait.) The drawing shows the loose port: no "
+               "line joins `veth-app` to `docker0` any more."),
         code("lab.show()"),
         code('lab.set_master("docker-host", "veth-app", "docker0")\n'
              'lab.ping("@web", "172.17.0.4")'),
@@ -759,8 +770,10 @@ range back to you:
         code('lab.add_route("internet", "172.17.0.0/16", via="203.0.113.1")\n'
              'lab.fetch("@app", "http://203.0.113.10/")'),
         md("""
-Docker's fix works without anyone's help: **MASQUERADE**. Packets leaving through the
-uplink get the uplink's own address as their source, and replies are translated back.
+Docker's fix needs no help from the internet: **MASQUERADE**. Packets leaving through the
+uplink get the uplink's own address as their source, and replies are translated back. (The
+return route is still there but no longer used: the internet now answers 203.0.113.1, an
+address on its own link.)
 """),
         code('lab.enable_masquerade("docker-host", "uplink")\n'
              'lab.fetch("@app", "http://203.0.113.10/")'),
@@ -798,6 +811,9 @@ get the container's address and port 80 as their destination.
         code('lab.publish_port("docker-host", 8080, "172.17.0.2", 80)\n'
              'lab.fetch("internet", "http://203.0.113.1:8080/")'),
         code('lab.http_server("@app", 80).clients()'),
+        happened("app's server sees the internet's own address, 203.0.113.10: DNAT "
+                 "rewrote only the destination, and the masquerade rule does not apply, "
+                 "because the request leaves docker-host through `docker0`, not `uplink`."),
         md("Publishing the same port twice is refused, and changes nothing (the cell raises "
            "on purpose):"),
         code('lab.publish_port("docker-host", 8080, "172.17.0.2", 80)', raises=True),
