@@ -124,8 +124,8 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "classroom.nb.check": N_("## Check\n\nEvery goal, the hidden ones too, each ✘ with its "
                              "explanation and fix. This cell is not graded: run it as often as "
                              "you like."),
-    "classroom.nb.drawing_marks": N_("The lab as the kernel holds it now, with the kit's "
-                                     "mistake marks:"),
+    "classroom.nb.drawing_marks": N_("The lab as the kernel holds it now, drawn with the "
+                                     "kit's mistake marks on (a fixed lab shows none):"),
     "classroom.nb.question": N_("#### Question\n\n{question}"),
     "classroom.nb.grade": Nn_(
         "## Grade\n\nThe autograder's cell. Its only output is the points earned: one for the "
