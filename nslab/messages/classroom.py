@@ -70,8 +70,8 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "classroom.hints.button": N_("Show a hint ({n} of {total})"),
     "classroom.hints.none_left": N_("No more hints"),
     "classroom.hints.item": N_("<p><b>Hint {n}.</b> {text}</p>"),
-    "classroom.hints.marks": N_("Let the drawing point at what looks wrong: "
-                                "`drawing(lab, marks=True)`."),
+    "classroom.hints.marks": N_("Let the drawing mark what looks wrong on an interface, if "
+                                "anything does: `drawing(lab, marks=True)`."),
     "classroom.hints.explain": N_("Still stuck? Let the checker explain every goal, the hidden "
                                   "ones too: `check(lab, goals(\"{name}\", hidden=True))`."),
     # -- the teacher notebooks (nslab/exercises/_notebook.py)
@@ -114,8 +114,9 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "the lab, and a capture while a ping runs. Look before you change anything."),
     "classroom.nb.capture": N_("A capture on `{ifname}` in `{ns}` (ICMP only) while `{sender}` "
                                "pings {addr}: which packets really cross that interface?"),
-    "classroom.nb.hints_trouble": N_("Stuck? Reveal the hints one at a time (the last ones let "
-                                     "the drawing and the checker point at the faults):"),
+    "classroom.nb.hints_trouble": N_("Stuck? Reveal the hints one at a time (in the last ones "
+                                     "the drawing marks what it sees on an interface, and the "
+                                     "checker explains every goal):"),
     "classroom.nb.hints": N_("Stuck? Reveal the hints one at a time:"),
     "classroom.nb.task_fix": N_("Fix the lab so that every goal is met. Change as little as "
                                 "you can."),
@@ -123,8 +124,8 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "classroom.nb.check": N_("## Check\n\nEvery goal, the hidden ones too, each ✘ with its "
                              "explanation and fix. This cell is not graded: run it as often as "
                              "you like."),
-    "classroom.nb.drawing_marks": N_("The lab as the kernel holds it now, with the kit's "
-                                     "mistake marks:"),
+    "classroom.nb.drawing_marks": N_("The lab as the kernel holds it now, drawn with the "
+                                     "kit's mistake marks on (a fixed lab shows none):"),
     "classroom.nb.question": N_("#### Question\n\n{question}"),
     "classroom.nb.grade": Nn_(
         "## Grade\n\nThe autograder's cell. Its only output is the points earned: one for the "
