@@ -448,7 +448,7 @@ def prefix_mismatch(snap: Snapshot, end: Ref, mine: IPIface, far: Ref,
                 "prefix": mine.network.prefixlen},
         fixes=(fix_del_addr(snap, end[0], end[1], str(mine)),
                fix_add_addr(snap, end[0], end[1], better)),
-        others=(far,), pair=True,
+        others=(far,), pair=True, mark_others=False,  # the far end's prefix is fine
     )
 
 

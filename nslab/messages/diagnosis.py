@@ -15,7 +15,7 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     ),
     "diag.peer-down": N_(
         "{ifname} in {ns} is DOWN, so its peer {peer} in {peer_ns} has no carrier "
-        "(ip shows NO-CARRIER and state LOWERLAYERDOWN on it): bring {ifname} up."
+        "(ip shows NO-CARRIER on it, and state DOWN or LOWERLAYERDOWN): bring {ifname} up."
     ),
     "diag.down-with-address": N_(
         "{ifname} in {ns} has {addresses} but is DOWN, so nothing can reach that address: "
