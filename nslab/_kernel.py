@@ -297,8 +297,7 @@ class Kernel:
 
     def forget_links_in(self, ns: NsKey) -> None:
         """Drop the journal entries of links that lived in NS (gone with it)."""
-        for link in [e for e in self.journal.of_kind("link") if e.get("ns") == ns]:
-            self.journal.remove(link)
+        self.journal.remove_many([e for e in self.journal.of_kind("link") if e.get("ns") == ns])
 
     def outside_peers(self, ns: NsKey) -> list[tuple[str | None, str]]:
         """(path, ifname) of the veth ends in other namespaces whose peer is in NS:
@@ -615,8 +614,9 @@ def teardown(journal: Journal, notes: list[str] | None = None) -> list[str]:
                         taken.add(entry["peer"])
             done.append(entry)
     finally:  # one write at the end; after a crash half-way, cleanup skips what is gone
-        journal.entries = [e for e in journal.entries if not any(e is d for d in done)]
-        journal.save()
+        gone = {id(d) for d in done}
+        journal.entries = [e for e in journal.entries if id(e) not in gone]
+        journal.save()  # and compacted back to one line
     return removed
 
 

@@ -72,16 +72,17 @@ class LinkVerbs(Verbs):
             ))
         for where in (ns, peer_ns):
             k.require_owned(where, force, "add_veth")
-        first = k.journal.add("link", name, ns=ns, peer=peer)
-        second = k.journal.add("link", peer, ns=peer_ns, peer=name)
+        first, second = k.journal.add_many([
+            {"kind": "link", "name": name, "ns": ns, "peer": peer},
+            {"kind": "link", "name": peer, "ns": peer_ns, "peer": name},
+        ])
         try:
             peer_spec: dict[str, Any] = {"ifname": peer}
             if peer_ns != ns:
                 peer_spec["net_ns_fd"] = k.path(peer_ns)
             k.nl.call(k.path(ns), "link", "add", ifname=name, kind="veth", peer=peer_spec)
         except BaseException as exc:
-            k.journal.remove(first)
-            k.journal.remove(second)
+            k.journal.remove_many([first, second])
             if isinstance(exc, AlreadyExists):  # the kernel's EEXIST: say which end clashes
                 for where, ifname in ((ns, name), (peer_ns, peer)):
                     if k.nl.link_index(k.path(where), ifname) is not None:
