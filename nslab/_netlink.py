@@ -271,13 +271,13 @@ class Netlink:
     def _forget(self, path: str | None) -> None:
         with self._raw_lock:
             old = self._sockets.pop(path, None)
-        self._linked.pop(path, None)
-        for others in self._linked.values():
-            others.discard(path)
             if old:
                 old.close()
                 if old.fd != self._home_fd:
                     os.close(old.fd)
+        self._linked.pop(path, None)
+        for others in self._linked.values():
+            others.discard(path)
         if old:
             for sock in self._sockets.values():  # its inode may be reused from now on
                 sock.nsids.pop(old.inode, None)
