@@ -449,6 +449,21 @@ class Netlink:
         """`ip netns delete NAME`: unmount and remove; the kernel frees it when unused."""
         self.run(self._delete_netns, name)
 
+    def delete_netns_many(self, names: list[str]) -> dict[str, Exception]:
+        """`delete_netns` for several namespaces in one trip; the ones that failed, with
+        their errors (the others are deleted)."""
+
+        def delete_all() -> dict[str, Exception]:
+            failed: dict[str, Exception] = {}
+            for name in names:
+                try:
+                    self._delete_netns(name)
+                except Exception as exc:  # noqa: BLE001 - handed back to the caller
+                    failed[name] = exc
+            return failed
+
+        return self.run(delete_all) if names else {}
+
     def _delete_netns(self, name: str) -> None:
         path = netns_path(name)
         self._forget(path)
