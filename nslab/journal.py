@@ -85,7 +85,24 @@ class Journal:
         self.lab = data["lab"]
         self.owner_pid: int = data["owner_pid"]
         self.owner_start: int | None = data.get("owner_start")
-        self.entries: list[Entry] = data.get("entries", [])
+        self.entries = data.get("entries", [])
+
+    @property
+    def entries(self) -> list[Entry]:
+        """What the lab made, oldest first (read-only by convention: change it through
+        add/update/remove, or assign a new list)."""
+        return self._entries
+
+    @entries.setter
+    def entries(self, entries: list[Entry]) -> None:
+        self._entries: list[Entry] = entries
+        self._reindex()
+
+    def _reindex(self) -> None:
+        """(kind, name) -> entries, so `find` does not scan every entry on every verb."""
+        self._by_name: dict[tuple[str, str], list[Entry]] = {}
+        for entry in self._entries:
+            self._by_name.setdefault((entry["kind"], entry["name"]), []).append(entry)
 
     # -- opening ------------------------------------------------------------------
     @classmethod
@@ -126,6 +143,7 @@ class Journal:
             journal = cls(path, data)
             for number, line in enumerate(changes, start=2):
                 _apply(journal.entries, json.loads(line), number)
+            journal._reindex()
             if not all(isinstance(e, dict) and "kind" in e and "name" in e
                        for e in journal.entries):
                 raise ValueError("an entry without kind or name")
@@ -166,7 +184,9 @@ class Journal:
     def add_many(self, entries: list[Entry]) -> list[Entry]:
         """Journal several entries with one write (a veth's two ends)."""
         self._append([{"add": e} for e in entries])  # raises before anything is kept
-        self.entries.extend(entries)
+        self._entries.extend(entries)
+        for entry in entries:
+            self._by_name.setdefault((entry["kind"], entry["name"]), []).append(entry)
         return entries
 
     def update(self, entry: Entry, **fields: Any) -> None:
@@ -192,10 +212,9 @@ class Journal:
         return next(i for i, e in enumerate(self.entries) if e is entry)
 
     def find(self, kind: str, name: str, **match: Any) -> Entry | None:
-        for entry in self.entries:
-            if entry["kind"] == kind and entry["name"] == name:
-                if all(entry.get(k) == v for k, v in match.items()):
-                    return entry
+        for entry in self._by_name.get((kind, name), ()):
+            if all(entry.get(k) == v for k, v in match.items()):
+                return entry
         return None
 
     def of_kind(self, kind: str) -> list[Entry]:
