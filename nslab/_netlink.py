@@ -354,6 +354,15 @@ class Netlink:
                      lambda: _IFINFO.pack(0, 0, index, flags, IFF_UP) + attrs,
                      msg_type=RTM_SETLINK)
 
+    def move_link(self, path: str | None, index: int, target: str | None) -> None:
+        """ip link set dev INDEX netns TARGET (RTM_SETLINK with IFLA_NET_NS_FD)."""
+        self.request(
+            "link ('set',)", path,
+            lambda fd: _IFINFO.pack(0, 0, index, 0, 0) + _attr(IFLA_NET_NS_FD,
+                                                            struct.pack("=I", fd)),
+            target, msg_type=RTM_SETLINK,
+        )
+
     def add_veth(self, path: str | None, name: str, peer: str, peer_path: Any = ...) -> None:
         """ip link add NAME type veth peer name PEER [netns PEER_PATH]."""
         def build(*fds: int) -> bytes:

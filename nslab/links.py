@@ -122,7 +122,7 @@ class LinkVerbs(Verbs):
         k.require_owned(ns, force, "move_into")
         target = k.path(ns)
         try:
-            k.nl.call(k.path(src), "link", "set", index=index, net_ns_fd=target)
+            k.nl.move_link(k.path(src), index, target)
         except AlreadyExists:
             raise AlreadyExists(say("link.move_clash", name=ifname, where=ns_label(ns))) from None
         except KernelError as exc:

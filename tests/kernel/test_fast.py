@@ -205,3 +205,24 @@ def test_sigkill_in_the_middle_of_a_build_leaves_nothing(tmp_path: Path,
             Lab(name=f"fastcrash-{unique}").reset()
             journal.unlink(missing_ok=True)
     assert not {n for n in netns_list() if unique in n}
+
+
+def test_move_there_and_back(lab: Lab, unique: str) -> None:
+    """The raw RTM_SETLINK + IFLA_NET_NS_FD: into a lab namespace, and back to the host;
+    a clash with a name already there is refused naming both."""
+    ns, h, p = f"fm-{unique}", f"fm{unique}", f"fn{unique}"
+    lab.add_netns(ns)
+    lab.add_veth(h, p)
+    lab.move(h, ns)
+    assert h in {lk["ifname"] for lk in ipj(ns, "link")}
+    assert h not in {lk["ifname"] for lk in ipj(None, "link")}
+    peer = ipj(None, "-d", "link", "show", p)[0]
+    assert "link_netnsid" in peer, "the host end now points into another namespace"
+    lab.move(h, None, src=ns)
+    assert h in {lk["ifname"] for lk in ipj(None, "link")}
+    assert lab.journal.find("link", h, ns=None)["index"] == \
+        ipj(None, "link", "show", h)[0]["ifindex"]
+    lab.add_veth(f"fo{unique}", h, ns=ns)  # now `h` exists in ns too
+    with pytest.raises(AlreadyExists, match=rf"{ns} already has an interface named '{h}'"):
+        lab.move(h, ns)
+    assert h in {lk["ifname"] for lk in ipj(None, "link")}, "nothing moved"
