@@ -137,7 +137,10 @@ class _Socket:
     inode: int
     fd: int  # an open fd on the namespace: it also keeps its inode from being reused
     raw: socket.socket  # plain rtnetlink socket for the hot verbs (see `Netlink.request`)
-    events: socket.socket  # the kernel's change notifications in that namespace
+    # the kernel's change notifications in that namespace, from its first dump on (a
+    # listener makes the kernel build a notification for every change: a build that
+    # nobody looks at is faster without one)
+    events: socket.socket | None = None
     ipr: IPRoute | None = None  # pyroute2, opened on first use (`Netlink._ipr`): ~1 ms
     nsids: dict[int, int] = field(default_factory=dict)  # inode of a peer ns -> its nsid here
     dump: dict | None = None  # the last dump, good until a notification arrives
@@ -149,16 +152,20 @@ class _Socket:
         raw = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC,
                             socket.NETLINK_ROUTE)
         raw.bind((0, 0))
-        return cls(inode, fd, raw, _event_socket())
+        return cls(inode, fd, raw)
 
     def close(self) -> None:
         if self.ipr is not None:
             self.ipr.close()
         self.raw.close()
-        self.events.close()
+        if self.events is not None:
+            self.events.close()
 
     def changed(self) -> bool:
-        """True if the kernel announced a change here since the last call (drains them)."""
+        """True if the kernel announced a change here since the last call (drains them);
+        always True before the first dump (nobody listened)."""
+        if self.events is None:
+            return True
         seen = False
         while True:
             try:
@@ -265,15 +272,18 @@ class Netlink:
     def _ipr(self, sock: _Socket) -> IPRoute:
         """The pyroute2 socket of `sock`'s namespace, opened there on first use."""
         if sock.ipr is None:
-            if sock.fd == self._home_fd:
-                sock.ipr = IPRoute()
-            else:
-                _check(_libc.setns(sock.fd, CLONE_NEWNET), "enter namespace")
-                try:
-                    sock.ipr = IPRoute()
-                finally:
-                    _check(_libc.setns(self._home_fd, CLONE_NEWNET), "return to own namespace")
+            sock.ipr = self._in_ns(sock, IPRoute)
         return sock.ipr
+
+    def _in_ns(self, sock: _Socket, opener: Callable[[], T]) -> T:
+        """opener() run inside `sock`'s namespace (sockets bind to the opener's)."""
+        if sock.fd == self._home_fd:
+            return opener()
+        _check(_libc.setns(sock.fd, CLONE_NEWNET), "enter namespace")
+        try:
+            return opener()
+        finally:
+            _check(_libc.setns(self._home_fd, CLONE_NEWNET), "return to own namespace")
 
     def _forget(self, path: str | None) -> None:
         with self._raw_lock:
@@ -505,6 +515,9 @@ class Netlink:
         dumping, so a change during the dump makes the next call read again.
         """
         sock = self._socket(path)
+        if sock.events is None:  # listen from now on, then read: no change is missed
+            sock.events = self._in_ns(sock, _event_socket)
+            sock.dump = None
         if not sock.changed() and sock.dump is not None:
             return sock.dump
         ipr = self._ipr(sock)
