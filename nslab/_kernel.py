@@ -297,8 +297,7 @@ class Kernel:
 
     def forget_links_in(self, ns: NsKey) -> None:
         """Drop the journal entries of links that lived in NS (gone with it)."""
-        for link in [e for e in self.journal.of_kind("link") if e.get("ns") == ns]:
-            self.journal.remove(link)
+        self.journal.remove_many([e for e in self.journal.of_kind("link") if e.get("ns") == ns])
 
     def outside_peers(self, ns: NsKey) -> list[tuple[str | None, str]]:
         """(path, ifname) of the veth ends in other namespaces whose peer is in NS:
@@ -547,6 +546,22 @@ def stop_process(pid: int | None, start: int | None) -> bool:
     return True
 
 
+def netns_still_ours(entry: Entry, notes: list[str]) -> bool:
+    """True if the named namespace of a netns entry is still the one the lab made (its
+    journaled inode); else the mismatch is said in `notes`."""
+    name = entry["name"]
+    try:
+        inode = os.stat(netns_path(name)).st_ino
+    except FileNotFoundError:
+        notes.append(say("mismatch.netns_gone", name=name))
+        return False
+    if entry.get("inode") not in (None, inode):  # the name belongs to another one now
+        notes.append(say("mismatch.netns_replaced", name=name, inode=inode,
+                         journaled=entry.get("inode")))
+        return False
+    return True
+
+
 def remove_entry(netlink: Netlink, entry: Entry, notes: list[str] | None = None) -> str | None:
     """Remove the object one journal entry names, if it is still the one the lab made.
     Returns what was removed, in words, or None if there was nothing (left) to remove;
@@ -561,15 +576,7 @@ def remove_entry(netlink: Netlink, entry: Entry, notes: list[str] | None = None)
             return say("removed.server", name=name, pid=pid) if alive else None
         return say("removed.container", name=name, pid=pid) if alive else None
     if kind == "netns":
-        path = netns_path(name)
-        try:
-            inode = os.stat(path).st_ino
-        except FileNotFoundError:
-            said.append(say("mismatch.netns_gone", name=name))
-            return None
-        if entry.get("inode") not in (None, inode):  # the name belongs to another one now
-            said.append(say("mismatch.netns_replaced", name=name, inode=inode,
-                            journaled=entry.get("inode")))
+        if not netns_still_ours(entry, said):
             return None
         netlink.delete_netns(name)
         return say("removed.netns", name=name)
@@ -597,16 +604,24 @@ def remove_entry(netlink: Netlink, entry: Entry, notes: list[str] | None = None)
 def teardown(journal: Journal, notes: list[str] | None = None) -> list[str]:
     """Remove exactly what `journal` lists, newest first, checking each object's identity.
 
-    Returns what was removed; what did not match the kernel is said in `notes`."""
+    Returns what was removed; what did not match the kernel is said in `notes`.
+    The named namespaces go last, all in one trip to the worker (after the processes
+    that ran in them and the host links that pointed into them)."""
     netlink = nl()
     removed: list[str] = []
     done: list[Entry] = []
     doomed = {e["name"] for e in journal.of_kind("netns")}
+    said = notes if notes is not None else []
+    namespaces: list[Entry] = []  # checked, to delete at the end
     try:
         taken: set[str] = set()  # veth ends that went with their removed peer
         for entry in reversed(list(journal.entries)):
+            if entry["kind"] == "netns":
+                if netns_still_ours(entry, said):
+                    namespaces.append(entry)
+                    continue
             # a link inside a namespace that goes too needs no delete of its own (~20 ms)
-            if not (entry["kind"] == "link" and entry.get("ns") in doomed):
+            elif not (entry["kind"] == "link" and entry.get("ns") in doomed):
                 quiet = entry["kind"] == "link" and entry["name"] in taken
                 what = remove_entry(netlink, entry, None if quiet else notes)
                 if what:
@@ -614,9 +629,17 @@ def teardown(journal: Journal, notes: list[str] | None = None) -> list[str]:
                     if entry["kind"] == "link" and entry.get("peer"):
                         taken.add(entry["peer"])
             done.append(entry)
+        failed = netlink.delete_netns_many([e["name"] for e in namespaces])
+        for entry in namespaces:
+            if entry["name"] not in failed:
+                removed.append(say("removed.netns", name=entry["name"]))
+                done.append(entry)
+        if failed:
+            raise next(iter(failed.values()))
     finally:  # one write at the end; after a crash half-way, cleanup skips what is gone
-        journal.entries = [e for e in journal.entries if not any(e is d for d in done)]
-        journal.save()
+        gone = {id(d) for d in done}
+        journal.entries = [e for e in journal.entries if id(e) not in gone]
+        journal.save()  # and compacted back to one line
     return removed
 
 

@@ -1,15 +1,26 @@
 """What a lab created, on disk, so cleanup works after a crash too.
 
-One JSON file per lab name under the state directory. The lab writes an entry
+One file per lab name under the state directory. The lab writes an entry
 *before* it asks the kernel to create the object (then fills in the kernel's
 identity: a namespace's inode, a link's ifindex, a process's start time), so a
 lab killed at any moment leaves a journal that lists everything it made.
 Cleanup removes exactly what a journal lists, checked against that identity,
 and nothing else: no name patterns.
+
+The file is JSON lines. The first line is the whole journal (lab, owner, entries),
+written atomically (temp file, rename) when the journal is opened and after a
+teardown. Each change after that is one appended line, one `write()` on an O_APPEND
+file: {"add": ENTRY}, {"set": I, "fields": {...}} or {"del": I} (I: the entry's
+position when the change was made). A rename costs ~0.2 ms and rewrites every entry,
+an append ~15 us. The line is in the kernel's page cache when `write()` returns, so
+a lab killed by SIGKILL right after it leaves the line on disk; no fsync, as before:
+the state directory is a tmpfs (/run) and namespaces do not outlive a reboot. A write
+that fails (a full disk) is cut off again, so every line in a journal is whole.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
@@ -21,6 +32,24 @@ from .errors import CorruptJournal, LabInUse
 from .messages import say
 
 Entry = dict[str, Any]  # {"kind": "netns"|"link"|"process", "name": ..., ...}
+
+
+def _apply(entries: list[Entry], change: Any, number: int) -> None:
+    """Replay one appended line of a journal file onto its entries."""
+    if not isinstance(change, dict):
+        raise ValueError(f"line {number} is not a change")
+    if "add" in change and isinstance(change["add"], dict):
+        entries.append(change["add"])
+        return
+    i = change.get("set", change.get("del"))
+    if not isinstance(i, int) or not 0 <= i < len(entries):
+        raise ValueError(f"line {number} names no entry")
+    if "set" in change and isinstance(change.get("fields"), dict):
+        entries[i].update(change["fields"])
+    elif "del" in change:
+        del entries[i]
+    else:
+        raise ValueError(f"line {number} is not a change")
 
 
 def state_dir() -> Path:
@@ -56,7 +85,24 @@ class Journal:
         self.lab = data["lab"]
         self.owner_pid: int = data["owner_pid"]
         self.owner_start: int | None = data.get("owner_start")
-        self.entries: list[Entry] = data.get("entries", [])
+        self.entries = data.get("entries", [])
+
+    @property
+    def entries(self) -> list[Entry]:
+        """What the lab made, oldest first (read-only by convention: change it through
+        add/update/remove, or assign a new list)."""
+        return self._entries
+
+    @entries.setter
+    def entries(self, entries: list[Entry]) -> None:
+        self._entries: list[Entry] = entries
+        self._reindex()
+
+    def _reindex(self) -> None:
+        """(kind, name) -> entries, so `find` does not scan every entry on every verb."""
+        self._by_name: dict[tuple[str, str], list[Entry]] = {}
+        for entry in self._entries:
+            self._by_name.setdefault((entry["kind"], entry["name"]), []).append(entry)
 
     # -- opening ------------------------------------------------------------------
     @classmethod
@@ -86,14 +132,18 @@ class Journal:
     def load(cls, path: Path) -> Journal:
         """Read one journal; CorruptJournal (naming the file and what to do) if it is not one.
 
-        Writes are atomic (a rename), so a bad file is a hand edit, a full disk or a bug:
-        nothing of it is guessed at.
+        Every line is written whole (see the module's docstring), so a bad line is a hand
+        edit, a full disk or a bug: nothing of it is guessed at.
         """
         try:
-            data = json.loads(path.read_text())
+            first, *changes = path.read_text().splitlines()  # ValueError if empty
+            data = json.loads(first)
             if not isinstance(data, dict) or not isinstance(data.get("entries", []), list):
                 raise ValueError("not a journal object")
             journal = cls(path, data)
+            for number, line in enumerate(changes, start=2):
+                _apply(journal.entries, json.loads(line), number)
+            journal._reindex()
             if not all(isinstance(e, dict) and "kind" in e and "name" in e
                        for e in journal.entries):
                 raise ValueError("an entry without kind or name")
@@ -128,36 +178,67 @@ class Journal:
 
     # -- entries ------------------------------------------------------------------
     def add(self, kind: str, name: str, **fields: Any) -> Entry:
-        entry: Entry = {"kind": kind, "name": name, **fields}
-        self.entries.append(entry)
-        try:
-            self.save()
-        except BaseException:
-            self.entries = [e for e in self.entries if e is not entry]  # not created: forget
-            raise
-        return entry
+        """Journal one entry (on disk before this returns)."""
+        return self.add_many([{"kind": kind, "name": name, **fields}])[0]
+
+    def add_many(self, entries: list[Entry]) -> list[Entry]:
+        """Journal several entries with one write (a veth's two ends)."""
+        self._append([{"add": e} for e in entries])  # raises before anything is kept
+        self._entries.extend(entries)
+        for entry in entries:
+            self._by_name.setdefault((entry["kind"], entry["name"]), []).append(entry)
+        return entries
 
     def update(self, entry: Entry, **fields: Any) -> None:
+        self._append([{"set": self._position(entry), "fields": fields}])
         entry.update(fields)
-        self.save()
 
     def remove(self, entry: Entry) -> None:
-        self.entries = [e for e in self.entries if e is not entry]
-        self.save()
+        self.remove_many([entry])
+
+    def remove_many(self, entries: list[Entry]) -> None:
+        """Drop several entries with one write."""
+        gone = [e for e in entries if any(e is x for x in self.entries)]
+        lines, left = [], list(self.entries)
+        for entry in gone:
+            i = next(i for i, e in enumerate(left) if e is entry)
+            lines.append({"del": i})
+            del left[i]
+        if lines:
+            self._append(lines)
+            self.entries = left
+
+    def _position(self, entry: Entry) -> int:
+        return next(i for i, e in enumerate(self.entries) if e is entry)
 
     def find(self, kind: str, name: str, **match: Any) -> Entry | None:
-        for entry in self.entries:
-            if entry["kind"] == kind and entry["name"] == name:
-                if all(entry.get(k) == v for k, v in match.items()):
-                    return entry
+        for entry in self._by_name.get((kind, name), ()):
+            if all(entry.get(k) == v for k, v in match.items()):
+                return entry
         return None
 
     def of_kind(self, kind: str) -> list[Entry]:
         return [e for e in self.entries if e["kind"] == kind]
 
     # -- disk ---------------------------------------------------------------------
+    def _append(self, changes: list[dict[str, Any]]) -> None:
+        """Append the lines of `changes` in one write; on failure cut the file back."""
+        text = "".join(json.dumps(c) + "\n" for c in changes).encode()
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+        try:
+            size = os.fstat(fd).st_size
+            try:
+                if os.write(fd, text) != len(text):
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.path))
+            except BaseException:
+                os.ftruncate(fd, size)  # no half line stays behind
+                raise
+        finally:
+            os.close(fd)
+
     def save(self) -> None:
-        """Write atomically: a temp file in the same directory, then rename."""
+        """Write the whole journal as its first and only line, atomically: a temp file in
+        the same directory, then rename (on open, and to compact after a teardown)."""
         data = {
             "lab": self.lab,
             "owner_pid": self.owner_pid,
@@ -167,7 +248,7 @@ class Journal:
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".journal-")
         try:
             with os.fdopen(fd, "w") as f:
-                f.write(json.dumps(data))  # dumps uses the C encoder; dump does not
+                f.write(json.dumps(data) + "\n")  # dumps uses the C encoder; dump does not
             os.replace(tmp, self.path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

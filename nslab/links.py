@@ -41,12 +41,12 @@ class LinkVerbs(Verbs):
         if k.owns(ns):  # any link in it is the lab's: let the kernel find it by name
             names.check_ifname(ifname)
             try:
-                k.nl.call(k.path(ns), "link", "set", ifname=ifname, state=state)
+                k.nl.set_state(k.path(ns), state, ifname=ifname)
             except NotFound:
                 raise NotFound(k.missing_link(ns, ifname)) from None
         else:
             index = k.link(ns, ifname, force=force, action=state)
-            k.nl.call(k.path(ns), "link", "set", index=index, state=state)
+            k.nl.set_state(k.path(ns), state, index=index)
         self._say(in_ns(ns, f"ip link set dev {q(ifname)} {state}"))
 
     @recorded
@@ -72,16 +72,17 @@ class LinkVerbs(Verbs):
             ))
         for where in (ns, peer_ns):
             k.require_owned(where, force, "add_veth")
-        first = k.journal.add("link", name, ns=ns, peer=peer)
-        second = k.journal.add("link", peer, ns=peer_ns, peer=name)
+        first, second = k.journal.add_many([
+            {"kind": "link", "name": name, "ns": ns, "peer": peer},
+            {"kind": "link", "name": peer, "ns": peer_ns, "peer": name},
+        ])
         try:
-            peer_spec: dict[str, Any] = {"ifname": peer}
             if peer_ns != ns:
-                peer_spec["net_ns_fd"] = k.path(peer_ns)
-            k.nl.call(k.path(ns), "link", "add", ifname=name, kind="veth", peer=peer_spec)
+                k.nl.add_veth(k.path(ns), name, peer, k.path(peer_ns))
+            else:
+                k.nl.add_veth(k.path(ns), name, peer)
         except BaseException as exc:
-            k.journal.remove(first)
-            k.journal.remove(second)
+            k.journal.remove_many([first, second])
             if isinstance(exc, AlreadyExists):  # the kernel's EEXIST: say which end clashes
                 for where, ifname in ((ns, name), (peer_ns, peer)):
                     if k.nl.link_index(k.path(where), ifname) is not None:
@@ -121,7 +122,7 @@ class LinkVerbs(Verbs):
         k.require_owned(ns, force, "move_into")
         target = k.path(ns)
         try:
-            k.nl.call(k.path(src), "link", "set", index=index, net_ns_fd=target)
+            k.nl.move_link(k.path(src), index, target)
         except AlreadyExists:
             raise AlreadyExists(say("link.move_clash", name=ifname, where=ns_label(ns))) from None
         except KernelError as exc:
@@ -147,10 +148,7 @@ class LinkVerbs(Verbs):
         iface = names.check_interface_address(cidr)
         index = k.link(ns, ifname, force=force, action="add_addr")
         try:
-            k.nl.call(
-                k.path(ns), "addr", "add",
-                index=index, address=str(iface.ip), prefixlen=iface.network.prefixlen,
-            )
+            k.nl.add_addr(k.path(ns), index, str(iface.ip), iface.network.prefixlen)
         except AlreadyExists:
             raise AlreadyExists(say(
                 "addr.exists", addr=str(iface), name=ifname, where=ns_label(ns),
@@ -173,10 +171,7 @@ class LinkVerbs(Verbs):
             have = ", ".join(str(a) for a in present)
             raise NotFound(say("addr.missing", addr=str(iface), name=ifname,
                                where=ns_label(ns), have=have or say("word.none")))
-        k.nl.call(
-            k.path(ns), "addr", "del",
-            index=index, address=str(iface.ip), prefixlen=iface.network.prefixlen,
-        )
+        k.nl.add_addr(k.path(ns), index, str(iface.ip), iface.network.prefixlen, delete=True)
         self._say(in_ns(ns, f"ip addr del {iface} dev {q(ifname)}"))
 
     # -- bridges and routes ------------------------------------------------------

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from nslab import KernelError, Lab
+from nslab.journal import Journal
 from tests.conftest import needs_root
 from tests.helpers import ip, link_names, netns_list
 
@@ -163,6 +164,6 @@ def test_transcript_moving_home_replays_in_the_rootless_sandbox(tmp_path: Path) 
 
 def test_journal_files_are_json_the_cli_can_read(lab: Lab, unique: str) -> None:
     lab.add_netns(f"j-{unique}")
-    data = json.loads(lab.journal.path.read_text())
-    assert data["lab"] == lab.name
-    assert [e["name"] for e in data["entries"]] == [f"j-{unique}"]
+    lines = [json.loads(line) for line in lab.journal.path.read_text().splitlines()]
+    assert lines[0]["lab"] == lab.name  # JSON lines: the journal, then appended changes
+    assert [e["name"] for e in Journal.load(lab.journal.path).entries] == [f"j-{unique}"]

@@ -65,7 +65,7 @@ def test_entries_round_trip_through_disk(tmp_path: Path) -> None:
 
 
 def test_save_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A write that fails half way leaves the previous journal intact and no temp file."""
+    """A compaction that fails half way leaves the previous journal intact and no temp file."""
     j = Journal.open("demo")
     j.add("netns", "keep-me")
     before = j.path.read_text()
@@ -76,22 +76,71 @@ def test_save_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     with monkeypatch.context() as m:
         m.setattr(journal_mod.os, "replace", broken_replace)
         with pytest.raises(OSError):
-            j.add("netns", "lost")
+            j.save()
     assert j.path.read_text() == before
+    assert Journal.load(j.path).entries == [{"kind": "netns", "name": "keep-me"}]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.json"], "no temp file left"
+
+
+def test_a_failed_append_leaves_no_half_line(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk in the middle of an append: the file is cut back, the entry forgotten."""
+    j = Journal.open("demo")
+    j.add("netns", "keep-me")
+    before = j.path.read_text()
+    real_write = os.write
+
+    def half_write(fd, data):
+        real_write(fd, data[: len(data) // 2])
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as m:
+        m.setattr(journal_mod.os, "write", half_write)
+        with pytest.raises(OSError):
+            j.add("netns", "lost")
+    assert j.path.read_text() == before, "no half line left behind"
     # the failed entry is not kept in memory either: a later save must not list an
     # object that was never created (reset() would then delete someone else's "lost")
     assert j.find("netns", "lost") is None
     j.save()
-    assert json.loads(before)["entries"] == [{"kind": "netns", "name": "keep-me"}]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.json"], "no temp file left"
+    assert Journal.load(j.path).entries == [{"kind": "netns", "name": "keep-me"}]
 
 
-def test_save_never_shows_a_partial_file(tmp_path: Path) -> None:
-    """Readers see either the old or the new file: the write goes through a rename."""
+def test_changes_are_appended_and_compacted(tmp_path: Path) -> None:
+    """Each change is one appended line; a compaction (save) makes it one line again."""
     j = Journal.open("demo")
     inode_before = j.path.stat().st_ino
-    j.add("netns", "x")
-    assert j.path.stat().st_ino != inode_before, "replaced by rename, not rewritten in place"
+    a = j.add("netns", "a")
+    j.update(a, inode=7)
+    b, c = j.add_many([{"kind": "link", "name": "b"}, {"kind": "link", "name": "c"}])
+    j.remove(b)
+    assert j.path.stat().st_ino == inode_before, "appended in place, not renamed"
+    lines = j.path.read_text().splitlines()
+    assert [json.loads(x) for x in lines[1:]] == [
+        {"add": {"kind": "netns", "name": "a"}}, {"set": 0, "fields": {"inode": 7}},
+        {"add": {"kind": "link", "name": "b"}}, {"add": {"kind": "link", "name": "c"}},
+        {"del": 1},
+    ]
+    expected = [{"kind": "netns", "name": "a", "inode": 7}, {"kind": "link", "name": "c"}]
+    assert Journal.load(j.path).entries == expected == j.entries
+    j.remove_many([a, c])
+    assert Journal.load(j.path).entries == []
+    j.save()
+    assert len(j.path.read_text().splitlines()) == 1
+
+
+@pytest.mark.parametrize("line", [
+    "{not json", "[1]", '{"del": 5}', '{"set": 0}', '{"set": 9, "fields": {}}', '{"x": 1}',
+])
+def test_a_bad_appended_line_makes_the_journal_corrupt(tmp_path: Path, line: str) -> None:
+    j = Journal.open("demo")
+    j.add("netns", "a")
+    with open(j.path, "a") as f:
+        f.write(line + "\n")
+    with pytest.raises(CorruptJournal, match=r"The journal of lab 'demo' \(.*demo.json\)"):
+        Journal.load(j.path)
+    _good, bad = Journal.scan()
+    assert [str(e).split("'")[1] for e in bad] == ["demo"]
 
 
 def test_adopts_the_journal_of_a_dead_owner(tmp_path: Path) -> None:
