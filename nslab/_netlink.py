@@ -4,9 +4,8 @@ pyroute2 0.9's synchronous IPRoute fails inside a running asyncio loop (every
 Jupyter cell and widget callback; upstream issue #1342), so one worker thread
 owns every netlink socket and every call runs there. That thread also keeps one
 open socket per namespace (opening one costs ~6 ms through pyroute2's netns
-helper, a call on an open one well under 1 ms). Namespaces are created with
-unshare + bind mount, then the creating thread returns to its own namespace with
-setns (in the caller's thread when it is in the worker's namespace: no hop).
+helper, a call on an open one well under 1 ms) and creates namespaces itself
+with unshare + bind mount, then returns to its own namespace with setns.
 
 The hot verbs (link up/down, veth add, address add/del, link lookup) skip pyroute2:
 each is one pre-built rtnetlink message on a plain netlink socket cached per namespace,
@@ -199,7 +198,6 @@ class Netlink:
         self._sockets: dict[str | None, _Socket] = {}  # touched only by the worker
         self._linked: dict[str | None, set[str | None]] = {}  # see dump_many
         self._home_fd = -1
-        self._home_inode = 0
         self._shared_done = False
         self._swept = 0.0
         # held while a raw request uses a cached socket, and while one is closed: the
@@ -218,7 +216,6 @@ class Netlink:
     def _init_worker(self) -> None:
         self._thread = threading.current_thread()
         self._home_fd = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
-        self._home_inode = os.fstat(self._home_fd).st_ino
 
     def _socket(self, path: str | None) -> _Socket:
         """The cached socket into `path`, reopened if the namespace was replaced."""
@@ -407,23 +404,8 @@ class Netlink:
 
     # -- namespaces ---------------------------------------------------------------
     def create_netns(self, name: str) -> int:
-        """`ip netns add NAME`; returns the namespace's inode.
-
-        Done in the caller's thread when it is in the worker's own namespace (as every
-        thread of the process is, unless something moved it): unshare() and setns()
-        change only the calling thread's namespace, and no pyroute2 is involved, so the
-        hop to the worker (0.1-0.2 ms on a busy machine, twice per pair) is saved.
-        """
-        if threading.current_thread() is not self._thread and self._home_here():
-            return self._create_netns(name)
+        """`ip netns add NAME`, done in-thread; returns the namespace's inode."""
         return self.run(self._create_netns, name)
-
-    def _home_here(self) -> bool:
-        """True if the calling thread is in the worker's home namespace."""
-        try:
-            return os.stat("/proc/thread-self/ns/net").st_ino == self._home_inode
-        except OSError:
-            return False
 
     def _name_file(self, name: str) -> str:
         """Create the empty file /run/netns/NAME that a namespace gets bind-mounted on."""

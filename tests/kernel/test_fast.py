@@ -226,21 +226,3 @@ def test_move_there_and_back(lab: Lab, unique: str) -> None:
     with pytest.raises(AlreadyExists, match=rf"{ns} already has an interface named '{h}'"):
         lab.move(h, ns)
     assert h in {lk["ifname"] for lk in ipj(None, "link")}, "nothing moved"
-
-
-def test_creating_in_the_callers_thread_returns_it_home(lab: Lab, unique: str) -> None:
-    """add_netns runs unshare in the calling thread: afterwards (also after a refusal)
-    that thread is back in its own namespace, and the new one is what `ip` lists."""
-    def here() -> int:
-        return os.stat("/proc/thread-self/ns/net").st_ino
-
-    home = here()
-    ns = f"ft-{unique}"
-    lab.add_netns(ns)
-    assert here() == home
-    assert lab.journal.find("netns", ns)["inode"] == os.stat(f"/run/netns/{ns}").st_ino
-    assert ns in netns_list()
-    with pytest.raises(AlreadyExists):
-        lab.kernel.nl.create_netns(ns)  # the name file exists: refused before unshare
-    assert here() == home
-    assert {lk["ifname"] for lk in ipj(ns, "link")} == {"lo"}
