@@ -26,7 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from . import names
+from . import _tools, names
 from ._netlink import NETNS_DIR, Netlink, netns_path, nl, settled_operstate
 from .errors import CorruptJournal, InvalidName, NotFound, NotOwned, UnsafeTarget, did_you_mean
 from .journal import Entry, Journal, is_alive
@@ -154,7 +154,7 @@ class Kernel:
         path = self.path(ns)
         # nsenter, not `ip netns exec`: that one also remounts /sys, which fails in a
         # user namespace inside an unprivileged container (the rootless sandbox there)
-        return [] if path is None else ["nsenter", f"--net={path}", "--"]
+        return [] if path is None else [_tools.tool("nsenter"), f"--net={path}", "--"]
 
     def owns(self, ns: NsKey) -> bool:
         if ns is None:
@@ -276,7 +276,8 @@ class Kernel:
             return ()
         try:
             proc = subprocess.run(
-                ["nsenter", f"--net={path}", "--", "nft", "list", "table", "ip", NAT_TABLE],
+                [_tools.tool("nsenter"), f"--net={path}", "--", _tools.tool("nft"), "list", "table",
+                 "ip", NAT_TABLE],
                 capture_output=True, text=True, timeout=10,
             )
         except (FileNotFoundError, subprocess.TimeoutExpired):

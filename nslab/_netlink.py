@@ -38,6 +38,7 @@ from typing import Any, TypeVar
 from pyroute2 import IPRoute
 from pyroute2.netlink.exceptions import NetlinkError
 
+from . import _tools
 from .errors import (
     AlreadyExists,
     KernelError,
@@ -689,7 +690,8 @@ class Netlink:
         target = shlex.quote(f"/proc/sys/{key}")
         script = f"mount -o remount,rw,bind /proc/sys && echo {int(value)} > {target}"
         proc = subprocess.run(
-            ["nsenter", f"--net={path}", "unshare", "--mount", "sh", "-c", script],
+            [_tools.tool("nsenter"), f"--net={path}", _tools.tool("unshare"), "--mount", "sh", "-c",
+             script],
             capture_output=True, text=True,
         )
         if proc.returncode != 0:

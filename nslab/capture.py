@@ -50,7 +50,7 @@ from typing import Any
 import dpkt
 import graphviz
 
-from . import _sniff
+from . import _sniff, _tools
 from .errors import (
     InvalidFilter,
     KernelError,
@@ -552,12 +552,12 @@ class Capture:
         """Start tcpdump and return once it is listening; raise a clear error otherwise."""
         if self._proc is not None or self._stopped:
             raise StepOrderError(say("capture.started_twice", where=self.where))
-        tcpdump = shutil.which("tcpdump")
+        tcpdump = _tools.find("tcpdump")
         if tcpdump is None:
             raise NotFound(say("capture.no_tcpdump"))
         prefix: list[str] = []
         if self.netns_path is not None:
-            nsenter = shutil.which("nsenter")
+            nsenter = _tools.find("nsenter")
             if nsenter is None:
                 raise NotFound(say("capture.no_nsenter"))
             if not os.path.exists(self.netns_path):

@@ -29,7 +29,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from . import names
+from . import _tools, names
 from ._kernel import children, in_ns, netns_path, q
 from ._record import recorded
 from ._verbs import PIDS, ExecResult, Verbs, pid_var
@@ -166,7 +166,7 @@ class ContainerVerbs(Verbs):
         argv = shlex.split(command) if isinstance(command, str) else list(command)
         self.kernel.nl.settle(path)  # so `ip a` shows the states the kernel settles on
         proc = subprocess.run(
-            ["nsenter", "-t", pid, "-n", "-u", "--", *argv],
+            [_tools.tool("nsenter"), "-t", pid, "-n", "-u", "--", *argv],
             capture_output=True, text=True, timeout=timeout,
         )
         shown = command if isinstance(command, str) else shlex.join(argv)

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import os
 import shlex
-import shutil
 import subprocess
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import names
+from . import _tools, names
 from ._kernel import Kernel, cleanup, in_ns, list_netns, netns_path, q, teardown
 from ._record import recorded
 from ._verbs import ExecResult, Transcript
@@ -153,15 +152,17 @@ class Lab(LinkVerbs, ContainerVerbs, NatVerbs):
         if not argv:
             raise ValueError(say("exec.empty"))
         shown = command if isinstance(command, str) else shlex.join(argv)
-        full = self.kernel.enter_argv(ns) + argv
+        # where the distribution installs it (sysctl, nft: /usr/sbin, not on a user's PATH);
+        # else `nsenter` runs, and only fails
+        program = _tools.find(argv[0])
+        if program is None:
+            if argv[0] in _tools.PACKAGES:
+                _tools.tool(argv[0])  # MissingTool: names the package to install
+            raise NotFound(say("exec.not_installed", command=argv[0]))
+        full = self.kernel.enter_argv(ns) + [program, *argv[1:]]
         if ns is not None:  # so `ip a` shows the states the kernel settles on
             self.kernel.nl.settle(self.kernel.path(ns))
-        try:
-            if shutil.which(argv[0]) is None:  # else `ip netns exec` runs, and only fails
-                raise FileNotFoundError(argv[0])
-            proc = subprocess.run(full, capture_output=True, text=True, timeout=timeout)
-        except FileNotFoundError:
-            raise NotFound(say("exec.not_installed", command=argv[0])) from None
+        proc = subprocess.run(full, capture_output=True, text=True, timeout=timeout)
         return ExecResult(in_ns(ns, shown), proc.returncode, proc.stdout, proc.stderr)
 
     def ping(

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import names
+from . import _tools, names
 from ._kernel import NAT_TABLE as TABLE
 from ._kernel import WWW, children, in_ns
 from ._record import recorded
@@ -350,7 +350,7 @@ class NatVerbs(Verbs):
             raise NotOwned(say("nat.nft_host"))
         try:
             return subprocess.run(
-                [*self.kernel.enter_argv(ns), "nft", *args],
+                [*self.kernel.enter_argv(ns), _tools.tool("nft"), *args],
                 input=stdin, capture_output=True, text=True, timeout=30,
             )
         except FileNotFoundError:
