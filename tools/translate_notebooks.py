@@ -39,6 +39,21 @@ LANGS = {"zh_CN": "zh-CN"}  # catalogue language -> notebook folder
 MARKERS = re.compile(r"^\s*#+\s*(?:BEGIN|END) (?:SOLUTION|HIDDEN TESTS)\s*$", re.MULTILINE)
 
 
+# A link out of notebooks/ (to docs/, README.md, ...) needs one more "../" from the twin, which
+# sits one folder deeper (notebooks/zh-CN/...); a link to another notebook finds its twin as is.
+_OUTSIDE = re.compile(r"\]\(((?:\.\./)+)(?!notebooks/)(?=[^)\s]*)")
+
+
+def relink(text: str) -> str:
+    """TEXT with its links out of notebooks/ one level deeper (see _OUTSIDE)."""
+    def deeper(m: re.Match[str]) -> str:
+        rest = text[m.end():].split(")", 1)[0]
+        top = rest.split("/", 1)[0]
+        return f"]({m.group(1)}../" if (ROOT / top).exists() and top != "notebooks" else m.group(0)
+
+    return _OUTSIDE.sub(deeper, text)
+
+
 def english_notebooks() -> list[Path]:
     """The English notebooks the Chinese ones are made from."""
     return sorted(NOTEBOOKS.glob("0*.ipynb")) + sorted((NOTEBOOKS / "exercises").glob("*.ipynb"))
@@ -105,7 +120,7 @@ def translate(nb: nbformat.NotebookNode, translations: dict[str, str],
                 f"the {lang} translation of the cell starting {cell.source[:60]!r} in {source} "
                 "changes its nbgrader marker lines (### BEGIN SOLUTION, ### END SOLUTION): "
                 "keep them exactly as in English, in the same order")
-        cell.source = text
+        cell.source = relink(text)
     out.metadata.pop("widgets", None)
     out.metadata["nslab"] = {"language": lang, "translated_from": source}
     return out, missing

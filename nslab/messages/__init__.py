@@ -20,6 +20,7 @@ be joined with newlines.
 from __future__ import annotations
 
 import gettext
+import re
 import string
 from typing import Any
 
@@ -57,11 +58,19 @@ def use(translations: gettext.NullTranslations) -> None:
     _translations = translations
 
 
+# Chinese typography (中文文案排版指北): no space between two CJK characters. A translated
+# template puts spaces around fields that are usually Latin names ("{where} 中"); when the
+# field itself is Chinese (主机, the host), the space goes.
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
+
+
 def _fill(translated: str, english: str, fields: dict[str, Any]) -> str:
     """The translated template filled in; the English one if the translation's fields do not
     match the code's (a stale catalogue must not turn a message into a crash)."""
+    if translated is english:  # no translation: English, as written
+        return _format(english, fields)
     try:
-        return _format(translated, fields)
+        return _CJK_GAP.sub("", _format(translated, fields))
     except (KeyError, IndexError, ValueError):
         return _format(english, fields)
 

@@ -237,6 +237,7 @@ def test_labels_from_paths_and_command():
 
 def test_missing_tcpdump_says_how_to_install(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))  # an empty directory: no tcpdump
+    monkeypatch.setattr("nslab._tools.SYSTEM_DIRS", ())  # nor where Debian installs it
     cap = capture(None, "lo")
     with pytest.raises(NotFound, match=r"tcpdump is not installed.*apt-get install tcpdump"):
         with cap:

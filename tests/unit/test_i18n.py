@@ -277,3 +277,14 @@ def test_lab_lang_refuses_an_unknown_language_before_touching_anything(tmp_path,
         Lab("langtest", lang="fr")
     assert not list(tmp_path.iterdir())  # no journal written
     nslab.set_language(None)
+
+
+def test_no_space_between_two_chinese_characters_when_a_field_is_chinese():
+    from nslab.snapshot import ns_label
+
+    nslab.set_language("zh_CN")
+    try:  # the template is "{ifname} 从 {src} 移到了 {dst}": 主机 is Chinese, test1 Latin
+        text = say("changes.moved", ifname="veth-test1", src=ns_label(None), dst="test1")
+        assert text == "veth-test1 从主机移到了 test1"
+    finally:
+        nslab.set_language(None)
