@@ -39,6 +39,8 @@ from typing import TYPE_CHECKING, Any
 from .diagnosis import (
     Finding,
     Fix,
+    IPAddr,
+    IPIface,
     diagnose,
     duplicate,
     end_in_host,
@@ -97,8 +99,6 @@ __all__ = [
     "unique_addresses",
 ]
 
-IPAddr = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPIface = ipaddress.IPv4Interface | ipaddress.IPv6Interface
 Ref = tuple[NsKey, Link]  # an interface and the namespace that holds it
 
 MAX_HOPS = 8
