@@ -42,6 +42,14 @@ class ExecResult:
         p.text(str(self).rstrip("\n") or say("exec.no_output", status=self.returncode))
 
 
+class Removed(list):
+    """What `reset()` removed, newest first: a list, shown one object a line (a list that
+    wraps by width would change from run to run, since PIDs vary in width)."""
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text("[" + ",\n ".join(repr(x) for x in self) + "]")
+
+
 class Transcript:
     """The `ip` commands equivalent to what the lab did, in order."""
 

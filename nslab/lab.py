@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from . import _tools, names
 from ._kernel import Kernel, cleanup, in_ns, list_netns, netns_path, q, teardown
 from ._record import recorded
-from ._verbs import ExecResult, Transcript
+from ._verbs import ExecResult, Removed, Transcript
 from .containers import ContainerVerbs
 from .diff import Changes, diff
 from .errors import (
@@ -247,7 +247,7 @@ class Lab(LinkVerbs, ContainerVerbs, NatVerbs):
     # -- cleanup ----------------------------------------------------------------------
     def reset(self) -> list[str]:
         """Remove everything THIS lab created, nothing else. Returns what was removed."""
-        removed = teardown(self.kernel.journal)
+        removed = Removed(teardown(self.kernel.journal))
         self._seen = self.snapshot().lab_only()
         self.transcript.clear()
         self._history.clear()

@@ -75,3 +75,13 @@ def test_corrupt_journal_carries_what_was_removed() -> None:
     exc = errors.CorruptJournal("bad", ["x: namespace a"])
     assert str(exc) == "bad" and exc.removed == ["x: namespace a"]
     assert errors.CorruptJournal("bad").removed == []
+
+
+def test_what_reset_removed_shows_one_object_a_line_whatever_the_widths():
+    from IPython.lib.pretty import pretty
+
+    from nslab._verbs import Removed
+
+    short, long = Removed(["a", "b"]), Removed(["container web (PID 123456789)", "netns x" * 9])
+    assert pretty(short) == "['a',\n 'b']"
+    assert pretty(long).count("\n") == 1 and long == list(long)
