@@ -492,6 +492,11 @@ def _cleanup(proc: subprocess.Popen | None, tmpdir: str) -> None:
     shutil.rmtree(tmpdir, ignore_errors=True)
 
 
+# Capture.state is an identifier; what a heading shows is the word in the reader's language.
+_STATE_WORDS = {"stopped": "capture.state.stopped", "running": "capture.state.running",
+                "not started": "capture.state.not_started"}
+
+
 class Capture:
     """A tcpdump (or nslab._sniff) session on one interface of one namespace; see the
     module docstring."""
@@ -716,7 +721,7 @@ class Capture:
         return SequenceDiagram(graph, shown)
 
     def _heading(self, n: int) -> str:
-        return say_n("capture.heading", n, where=self.where, state=self.state)
+        return say_n("capture.heading", n, where=self.where, state=say(_STATE_WORDS[self.state]))
 
     def __repr__(self) -> str:
         packets = self.packets

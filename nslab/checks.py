@@ -1028,7 +1028,8 @@ def _ping(lab: Lab, goal: Reachable, snap: Snapshot) -> Verdict:
     try:  # a real ping for every "can ping" goal, as the notebooks promise
         result = lab.ping(goal.ns, goal.addr, count=1, timeout=1)
         if not result.ok and not reasons:  # nothing explains it: give ARP a second chance
-            result = lab.ping(goal.ns, goal.addr, count=2, timeout=1)
+            # (a neighbour entry left FAILED by an earlier ping takes a second to resolve)
+            result = lab.ping(goal.ns, goal.addr, count=3, timeout=2)
     except NslabError as exc:
         return Verdict(goal, False, reasons or (str(exc),))
     if itself:  # whatever answered, it was the sender's own address: not the other side

@@ -404,6 +404,9 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "Capture on {where} ({state}): {n} packet", "Capture on {where} ({state}): {n} packets"
     ),
     "capture.no_packets": N_("(no packets)"),
+    "capture.state.stopped": N_("stopped"),
+    "capture.state.running": N_("running"),
+    "capture.state.not_started": N_("not started"),
     # -- the kernel ({what}: the request, as `ip` would name it) ----------------------
     "kernel.no_privilege": N_(
         "The kernel refused to {what}: this process lacks the privileges (CAP_NET_ADMIN "

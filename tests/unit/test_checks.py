@@ -699,7 +699,7 @@ def test_check_pings_for_reachable_and_the_kernel_has_the_last_word():
     report = check(lab, reachable("test1", "192.168.1.2"))
     assert not report.passed
     assert report.reasons[0].startswith("test1 gets no reply from 192.168.1.2, although")
-    assert lab.pings == [("test1", "192.168.1.2", 1), ("test1", "192.168.1.2", 2)]
+    assert lab.pings == [("test1", "192.168.1.2", 1), ("test1", "192.168.1.2", 3)]
     lab = FakeLab(pair(up_b=False), ok=False)
     assert check(lab, reachable("test1", "192.168.1.2")).reasons == [
         "veth-test2 in test2 is DOWN, so its peer veth-test1 in test1 has no carrier (ip shows "
