@@ -12,7 +12,7 @@ lab: deps
 	$(VENV)/bin/nslab lab
 
 test: deps
-	$(PY) -m ruff check nslab tests bench tools conftest.py
+	$(PY) -m ruff check nslab tests bench tools deploy setup.py conftest.py
 	$(PY) -m pytest
 
 test-fast: deps
@@ -23,7 +23,7 @@ test-container: sysdeps
 	bash tests/container/run.sh
 
 lint: deps
-	$(PY) -m ruff check nslab tests bench tools conftest.py
+	$(PY) -m ruff check nslab tests bench tools deploy setup.py conftest.py
 
 bench: deps
 	$(PY) bench/build.py

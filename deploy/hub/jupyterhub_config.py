@@ -45,7 +45,8 @@ def _allowed() -> set[str]:
 c.JupyterHub.bind_url = f"http://127.0.0.1:{PORT}"
 c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = int(os.environ.get("NSLAB_HUB_API_PORT", PORT + 1))
-c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{int(os.environ.get('NSLAB_HUB_PROXY_API_PORT', PORT + 2))}"
+PROXY_API_PORT = int(os.environ.get("NSLAB_HUB_PROXY_API_PORT", PORT + 2))
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{PROXY_API_PORT}"
 c.ConfigurableHTTPProxy.pid_file = str(STATE / "proxy.pid")
 c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")

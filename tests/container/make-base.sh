@@ -6,7 +6,7 @@ set -euo pipefail
 
 image=${1:-localhost/nslab-base:bookworm}
 cache=${2:-.cache}
-mirror=${NSLAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+mirror=${NSLAB_DEBIAN_MIRROR:-}  # empty: debootstrap's own default mirror
 tarball="$cache/debian-bookworm-minbase.tar"
 
 log() { echo "[make-base] $*" >&2; }
@@ -22,7 +22,7 @@ if [[ ! -s "$tarball" ]]; then
     root=$(mktemp -d "${TMPDIR:-/var/tmp}/nslab-debootstrap.XXXXXX")
     trap 'rm -rf --one-file-system "$root"' EXIT
     log "debootstrap bookworm minbase into $root (takes a few minutes)"
-    debootstrap --variant=minbase bookworm "$root" "$mirror" >&2
+    debootstrap --variant=minbase bookworm "$root" ${mirror:+"$mirror"} >&2
     # Keep the image small and free of host-specific caches.
     rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
     tar --numeric-owner -C "$root" -cf "$tarball.part" .
