@@ -100,10 +100,11 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "classroom.nb.given": N_("The namespaces and cables are given:"),
     "classroom.nb.goal_trouble": N_(
         "## The goal\n\n{goals}\n\nThe check asks the kernel (one snapshot, and a real ping for "
-        "each *can ping* goal). Here it only says ✔ or ✘: finding out why is your job.{hidden}"),
+        "each *can ping* goal that another namespace must answer). Here it only says ✔ or ✘: "
+        "finding out why is your job.{hidden}"),
     "classroom.nb.goal_build": N_(
         "## The goal\n\n{goals}\n\nThe check asks the kernel (one snapshot, and a real ping for "
-        "each *can ping* goal) and explains every ✘.{hidden}"),
+        "each *can ping* goal that another namespace must answer) and explains every ✘.{hidden}"),
     "classroom.nb.hidden": Nn_(" The grade cell also checks {n} hidden goal about how the lab "
                                "is built.",
                                " The grade cell also checks {n} hidden goals about how the lab "
