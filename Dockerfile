@@ -51,7 +51,7 @@ RUN [ -n "$PIP_INDEX_URL" ] || unset PIP_INDEX_URL; [ -n "$PIP_CERT" ] || unset 
     set -e; \
     pip install --no-deps /opt/nslab; \
     rm -rf /opt/nslab/build /opt/nslab/*.egg-info; \
-    mkdir -p /opt/nslab/notebooks; \
+    mkdir -p /opt/nslab/notebooks /workbook; \
     python -c 'import nslab.doctor, nslab.sandbox'
 
 WORKDIR /opt/nslab/notebooks
