@@ -1029,9 +1029,10 @@ def _ping(lab: Lab, goal: Reachable, snap: Snapshot) -> Verdict:
         return Verdict(goal, False, reasons)
     try:
         result = lab.ping(goal.ns, goal.addr, count=1, timeout=1)
-        if not result.ok and not reasons:  # nothing explains it: give ARP a second chance
-            # (a neighbour entry left FAILED by an earlier ping takes a second to resolve)
-            result = lab.ping(goal.ns, goal.addr, count=3, timeout=2)
+        if not result.ok and not reasons:  # nothing explains it: give ARP more time
+            # (a neighbour entry left INCOMPLETE or FAILED by an earlier ping resolves on
+            # the kernel's next probe, a second or more later on a loaded machine)
+            result = lab.ping(goal.ns, goal.addr, count=1, deadline=5)
     except NslabError as exc:
         return Verdict(goal, False, reasons or (str(exc),))
     if result.ok:

@@ -166,15 +166,25 @@ class Lab(LinkVerbs, ContainerVerbs, NatVerbs):
         return ExecResult(in_ns(ns, shown), proc.returncode, proc.stdout, proc.stderr)
 
     def ping(
-        self, ns: NsKey, target: str, *, count: int = 1, timeout: float = 2.0
+        self, ns: NsKey, target: str, *, count: int = 1, timeout: float = 2.0,
+        deadline: float | None = None,
     ) -> PingResult:
-        """ip netns exec NS ping -c COUNT TARGET, only to addresses inside the lab."""
+        """ip netns exec NS ping -c COUNT TARGET, only to addresses inside the lab.
+
+        DEADLINE (seconds, ping's -w): keep sending, one every 0.2 s, until COUNT replies
+        came back or DEADLINE passed; for a path that may still be resolving its ARP."""
         ip = names.check_ip(target)
         if not 1 <= count <= 100:
             raise ValueError(say("ping.count", count=count))
+        if deadline is not None and not 0 < deadline <= 60:
+            raise ValueError(say("ping.deadline", deadline=deadline))
         self.kernel.check_target(ns, ip)
-        argv = ["ping", "-n", "-c", str(count), "-i", "0.2", "-W", str(timeout), str(ip)]
-        result = self.exec(ns, argv, timeout=timeout * count + 5)
+        argv = ["ping", "-n", "-c", str(count), "-i", "0.2", "-W", str(timeout)]
+        if deadline is not None:
+            argv += ["-w", f"{deadline:g}"]
+        argv.append(str(ip))
+        limit = timeout * count + 5 if deadline is None else deadline + timeout + 5
+        result = self.exec(ns, argv, timeout=limit)
         if "ping:" in result.stderr and "Operation not permitted" in result.stderr:
             raise PrivilegeError(say("ping.no_raw", where=ns_label(ns)))
         return parse_ping(result.stdout, str(ip))

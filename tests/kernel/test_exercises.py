@@ -194,7 +194,8 @@ def test_grade_is_a_number_zero_before_partial_or_full_after(name, tag, cleanup)
     assert isinstance(before, float) and 0 <= before < len(every)
     assert before == sum(v.ok for v in check(lab, every))
     solve(lab, name, tag=tag)
-    assert grade(lab, name, tag=tag) == float(len(every))
+    after = grade(lab, name, tag=tag)
+    assert after == float(len(every)), check(lab, every).reasons  # which goal, and why
     assert grade(lab, name, tag=tag, points=2) == 2.0
 
 

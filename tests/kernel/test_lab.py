@@ -467,6 +467,8 @@ BAD = [
      ["'192.168.1.2'"]),
     ("ping-junk", lambda L, n: L.ping(n.t1, "192.168.1"), InvalidAddress, ["not an IP"]),
     ("ping-count", lambda L, n: L.ping(n.t1, "192.168.1.2", count=0), ValueError, ["count=0"]),
+    ("ping-deadline", lambda L, n: L.ping(n.t1, "192.168.1.2", deadline=0), ValueError,
+     ["deadline=0", "60 seconds"]),
     ("ping-ns-typo", lambda L, n: L.ping(n.typo(n.t1), "192.168.1.2"), NotFound,
      ["Did you mean {t1!r}?"]),
     ("ping-outside", lambda L, n: L.ping(n.t1, OUTSIDE), UnsafeTarget,
@@ -531,6 +533,22 @@ def test_failed_ping_is_a_result(lab: Lab, n: Names) -> None:
     assert not lab.ping(n.t1, "192.168.1.3", timeout=0.3).ok
     # loopback inside a lab namespace
     assert lab.ping(n.t1, "127.0.0.1").ok
+
+
+def test_ping_with_a_deadline_waits_for_a_path_that_comes_up(lab: Lab, n: Names) -> None:
+    """deadline= keeps sending until a reply: an ARP entry left unresolved while the peer
+    was down resolves on a later probe, inside the deadline, not after it."""
+    build_article(lab, n)
+    lab.set_down(n.t2, n.vb)
+    assert not lab.ping(n.t1, "192.168.1.2", timeout=0.3).ok  # the neighbour: unresolved
+    lab.set_up(n.t2, n.vb)
+    t0 = time.monotonic()
+    res = lab.ping(n.t1, "192.168.1.2", count=1, deadline=5)
+    assert res.ok, res.output  # (packets queued behind the ARP probe all come back)
+    assert time.monotonic() - t0 < 5  # it stops at the first reply
+    t0 = time.monotonic()
+    assert not lab.ping(n.t1, "192.168.1.3", timeout=0.3, deadline=1).ok  # nobody there
+    assert time.monotonic() - t0 < 4
 
 
 def test_unsafe_targets_never_sent(lab: Lab, n: Names, monkeypatch) -> None:
