@@ -28,6 +28,7 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pairs", type=int, default=20)
     parser.add_argument("--cprofile", action="store_true")
+    parser.add_argument("--sort", default="cumulative", choices=("cumulative", "tottime"))
     parser.add_argument("--moves", action="store_true", help="create then move (the article)")
     args = parser.parse_args()
     lab = Lab(name=f"prof-{uuid.uuid4().hex[:6]}")
@@ -53,7 +54,7 @@ def main() -> None:
     for verb, seconds in per_verb.items():
         print(f"{verb:<10} {seconds / args.pairs * 1e3:7.2f} ms per pair")
     if profiler:
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+        pstats.Stats(profiler).sort_stats(args.sort).print_stats(30)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ Namespaces are addressed by *path*: None is the namespace the process runs in,
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import os
@@ -407,6 +408,24 @@ class Netlink:
     def create_netns(self, name: str) -> int:
         """`ip netns add NAME`, done in-thread; returns the namespace's inode."""
         return self.run(self._create_netns, name)
+
+    def create_netns_many(self, names: list[str]) -> list[int]:
+        """`create_netns` for several namespaces in one trip to the worker; their inodes.
+        If one fails, the ones made by this call are deleted again before the error."""
+
+        def create_all() -> list[int]:
+            inodes: list[int] = []
+            try:
+                for name in names:
+                    inodes.append(self._create_netns(name))
+            except BaseException:
+                for name in names[: len(inodes)]:
+                    with contextlib.suppress(Exception):
+                        self._delete_netns(name)
+                raise
+            return inodes
+
+        return self.run(create_all) if names else []
 
     def _name_file(self, name: str) -> str:
         """Create the empty file /run/netns/NAME that a namespace gets bind-mounted on."""

@@ -1021,6 +1021,9 @@ def _with_forwarding(lab: Lab, snap: Snapshot) -> Snapshot:
     return Snapshot(tuple(out))
 
 
+RETRY_SECONDS = 5.0  # how long a "can ping" goal with nothing to explain a loss is retried
+
+
 def _ping(lab: Lab, goal: Reachable, snap: Snapshot) -> Verdict:
     from .errors import NslabError
 
@@ -1029,10 +1032,15 @@ def _ping(lab: Lab, goal: Reachable, snap: Snapshot) -> Verdict:
         return Verdict(goal, False, reasons)
     try:
         result = lab.ping(goal.ns, goal.addr, count=1, timeout=1)
-        if not result.ok and not reasons:  # nothing explains it: give ARP more time
-            # (a neighbour entry left INCOMPLETE or FAILED by an earlier ping resolves on
-            # the kernel's next probe, a second or more later on a loaded machine)
-            result = lab.ping(goal.ns, goal.addr, count=1, deadline=5)
+        # Nothing explains a lost reply: give ARP time. A ping sent before the fix left
+        # the neighbour entry INCOMPLETE; its last probes went out while the path was
+        # still broken, so the kernel marks it FAILED a moment later and answers every
+        # packet queued on it with "Destination Host Unreachable". The next ping after
+        # that starts a fresh resolution, which the fixed path answers.
+        retry_until = time.monotonic() + RETRY_SECONDS
+        while not result.ok and not reasons and time.monotonic() < retry_until:
+            time.sleep(0.2)
+            result = lab.ping(goal.ns, goal.addr, count=1, timeout=1)
     except NslabError as exc:
         return Verdict(goal, False, reasons or (str(exc),))
     if result.ok:

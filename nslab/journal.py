@@ -101,8 +101,13 @@ class Journal:
     def _reindex(self) -> None:
         """(kind, name) -> entries, so `find` does not scan every entry on every verb."""
         self._by_name: dict[tuple[str, str], list[Entry]] = {}
+        self._kinds: dict[str, int] = {}  # kind -> how many entries: most labs have no process
         for entry in self._entries:
-            self._by_name.setdefault((entry["kind"], entry["name"]), []).append(entry)
+            self._index(entry)
+
+    def _index(self, entry: Entry) -> None:
+        self._by_name.setdefault((entry["kind"], entry["name"]), []).append(entry)
+        self._kinds[entry["kind"]] = self._kinds.get(entry["kind"], 0) + 1
 
     # -- opening ------------------------------------------------------------------
     @classmethod
@@ -186,12 +191,18 @@ class Journal:
         self._append([{"add": e} for e in entries])  # raises before anything is kept
         self._entries.extend(entries)
         for entry in entries:
-            self._by_name.setdefault((entry["kind"], entry["name"]), []).append(entry)
+            self._index(entry)
         return entries
 
     def update(self, entry: Entry, **fields: Any) -> None:
-        self._append([{"set": self._position(entry), "fields": fields}])
-        entry.update(fields)
+        self.update_many([(entry, fields)])
+
+    def update_many(self, changes: list[tuple[Entry, dict[str, Any]]]) -> None:
+        """Set fields of several entries with one write."""
+        position = {id(e): i for i, e in enumerate(self.entries)}
+        self._append([{"set": position[id(e)], "fields": f} for e, f in changes])
+        for entry, fields in changes:
+            entry.update(fields)
 
     def remove(self, entry: Entry) -> None:
         self.remove_many([entry])
@@ -208,9 +219,6 @@ class Journal:
             self._append(lines)
             self.entries = left
 
-    def _position(self, entry: Entry) -> int:
-        return next(i for i, e in enumerate(self.entries) if e is entry)
-
     def find(self, kind: str, name: str, **match: Any) -> Entry | None:
         for entry in self._by_name.get((kind, name), ()):
             if all(entry.get(k) == v for k, v in match.items()):
@@ -218,6 +226,8 @@ class Journal:
         return None
 
     def of_kind(self, kind: str) -> list[Entry]:
+        if not self._kinds.get(kind):
+            return []
         return [e for e in self.entries if e["kind"] == kind]
 
     # -- disk ---------------------------------------------------------------------

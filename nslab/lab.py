@@ -13,10 +13,10 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import _tools, names
+from . import _batch, _tools, names
 from ._kernel import Kernel, cleanup, in_ns, list_netns, netns_path, q, teardown
 from ._record import recorded
 from ._verbs import ExecResult, Removed, Transcript
@@ -166,25 +166,15 @@ class Lab(LinkVerbs, ContainerVerbs, NatVerbs):
         return ExecResult(in_ns(ns, shown), proc.returncode, proc.stdout, proc.stderr)
 
     def ping(
-        self, ns: NsKey, target: str, *, count: int = 1, timeout: float = 2.0,
-        deadline: float | None = None,
+        self, ns: NsKey, target: str, *, count: int = 1, timeout: float = 2.0
     ) -> PingResult:
-        """ip netns exec NS ping -c COUNT TARGET, only to addresses inside the lab.
-
-        DEADLINE (seconds, ping's -w): keep sending, one every 0.2 s, until COUNT replies
-        came back or DEADLINE passed; for a path that may still be resolving its ARP."""
+        """ip netns exec NS ping -c COUNT TARGET, only to addresses inside the lab."""
         ip = names.check_ip(target)
         if not 1 <= count <= 100:
             raise ValueError(say("ping.count", count=count))
-        if deadline is not None and not 0 < deadline <= 60:
-            raise ValueError(say("ping.deadline", deadline=deadline))
         self.kernel.check_target(ns, ip)
-        argv = ["ping", "-n", "-c", str(count), "-i", "0.2", "-W", str(timeout)]
-        if deadline is not None:
-            argv += ["-w", f"{deadline:g}"]
-        argv.append(str(ip))
-        limit = timeout * count + 5 if deadline is None else deadline + timeout + 5
-        result = self.exec(ns, argv, timeout=limit)
+        argv = ["ping", "-n", "-c", str(count), "-i", "0.2", "-W", str(timeout), str(ip)]
+        result = self.exec(ns, argv, timeout=timeout * count + 5)
         if "ping:" in result.stderr and "Operation not permitted" in result.stderr:
             raise PrivilegeError(say("ping.no_raw", where=ns_label(ns)))
         return parse_ping(result.stdout, str(ip))
@@ -248,11 +238,34 @@ class Lab(LinkVerbs, ContainerVerbs, NatVerbs):
         self._checkpoints = keep
         self._replaying = True
         try:
-            for method, args, kwargs in calls:
-                getattr(self, method)(*args, **kwargs)
-                self._history.append((method, args, kwargs))
+            self.apply(calls)
         finally:
             self._replaying = False
+
+    def apply(self, calls: Iterable[tuple[str, tuple, dict]]) -> None:
+        """Perform `calls` (method name, args, kwargs) in order, as if one by one.
+
+        A run of add_netns / set_up / set_down / add_veth / add_addr calls on namespaces
+        the run itself creates goes as one batch (nslab/_batch.py): one journal write,
+        one trip to the netlink worker, requests back to back. A refused batch removes
+        what it made. Everything else goes through its verb, with the verb's checks.
+        """
+        todo = list(calls)
+        i = 0
+        while i < len(todo):
+            plan, end = _batch.plan(self.kernel, todo, i)
+            if end - i >= 2:
+                for command in _batch.run(self.kernel, plan):
+                    self._say(command)
+                done = todo[i:end]
+            else:
+                end = i + 1
+                method, args, kwargs = todo[i]
+                getattr(self, method)(*args, **kwargs)  # @recorded keeps it, unless replaying
+                done = todo[i:end] if self._replaying else []
+            if not self._inner:
+                self._history.extend(done)
+            i = end
 
     # -- cleanup ----------------------------------------------------------------------
     def reset(self) -> list[str]:

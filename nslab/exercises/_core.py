@@ -125,9 +125,9 @@ def code(steps: Iterable[Step]) -> str:
 
 
 def run(lab: Lab, steps: Iterable[Step]) -> None:
-    """Call each step's Lab verb on LAB, in order."""
-    for s in steps:
-        getattr(lab, s.verb)(*s.args, **dict(s.kwargs))
+    """Call each step's Lab verb on LAB, in order (runs of simple verbs as one batch:
+    `Lab.apply`)."""
+    lab.apply([(s.verb, tuple(s.args), dict(s.kwargs)) for s in steps])
 
 
 # ------------------------------------------------------------------ the exercises

@@ -25,9 +25,6 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "iproute2 iputils-ping) and try again."
     ),
     "ping.count": N_("count={count} is out of range. Use 1 to 100 pings."),
-    "ping.deadline": N_(
-        "deadline={deadline} is out of range. Use more than 0 and at most 60 seconds."
-    ),
     "ping.no_raw": N_(
         "ping in {where} was refused: it needs CAP_NET_RAW. Run as root, or in "
         "Docker add `--cap-add NET_RAW`."
