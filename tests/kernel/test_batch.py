@@ -182,6 +182,21 @@ def test_the_journal_lists_every_intent_before_the_first_namespace_exists(
     assert lab.journal.entries == [] and not [n for n in netns_list() if tag in n]
 
 
+def test_ctrl_c_while_the_namespaces_are_made_leaves_nothing(two_labs, monkeypatch) -> None:
+    lab, tag = two_labs()
+    create_many = lab.kernel.nl.create_netns_many
+
+    def interrupted(names):  # the worker made them all; the notebook's Ctrl-C came first
+        create_many(names)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(lab.kernel.nl, "create_netns_many", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        lab.apply(pairs(tag, 2))
+    assert not [n for n in netns_list() if tag in n]
+    assert lab.journal.entries == [] and Journal.load(lab.journal.path).entries == []
+
+
 def test_restore_goes_through_the_batch_and_rebuilds_the_same_lab(two_labs, monkeypatch
                                                                    ) -> None:
     lab, tag = two_labs()
