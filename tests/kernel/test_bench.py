@@ -63,3 +63,21 @@ def test_a_small_burst_all_succeeds() -> None:
     wall, results = burst.at_once(3, sandbox=False)
     assert len(results) == 3 and all(r["ok"] for r in results), results
     assert all(r["ping"] and r["journal"] for r in results)
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler")
+def test_build_bench_prints_every_row_with_its_ratios() -> None:
+    """bench/build.py runs end to end (small) and prints build and teardown for every
+    topology, with both ratios; what it made is gone afterwards."""
+    before = set(_ip("netns", "list").stdout.split())
+    out = subprocess.run(
+        [sys.executable, str(BENCH / "build.py"), "--pairs", "2", "--repeat", "1",
+         "--settle", "0"], capture_output=True, text=True, timeout=120, check=True,
+    ).stdout.splitlines()
+    rows = [line for line in out if line.rstrip().endswith("x")]
+    titles = ["article S8-S18", "2 pairs moved", "2 in place", "2 in place, apply"]
+    assert [(r[:22].strip(), r[23:32].strip()) for r in rows] == [
+        (t, step) for t in titles for step in ("build", "teardown")
+    ], out
+    assert all(len(r.split("x")) == 3 for r in rows)  # ip/nslab and nslab/floor
+    assert set(_ip("netns", "list").stdout.split()) == before
