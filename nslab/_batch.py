@@ -148,11 +148,8 @@ def run(k: Kernel, p: Plan) -> list[str]:
     entries = k.journal.add_many(made)  # on disk before the first namespace exists
     try:
         inodes = k.nl.create_netns_many(p.netns)
-    except BaseException as exc:
-        if isinstance(exc, KeyboardInterrupt):  # Ctrl-C while the worker made them: it
-            k.nl.run(lambda: None)  # finishes what it began; wait for it, then undo it
-            k.nl.delete_netns_many([n for n in p.netns if os.path.exists(netns_path(n))])
-        k.journal.remove_many(entries)  # else the worker removed what it made
+    except BaseException:  # nothing of it is left (create_netns_many undoes itself)
+        k.journal.remove_many(entries)
         raise
     netns = [e for e in entries if e["kind"] == "netns"]  # in the order of p.netns
     k.journal.update_many([(e, {"inode": i}) for e, i in zip(netns, inodes, strict=True)])

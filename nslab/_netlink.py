@@ -406,12 +406,14 @@ class Netlink:
 
     # -- namespaces ---------------------------------------------------------------
     def create_netns(self, name: str) -> int:
-        """`ip netns add NAME`, done in-thread; returns the namespace's inode."""
-        return self.run(self._create_netns, name)
+        """`ip netns add NAME`, done in the worker thread; returns the namespace's inode."""
+        return self.create_netns_many([name])[0]
 
     def create_netns_many(self, names: list[str]) -> list[int]:
         """`create_netns` for several namespaces in one trip to the worker; their inodes.
-        If one fails, the ones made by this call are deleted again before the error."""
+        If one fails, the ones made by this call are deleted again before the error; if
+        the caller is interrupted (Ctrl-C in a notebook) while the worker makes them, the
+        worker finishes, then what it made is deleted: either way, nothing is left."""
 
         def create_all() -> list[int]:
             inodes: list[int] = []
@@ -425,7 +427,18 @@ class Netlink:
                 raise
             return inodes
 
-        return self.run(create_all) if names else []
+        if not names:
+            return []
+        if threading.current_thread() is self._thread:
+            return create_all()
+        future = self._pool.submit(create_all)
+        try:
+            return future.result()
+        except KeyboardInterrupt:
+            with contextlib.suppress(Exception):  # the worker's own failure undid itself
+                future.result()
+                self.delete_netns_many(names)
+            raise
 
     def _name_file(self, name: str) -> str:
         """Create the empty file /run/netns/NAME that a namespace gets bind-mounted on."""

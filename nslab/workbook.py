@@ -104,13 +104,18 @@ def _copy_missing(source: Path, dest: Path) -> int:
     return copied
 
 
-def _refresh_reference(source: Path, dest: Path) -> None:
-    """reference/: the tutorials with their real outputs, trusted for this user."""
+def _refresh_reference(source: Path, dest: Path, jupyter_data: Path | None = None) -> None:
+    """reference/: the tutorials with their real outputs, trusted for this user (or for
+    the user whose Jupyter data directory is JUPYTER_DATA: a hub preparing a student's)."""
     from nbformat.sign import NotebookNotary
 
     ref = dest / REFERENCE
     ref.mkdir(exist_ok=True)
-    notary = NotebookNotary()
+    if jupyter_data is None:
+        notary = NotebookNotary()
+    else:
+        jupyter_data.mkdir(parents=True, exist_ok=True)
+        notary = NotebookNotary(data_dir=str(jupyter_data))
     for src in _notebooks(source):
         nb = nbformat.read(src, as_version=4)
         notary.sign(nb)
@@ -118,9 +123,10 @@ def _refresh_reference(source: Path, dest: Path) -> None:
 
 
 def prepare(source: Path, dest: Path | None = None, *, fresh: bool = False,
-            quiet: bool = False) -> Path:
+            quiet: bool = False, jupyter_data: Path | None = None) -> Path:
     """Make (or keep) the workbook DEST from the notebooks in SOURCE; return DEST.
-    fresh=True first moves the current workbook aside (DEST-saved-YYYYmmdd-HHMMSS)."""
+    fresh=True first moves the current workbook aside (DEST-saved-YYYYmmdd-HHMMSS);
+    jupyter_data: whose trust database signs reference/ (default: this user's)."""
     dest = Path(dest or default_dir())
     if not _notebooks(source):
         raise NotFound(say("workbook.no_source", path=source))
@@ -130,7 +136,7 @@ def prepare(source: Path, dest: Path | None = None, *, fresh: bool = False,
         shutil.move(str(dest), str(saved))
     new = not dest.exists() or not _notebooks(dest)
     copied = _copy_missing(source, dest)
-    _refresh_reference(source, dest)
+    _refresh_reference(source, dest, jupyter_data)
     if not quiet:
         if saved is not None:
             message = say("workbook.fresh", saved=saved, path=dest)

@@ -16,9 +16,9 @@
 # installed (not under /root, which is mode 700); default: the one running the hub.
 # NSLAB_HUB_STATE: where the hub keeps its database, cookie secret and proxy pid (0700).
 
+import json
 import os
 import pwd
-import shutil
 import sys
 from pathlib import Path
 
@@ -74,23 +74,46 @@ def _home(spawner) -> Path:  # noqa: ANN001 - JupyterHub's Spawner
     return Path(pwd.getpwnam(spawner.user.name).pw_dir)
 
 
+# A student's JupyterLab without nbgrader's teacher tools (its menus and "Create Assignment"
+# panel) or the news prompt: the page_config.json of `nslab lab`'s workbook, in a config
+# dir of the student's own that comes first on JUPYTER_CONFIG_PATH.
+STUDENT_CONFIG = ".nslab-jupyter"
+PAGE_CONFIG = {"disabledExtensions": {"@jupyter/nbgrader": True,
+                                      "@jupyterlab/apputils-extension:announcements": True}}
+
 c.Spawner.environment = {
     "PATH": f"{PYTHON_BIN}:/usr/local/bin:/usr/bin:/bin",
     # Never under /run: the sandbox kernel mounts its own /run.
     "JUPYTER_RUNTIME_DIR": lambda spawner: str(_home(spawner) / ".local/share/jupyter/runtime"),
+    "JUPYTER_CONFIG_PATH": lambda spawner: str(_home(spawner) / STUDENT_CONFIG),
 }
 
 
 def _prepare_home(spawner) -> None:  # noqa: ANN001
     """Before each start: a private home (many distributions create homes 0755, readable by
-    every other student), and on the first, the course notebooks in ~/nslab-notebooks."""
+    every other student), the student's JupyterLab page config, and on the first start the
+    course in ~/nslab-notebooks as `nslab lab`'s workbook has it: notebooks without outputs
+    (no spoiled predictions, nothing untrusted), exercises as student versions (no
+    solutions), and reference/ with the real outputs, trusted for this student."""
     user = pwd.getpwnam(spawner.user.name)
-    os.chmod(user.pw_dir, 0o700)
-    dest = Path(user.pw_dir) / "nslab-notebooks"
+    home = Path(user.pw_dir)
+    os.chmod(home, 0o700)
+    labconfig = home / STUDENT_CONFIG / "labconfig"
+    labconfig.mkdir(parents=True, exist_ok=True)
+    (labconfig / "page_config.json").write_text(json.dumps(PAGE_CONFIG, indent=1) + "\n")
+    made = [labconfig.parent, labconfig, labconfig / "page_config.json"]
+    dest = home / "nslab-notebooks"
     if not dest.exists() and NOTEBOOKS.is_dir():
-        shutil.copytree(NOTEBOOKS, dest, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-        for p in [dest, *dest.rglob("*")]:
-            os.chown(p, user.pw_uid, user.pw_gid, follow_symlinks=False)
+        from nslab.workbook import prepare
+
+        data = home / ".local" / "share" / "jupyter"  # the student's trust database
+        prepare(NOTEBOOKS, dest, quiet=True, jupyter_data=data)
+        if (NOTEBOOKS / "zh-CN").is_dir():
+            prepare(NOTEBOOKS / "zh-CN", dest / "zh-CN", quiet=True, jupyter_data=data)
+        made += [home / ".local", home / ".local" / "share", data, *data.iterdir(),
+                 dest, *dest.rglob("*")]
+    for p in made:
+        os.chown(p, user.pw_uid, user.pw_gid, follow_symlinks=False)
 
 
 c.Spawner.pre_spawn_hook = _prepare_home

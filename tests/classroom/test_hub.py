@@ -212,6 +212,9 @@ def test_two_students_through_the_hub(hub: dict[str, Any]) -> None:
         other = tokens[b if name == a else a]
         assert _api(base, f"/user/{name}/api/kernels", other)[0] in (403, 404)
 
+    for name in (a, b):
+        _check_course_copy(name)
+
     cells = [c.source for c in nbformat.read(NOTEBOOK, as_version=4).cells
              if c.cell_type == "code"]
 
@@ -257,6 +260,29 @@ def test_two_students_through_the_hub(hub: dict[str, Any]) -> None:
     assert "test1" not in after["netns"].split() and "veth-test1" not in after["links"]
 
 
+def _check_course_copy(name: str) -> None:
+    """The student's ~/nslab-notebooks is a workbook: no outputs, exercises without their
+    solutions, reference/ with the real outputs trusted for this student, all theirs."""
+    from nbformat.sign import NotebookNotary
+
+    user = pwd.getpwnam(name)
+    home = Path(user.pw_dir)
+    book = home / "nslab-notebooks"
+    for folder in (book, book / "zh-CN"):
+        nb = nbformat.read(folder / "03-veth-pair.ipynb", as_version=4)
+        assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), folder
+        exercises = sorted((folder / "exercises").glob("*.ipynb"))
+        assert len(exercises) >= 10, folder
+        for ex in exercises:
+            assert "BEGIN SOLUTION" not in ex.read_text(), ex
+        notary = NotebookNotary(data_dir=str(home / ".local/share/jupyter"))
+        reference = nbformat.read(folder / "reference" / "03-veth-pair.ipynb", as_version=4)
+        assert any(c.get("outputs") for c in reference.cells), folder
+        assert notary.check_signature(reference), f"{folder}/reference is not trusted for {name}"
+    for p in (book, *book.rglob("*"), home / ".local/share/jupyter/nbsignatures.db"):
+        assert p.stat().st_uid == user.pw_uid, p
+
+
 def _browser_pass(base: str, user: str, password: str) -> Path:
     """A real Chromium: the hub's login page, then notebook 03 open in the user's JupyterLab."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -271,5 +297,16 @@ def _browser_pass(base: str, user: str, password: str) -> Path:
         page.wait_for_selector(
             ".jp-NotebookPanel .jp-KernelName:has-text('nslab sandbox')", timeout=60_000)
         page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=30_000)
+        # a student's JupyterLab: the menus are there, nbgrader's teacher tools are not
+        menus = page.locator(".lm-MenuBar-itemLabel")
+        page.wait_for_selector(".lm-MenuBar-itemLabel:text-is('File')", timeout=30_000)
+        labels = menus.all_inner_texts()
+        assert "Kernel" in labels and "Nbgrader" not in labels, labels
+        config = json.loads(page.locator("#jupyter-config-data").text_content() or "{}")
+        assert "@jupyter/nbgrader" in config.get("disabledExtensions", []), config
+        assert page.locator("text=Create Assignment").count() == 0
         page.screenshot(path=str(shot))
+        # the reference copy, trusted for this student: its drawings show as pictures
+        page.goto(f"{base}/user/{user}/lab/tree/reference/03-veth-pair.ipynb")
+        page.wait_for_selector(".jp-NotebookPanel .jp-OutputArea-output svg", timeout=60_000)
     return shot

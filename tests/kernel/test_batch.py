@@ -182,19 +182,36 @@ def test_the_journal_lists_every_intent_before_the_first_namespace_exists(
     assert lab.journal.entries == [] and not [n for n in netns_list() if tag in n]
 
 
-def test_ctrl_c_while_the_namespaces_are_made_leaves_nothing(two_labs, monkeypatch) -> None:
+def interrupt_the_next_worker_trip(monkeypatch, lab: Lab) -> None:
+    """The notebook's Ctrl-C arrives while the caller waits for the worker, which goes on
+    and makes what it was asked to (the wait returns KeyboardInterrupt, once)."""
+    pool = lab.kernel.nl._pool
+    submit, armed = pool.submit, [True]
+
+    class Interrupted:
+        def __init__(self, future) -> None:
+            self.future = future
+
+        def result(self):
+            if armed:
+                armed.clear()
+                self.future.result()  # the worker finished its work...
+                raise KeyboardInterrupt  # ...but the caller was interrupted first
+            return self.future.result()
+
+    monkeypatch.setattr(pool, "submit", lambda *a, **k: Interrupted(submit(*a, **k)))
+
+
+@pytest.mark.parametrize("how", ["apply", "add_netns"])
+def test_ctrl_c_while_the_namespaces_are_made_leaves_nothing(two_labs, monkeypatch, how
+                                                             ) -> None:
     lab, tag = two_labs()
-    create_many = lab.kernel.nl.create_netns_many
-
-    def interrupted(names):  # the worker made them all; the notebook's Ctrl-C came first
-        create_many(names)
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(lab.kernel.nl, "create_netns_many", interrupted)
+    interrupt_the_next_worker_trip(monkeypatch, lab)
     with pytest.raises(KeyboardInterrupt):
-        lab.apply(pairs(tag, 2))
+        lab.apply(pairs(tag, 2)) if how == "apply" else lab.add_netns(f"{tag}a0")
     assert not [n for n in netns_list() if tag in n]
     assert lab.journal.entries == [] and Journal.load(lab.journal.path).entries == []
+    assert list(lab.transcript) == []
 
 
 def test_restore_goes_through_the_batch_and_rebuilds_the_same_lab(two_labs, monkeypatch
