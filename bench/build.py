@@ -101,7 +101,9 @@ def main() -> None:
     rows = []
     floors: dict[tuple[str, int], list[dict[str, float]]] = {}  # per topology: its runs
     try:
-        in_place = lambda tag: pairs_steps(tag, args.pairs, in_place=True)  # noqa: E731
+        def in_place(tag: str) -> list[tuple[str, tuple, dict]]:
+            return pairs_steps(tag, args.pairs, in_place=True)
+
         for title, make, mode, n, batched in (
             ("article S8-S18", article_steps, "move", 1, False),
             (f"{args.pairs} pairs moved", lambda tag: pairs_steps(tag, args.pairs), "move",

@@ -8,7 +8,10 @@ verb (same error, same partial state); a refusal inside a batch changes nothing.
 from __future__ import annotations
 
 import copy
+import importlib.util
 import uuid
+from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -20,32 +23,24 @@ from tests.helpers import ipj, netns_list, wait_for
 pytestmark = [needs_root, pytest.mark.kernel]
 
 
+def _bench_build() -> ModuleType:
+    """bench/build.py by its path (a module named `build` could be pip's)."""
+    path = Path(__file__).resolve().parents[2] / "bench" / "build.py"
+    spec = importlib.util.spec_from_file_location("nslab_bench_build", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+BENCH = _bench_build()
+article = BENCH.article_steps  # S8-S18: the veth made in the host and moved (not batched)
+pairs_steps = BENCH.pairs_steps
+
+
 def pairs(tag: str, n: int) -> list[tuple[str, tuple, dict]]:
-    """n article pairs with their veth made in place (the bench's topology)."""
-    calls: list[tuple[str, tuple, dict]] = []
-    for i in range(n):
-        a, b, x, y = f"{tag}a{i}", f"{tag}b{i}", f"{tag}x{i}", f"{tag}y{i}"
-        calls += [
-            ("add_netns", (a,), {}), ("add_netns", (b,), {}),
-            ("set_up", (a, "lo"), {}), ("set_up", (b, "lo"), {}),
-            ("add_veth", (x, y), {"ns": a, "peer_ns": b}),
-            ("add_addr", (a, x, f"10.9.{i * 4}.1/30"), {}),
-            ("add_addr", (b, y, f"10.9.{i * 4}.2/30"), {}),
-            ("set_up", (a, x), {}), ("set_up", (b, y), {}),
-        ]
-    return calls
-
-
-def article(tag: str) -> list[tuple[str, tuple, dict]]:
-    """S8-S18: the veth made in the host and moved (moves are not batched)."""
-    a, b, x, y = f"{tag}t1", f"{tag}t2", f"{tag}v1", f"{tag}v2"
-    return [
-        ("add_netns", (a,), {}), ("add_netns", (b,), {}),
-        ("set_up", (a, "lo"), {}), ("set_up", (b, "lo"), {}),
-        ("add_veth", (x, y), {}), ("move", (x, a), {}), ("move", (y, b), {}),
-        ("add_addr", (a, x, "192.168.1.1/24"), {}), ("add_addr", (b, y, "192.168.1.2/24"), {}),
-        ("set_up", (a, x), {}), ("set_up", (b, y), {}),
-    ]
+    """n article pairs with their veth made in place: the topology the bench times."""
+    return pairs_steps(tag, n, in_place=True)
 
 
 def kernel_view(tag: str) -> list:
@@ -63,11 +58,13 @@ def kernel_view(tag: str) -> list:
     return [repr(x).replace(tag, "T") for x in out]
 
 
-def record(lab: Lab, tag: str) -> tuple[list, list, list]:
+def record(lab: Lab, tag: str) -> tuple[str, str, str]:
+    """Journal (without the kernel's inode/index numbers), transcript and history."""
     entries = [{k: v for k, v in e.items() if k not in ("inode", "index")}
                for e in lab.journal.entries]
-    return tuple(repr(x).replace(tag, "T") for x in (  # type: ignore[return-value]
-        entries, list(lab.transcript), lab._history))
+    journal, transcript, history = (repr(x).replace(tag, "T")
+                                    for x in (entries, list(lab.transcript), lab._history))
+    return journal, transcript, history
 
 
 def one_by_one(lab: Lab, calls: list) -> None:
@@ -76,8 +73,12 @@ def one_by_one(lab: Lab, calls: list) -> None:
 
 
 def settled(tag: str) -> list:
-    return wait_for(lambda: (v := kernel_view(tag)) and all("NO-CARRIER" not in x for x in v)
-                    and v, what="links to settle")
+    """kernel_view once no link shows NO-CARRIER any more (the kernel settles carriers)."""
+    def view() -> list | None:
+        v = kernel_view(tag)
+        return v if v and all("NO-CARRIER" not in x for x in v) else None
+
+    return wait_for(view, what="links to settle")
 
 
 @pytest.fixture
@@ -96,7 +97,7 @@ def two_labs():
 
 
 @pytest.mark.parametrize(("topology", "sender", "target"), [
-    (lambda t: pairs(t, 3), "a0", "10.9.0.2"), (article, "t1", "192.168.1.2"),
+    (lambda t: pairs(t, 3), "a0", "10.0.0.2"), (article, "t1", "192.168.1.2"),
 ], ids=["pairs", "article"])
 def test_apply_does_what_the_verbs_do(two_labs, topology, sender, target) -> None:
     (slow, s), (fast, f) = two_labs(), two_labs()
@@ -132,7 +133,7 @@ def test_a_call_the_batch_cannot_vouch_for_is_done_by_its_verb(two_labs) -> None
     for way in ("verbs", "apply"):
         lab, tag = two_labs()
         calls = pairs(tag, 2)
-        calls[5] = ("add_addr", (f"{tag}a0", f"{tag}xx0", "10.9.0.1/30"), {})  # no such link
+        calls[5] = ("add_addr", (f"{tag}a0", f"{tag}xx0", "10.0.0.1/30"), {})  # no such link
         with pytest.raises(NotFound) as info:
             one_by_one(lab, calls) if way == "verbs" else lab.apply(calls)
         runs.append((str(info.value).replace(tag, "T"), kernel_view(tag), record(lab, tag)))
@@ -229,4 +230,4 @@ def test_restore_goes_through_the_batch_and_rebuilds_the_same_lab(two_labs, monk
     assert len(trips) == 1
     assert settled(tag) == at_checkpoint[0]
     assert (list(lab.transcript), list(lab._history)) == at_checkpoint[1:]
-    assert lab.ping(f"{tag}a0", "10.9.0.2").ok
+    assert lab.ping(f"{tag}a0", "10.0.0.2").ok
