@@ -17,6 +17,7 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -68,15 +69,41 @@ def assert_host_untouched(before: dict[str, set], after: dict[str, set]) -> None
         assert not {x for x in added if x in OURS or "192.168.1." in x}, (key, added)
 
 
+def _pids_of(uid: int) -> list[int]:
+    """Every process with UID as real, effective or saved user ID, zombies included: what
+    userdel counts (from /proc/PID/status; the owner of /proc/PID is root for a
+    non-dumpable process, so it would miss some)."""
+    pids = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            with contextlib.suppress(OSError, StopIteration):  # gone meanwhile
+                status = Path(f"/proc/{name}/status").read_text()
+                uids = next(ln for ln in status.splitlines() if ln.startswith("Uid:"))
+                if str(uid) in uids.split()[1:4]:
+                    pids.append(int(name))
+    return pids
+
+
+def end_processes_of(user: pwd.struct_passwd, timeout: float = 15.0) -> None:
+    """SIGKILL each process the user still runs, by PID, until none is left (a server may
+    still be spawning children while we kill, and SIGKILL is asynchronous)."""
+    deadline = time.monotonic() + timeout
+    while pids := _pids_of(user.pw_uid):
+        assert time.monotonic() < deadline, f"{user.pw_name} still runs {pids}"
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, 9)
+        time.sleep(0.1)
+
+
 def remove_user(user: pwd.struct_passwd) -> None:
     """Remove exactly this user, its group and its home, and the per-user state dir."""
     # any process still running as the user (a server a failed test left) ends first, by PID
-    pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            if os.stat(f"/proc/{pid}").st_uid == user.pw_uid:
-                os.kill(pid, 9)
-    r = run(["userdel", "-r", user.pw_name])
+    for _ in range(5):
+        end_processes_of(user)
+        r = run(["userdel", "-r", user.pw_name])
+        if "currently used by process" not in r.stderr:
+            break
     assert r.returncode in (0, 12), r.stderr  # 12: home already gone
     state = Path(f"/tmp/nslab-{user.pw_uid}")  # journal.state_dir()'s fallback for the user
     if state.is_dir() and state.stat().st_uid == user.pw_uid:

@@ -49,12 +49,17 @@ def make_user() -> Iterator[UserFactory]:
         return made[-1]
 
     yield make
-    for user in made:
-        # Whatever the user still runs (a kernel a test left) goes first, by its PIDs.
-        sandboxing.remove_user(user)
-        assert not Path(user.pw_dir).exists(), user.pw_dir
-        with pytest.raises(KeyError):
-            pwd.getpwnam(user.pw_name)
+    failures = []
+    for user in made:  # every one, even after one failed
+        try:
+            # Whatever the user still runs (a kernel a test left) goes first, by its PIDs.
+            sandboxing.remove_user(user)
+            assert not Path(user.pw_dir).exists(), user.pw_dir
+            with pytest.raises(KeyError):
+                pwd.getpwnam(user.pw_name)
+        except (AssertionError, pytest.fail.Exception) as e:
+            failures.append(f"{user.pw_name}: {e}")
+    assert not failures, failures
 
 
 def as_user(
