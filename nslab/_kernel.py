@@ -35,7 +35,9 @@ from .snapshot import Address, Link, Namespace, NsKey, Peer, Route, Snapshot, ns
 
 NAT_TABLE = "nslab"  # nft table `ip nslab`, inside a lab namespace
 WWW = "www"  # web roots live in state_dir()/www/LAB-NS-PORT
-SETTLE_TIMEOUT = 1.0  # how long to wait for the kernel to remove what a deletion took along
+# How long to wait, at most, for the kernel to remove what a deletion took along: usually
+# milliseconds, longer on a loaded machine (namespaces are cleaned up by a kernel worker).
+SETTLE_TIMEOUT = 5.0
 
 # Popen objects of the processes this Python process started (containers, web servers),
 # by PID, so they are reaped when removed (and raise no ResourceWarning).

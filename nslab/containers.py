@@ -124,8 +124,8 @@ class ContainerVerbs(Verbs):
     def stop_container(self, name: str) -> None:
         """docker rm -f NAME: end its process; its namespace and veth go with it.
 
-        Waits (at most 1 s) until the kernel has removed them, so the next snapshot
-        shows the settled state, as Docker's would."""
+        Waits (usually milliseconds, at most 5 s) until the kernel has removed them, so
+        the next snapshot shows the settled state, as Docker's would."""
         k = self.kernel
         entry = k.journal.find("process", name)
         if entry is None:

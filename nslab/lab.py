@@ -129,8 +129,8 @@ class Lab(LinkVerbs, ContainerVerbs, NatVerbs):
 
     @recorded
     def delete_netns(self, name: str, *, force: bool = False) -> None:
-        """ip netns delete NAME, then wait (at most 1 s) until the kernel has removed
-        the veth ends in other namespaces that went with it."""
+        """ip netns delete NAME, then wait (usually milliseconds, at most 5 s) until the
+        kernel has removed the veth ends in other namespaces that went with it."""
         k = self.kernel
         path = k.path(name)  # validates and raises NotFound with a hint
         entry = k.journal.find("netns", name)

@@ -117,6 +117,21 @@ async def _run_notebook(base: str, user: str, token: str, cells: list[str]) -> d
     return {"ws": ws, "kernel": kernel["id"], "errors": errors, "probe": json.loads(out)}
 
 
+def _wait_until_stopped(base: str, service: str, names: list[str], timeout: float = 30) -> None:
+    """Wait until the hub reports no server and nothing pending for each user (DELETE answers
+    202 while the server is still stopping). Whatever is left is killed by PID afterwards."""
+    deadline = time.monotonic() + timeout
+    for name in names:
+        while time.monotonic() < deadline:
+            try:
+                status, user = _api(base, f"/hub/api/users/{name}", service)
+            except OSError:
+                return  # the hub is gone
+            if status != 200 or (not user.get("servers") and not user.get("pending")):
+                break
+            time.sleep(0.2)
+
+
 @pytest.fixture()
 def hub(classroom_venv: Path, make_user: Any) -> Any:
     if shutil.which("configurable-http-proxy") is None:
@@ -161,6 +176,7 @@ def hub(classroom_venv: Path, make_user: Any) -> Any:
                 _api(base, f"/hub/api/users/{u.pw_name}/server", service, "DELETE")
             except OSError:
                 pass  # the hub is not answering: stopping it below stops the servers too
+        _wait_until_stopped(base, service, [u.pw_name for u in students])
         proc.terminate()
         try:
             proc.wait(timeout=30)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from nslab import KernelError, Lab
+from nslab._kernel import SETTLE_TIMEOUT
 from nslab.journal import Journal
 from tests.conftest import needs_root
 from tests.helpers import ip, link_names, netns_list
@@ -34,7 +35,8 @@ def test_stopped_container_is_gone_from_the_next_snapshot(lab: Lab, unique: str)
     assert snap.link("docker-host", f"veth-{web}") is None, "its veth went with it"
     assert snap.ns(f"@{web}") is None
     assert f"veth-{web}" not in link_names("docker-host")  # the kernel agrees
-    assert took < 1.0, f"stop_container took {took:.2f} s"
+    # the wait ended because the kernel settled, not at its bound
+    assert took < SETTLE_TIMEOUT, f"stop_container took {took:.2f} s"
 
 
 def test_deleted_namespace_takes_its_peers_before_the_next_snapshot(lab: Lab, unique: str) -> None:
@@ -50,7 +52,8 @@ def test_deleted_namespace_takes_its_peers_before_the_next_snapshot(lab: Lab, un
     assert snap.link(a, f"va{unique}") is None
     assert snap.link(None, f"ha{unique}") is None
     assert f"ha{unique}" not in link_names(None)
-    assert took < 1.0, f"delete_netns took {took:.2f} s"
+    # the wait ended because the kernel settled, not at its bound
+    assert took < SETTLE_TIMEOUT, f"delete_netns took {took:.2f} s"
 
 
 def test_cleanup_reports_entries_that_no_longer_match(tmp_path: Path, unique: str) -> None:
