@@ -172,14 +172,15 @@ def _tcp_flags(flags: int) -> str:
 
 
 def _describe_arp(arp: dpkt.arp.ARP) -> tuple[str, str, str, str]:
-    """(src, dst, protocol, summary) of an ARP packet, without MACs."""
+    """(src, dst, protocol, summary) of an ARP packet; a reply names the MAC it answers
+    with, as tcpdump does (the one MAC a summary shows: it is what ARP is for)."""
     if arp.pro != dpkt.arp.ARP_PRO_IP or arp.pln != 4:
         return "", "", "ARP", f"op {arp.op} (non-IPv4)"
     spa, tpa = _ip(arp.spa), _ip(arp.tpa)
     if arp.op == dpkt.arp.ARP_OP_REQUEST:
         return spa, tpa, "ARP", f"who-has {tpa} tell {spa}"
     if arp.op == dpkt.arp.ARP_OP_REPLY:
-        return spa, tpa, "ARP", f"{spa} is-at"
+        return spa, tpa, "ARP", f"{spa} is-at {_mac(arp.sha)}"
     return spa, tpa, "ARP", f"op {arp.op}"
 
 

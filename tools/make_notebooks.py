@@ -567,16 +567,17 @@ refuses it and changes nothing (the cell raises on purpose):
         code('with lab.capture("test1", "veth-test1", filter="arp or icmp") as cap:\n'
              '    lab.ping("test1", "192.168.1.2")\ncap'),
         answer("No: test1 knows 192.168.1.2 is on its subnet, but not which MAC address has "
-               "it. So it first broadcasts an **ARP** *who-has*; test2 answers *is-at* (the "
-               "reply carries test2's MAC, which this summary does not print); only then "
-               "does the ICMP echo request go out, and the reply comes back:"),
+               "it. So it first broadcasts an **ARP** *who-has*; test2 answers *is-at* with "
+               "the MAC address of its veth-test2 (row 2); only then does the ICMP echo "
+               "request go out, and the reply comes back:"),
         code("cap.sequence()"),
         look("S19", 0),
         look("S19", 1),
         md("""
 ## The path of one packet
 
-`ip neigh` shows what ARP learned: test2's MAC address behind 192.168.1.2. (Its last word,
+`ip neigh` shows what ARP learned: behind 192.168.1.2, the MAC address of the *is-at*
+reply above (veth-test2's `link/ether`). (Its last word,
 `REACHABLE`, `STALE` or `DELAY`, is the entry's age and depends on timing, so this output is
 not compared.)
 """),

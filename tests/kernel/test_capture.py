@@ -29,7 +29,7 @@ import pytest
 from nslab import capture as capture_mod
 from nslab.capture import Capture, InvalidFilter, capture, decode_pcap
 from nslab.errors import NotFound, StepOrderError
-from tests.helpers import ip
+from tests.helpers import ip, link
 
 pytestmark = [
     pytest.mark.kernel,
@@ -66,6 +66,11 @@ class Pair:
     @property
     def path_a(self) -> str:
         return f"/run/netns/{self.a}"
+
+    @property
+    def mac_b(self) -> str:
+        """The MAC of b's end, read from the kernel: what b's ARP reply must name."""
+        return link(self.b, self.veth_b)["address"]
 
     def ping_b(self) -> subprocess.CompletedProcess:
         """One ping from a to b's address (inside our own namespaces only)."""
@@ -129,7 +134,7 @@ def test_ping_shows_arp_then_icmp_in_order(pair: Pair, recorder: str):
     seen = [(p.src, p.dst, p.protocol, p.summary) for p in cap.packets if p.protocol != "ICMPv6"]
     assert seen == [
         (a, b, "ARP", f"who-has {b} tell {a}"),
-        (b, a, "ARP", f"{b} is-at"),
+        (b, a, "ARP", f"{b} is-at {pair.mac_b}"),
         (a, b, "ICMP", "echo request seq=1"),
         (b, a, "ICMP", "echo reply seq=1"),
     ]
@@ -144,16 +149,17 @@ def test_filter_and_deterministic_outputs(pair: Pair):
     a, b = pair.addr_a, pair.addr_b
     assert [p.summary for p in cap.packets] == [
         f"who-has {b} tell {a}",
-        f"{b} is-at",
+        f"{b} is-at {pair.mac_b}",
         "echo request seq=1",
         "echo reply seq=1",
     ]
     text = repr(cap)
     assert text.splitlines()[0] == f"Capture on {pair.a}/{pair.veth_a} (stopped): 4 packets"
-    assert ":" not in text.split("\n", 1)[1]  # no MACs, no clock times
+    # no clock times, and no MAC but the one the ARP reply carries
+    assert text.split("\n", 1)[1].replace(pair.mac_b, "MAC").count(":") == 0
     dot = cap.sequence().source
     assert f'h0 [label="{a}"' in dot and f'h1 [label="{b}"' in dot
-    assert f'p0_2 -> p1_2 [label="ARP {b} is-at" dir=back]' in dot
+    assert f'p0_2 -> p1_2 [label="ARP {b} is-at {pair.mac_b}" dir=back]' in dot
     assert "<td style='text-align:left'>echo reply seq=1</td>" in cap._repr_html_()
 
 
@@ -319,7 +325,7 @@ def test_sniff_records_what_tcpdump_records(pair: Pair, tmp_path: Path):
     a, b = pair.addr_a, pair.addr_b
     assert [(p.src, p.dst, p.summary) for p in ours] == [
         (a, b, f"who-has {b} tell {a}"),
-        (b, a, f"{b} is-at"),
+        (b, a, f"{b} is-at {pair.mac_b}"),
         (a, b, "echo request seq=1"),
         (b, a, "echo reply seq=1"),
     ]
@@ -373,7 +379,8 @@ SANDBOX_SCRIPT = textwrap.dedent(
         # notebook 03
         with lab.capture("test1", "veth-test1", filter="arp or icmp") as cap:
             lab.ping("test1", "192.168.1.2", count=1)
-        out["nb03"] = {"argv": cap.argv, "summaries": [p.summary for p in cap.packets]}
+        out["nb03"] = {"argv": cap.argv, "summaries": [p.summary for p in cap.packets],
+                       "mac": lab.snapshot().link("test2", "veth-test2").mac}
         # notebook 05: nested captures in two namespaces, a TCP-flags filter
         syn = "tcp[tcpflags] & tcp-syn != 0"
         code = ("import socket\ntry: socket.create_connection(('192.168.1.2', 9), timeout=2)\n"
@@ -420,7 +427,7 @@ def test_capture_in_rootless_sandbox(sandbox_user, sandbox_venv):
     assert "nslab._sniff" in out["nb03"]["argv"]
     assert out["nb03"]["summaries"] == [
         "who-has 192.168.1.2 tell 192.168.1.1",
-        "192.168.1.2 is-at",
+        f"192.168.1.2 is-at {out['nb03']['mac']}",
         "echo request seq=1",
         "echo reply seq=1",
     ]
