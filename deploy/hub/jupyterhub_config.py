@@ -1,6 +1,10 @@
-# JupyterHub for an nslab class on ONE machine (the Littlest-JupyterHub model), loopback only.
+# JupyterHub for an nslab class on ONE machine (the Littlest-JupyterHub model).
 #
-#   sudo make hub                      # or: sudo deploy/hub/start.sh
+#   sudo make hub                      # or: sudo deploy/hub/start.sh   (127.0.0.1:8000)
+#
+# For students on other machines, serve HTTPS on the machine's address (plain HTTP is refused
+# anywhere but loopback): NSLAB_HUB_BIND=192.0.2.10 NSLAB_HUB_PORT=443
+# NSLAB_HUB_SSL_CERT=/etc/ssl/nslab/hub.crt NSLAB_HUB_SSL_KEY=/etc/ssl/nslab/hub.key (mode 600).
 #
 # Who may log in: real Unix users, checked by PAM (their own password), AND on the allow-list
 # (NSLAB_HUB_USERS="alice bob" or one name a line in deploy/hub/allowed_users.txt). PAM,
@@ -16,6 +20,7 @@
 # installed (not under /root, which is mode 700); default: the one running the hub.
 # NSLAB_HUB_STATE: where the hub keeps its database, cookie secret and proxy pid (0700).
 
+import ipaddress
 import json
 import os
 import pwd
@@ -41,8 +46,42 @@ def _allowed() -> set[str]:
     return set(names)
 
 
-# Everything on loopback: the proxy (public side), its API, and the hub.
-c.JupyterHub.bind_url = f"http://127.0.0.1:{PORT}"
+def _public_side() -> str:
+    """The URL students open: loopback over plain HTTP by default; any other address only
+    over HTTPS (passwords and notebooks cross the network), with a key only root can read.
+    Anything wrong stops the hub here, before it listens, with what to do."""
+    bind = os.environ.get("NSLAB_HUB_BIND", "127.0.0.1")
+    try:
+        address = ipaddress.ip_address(bind)
+    except ValueError:
+        raise SystemExit(f"nslab hub: NSLAB_HUB_BIND={bind!r} is not an IP address. Give the "
+                         "address of one of this machine's interfaces (see `ip -br a`).") from None
+    host = f"[{bind}]" if address.version == 6 else bind
+    cert, key = os.environ.get("NSLAB_HUB_SSL_CERT", ""), os.environ.get("NSLAB_HUB_SSL_KEY", "")
+    if not (cert or key):
+        if not address.is_loopback:
+            raise SystemExit(
+                f"nslab hub: refusing to serve {bind}:{PORT} over plain HTTP: students' passwords "
+                "would cross the network in clear text. Set NSLAB_HUB_SSL_CERT and "
+                "NSLAB_HUB_SSL_KEY (a certificate and its key), or leave NSLAB_HUB_BIND unset "
+                "(127.0.0.1) and put a TLS reverse proxy in front.")
+        return f"http://{host}:{PORT}"
+    for name, path in (("NSLAB_HUB_SSL_CERT", cert), ("NSLAB_HUB_SSL_KEY", key)):
+        if not path or not os.path.isfile(path):
+            raise SystemExit(f"nslab hub: {name}={path!r} is not a file. Set both "
+                             "NSLAB_HUB_SSL_CERT and NSLAB_HUB_SSL_KEY to existing files.")
+    if os.stat(key).st_mode & 0o077:
+        raise SystemExit(f"nslab hub: the TLS key {key} can be read by other users (mode "
+                         f"{os.stat(key).st_mode & 0o777:o}). Fix it with: chmod 600 {key}")
+    c.JupyterHub.ssl_cert, c.JupyterHub.ssl_key = cert, key
+    # Every cookie Secure, the login form's _xsrf too (JupyterHub marks its own session
+    # cookies by the request's scheme; _xsrf follows this tornado setting).
+    c.JupyterHub.tornado_settings = {"cookie_options": {"secure": True}}
+    return f"https://{host}:{PORT}"
+
+
+# The proxy's public side: see _public_side. Its API and the hub stay on loopback.
+c.JupyterHub.bind_url = _public_side()
 c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = int(os.environ.get("NSLAB_HUB_API_PORT", PORT + 1))
 PROXY_API_PORT = int(os.environ.get("NSLAB_HUB_PROXY_API_PORT", PORT + 2))

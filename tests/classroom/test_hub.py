@@ -10,11 +10,15 @@ call without a token gets 403; the host's network is unchanged; the users and th
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import datetime
 import http.cookiejar
+import ipaddress
 import json
 import os
 import pwd
 import shutil
+import ssl
 import subprocess
 import tempfile
 import time
@@ -22,6 +26,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -74,14 +79,15 @@ class Browser:
 
 
 def _api(base: str, path: str, token: str | None, method: str = "GET",
-         body: object = None) -> tuple[int, Any]:
+         body: object = None, ca: Path | None = None) -> tuple[int, Any]:
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"token {token}"
     req = urllib.request.Request(base + path, method=method, headers=headers,
                                  data=None if body is None else json.dumps(body).encode())
+    tls = ssl.create_default_context(cafile=str(ca)) if ca else None
     try:
-        with urllib.request.urlopen(req, timeout=60) as r:
+        with urllib.request.urlopen(req, timeout=60, context=tls) as r:
             data = r.read()
             return r.status, json.loads(data) if data else None
     except urllib.error.HTTPError as err:
@@ -117,19 +123,68 @@ async def _run_notebook(base: str, user: str, token: str, cells: list[str]) -> d
     return {"ws": ws, "kernel": kernel["id"], "errors": errors, "probe": json.loads(out)}
 
 
-def _wait_until_stopped(base: str, service: str, names: list[str], timeout: float = 30) -> None:
+def _wait_until_stopped(base: str, service: str, names: list[str], timeout: float = 30,
+                        ca: Path | None = None) -> None:
     """Wait until the hub reports no server and nothing pending for each user (DELETE answers
     202 while the server is still stopping). Whatever is left is killed by PID afterwards."""
     deadline = time.monotonic() + timeout
     for name in names:
         while time.monotonic() < deadline:
             try:
-                status, user = _api(base, f"/hub/api/users/{name}", service)
+                status, user = _api(base, f"/hub/api/users/{name}", service, ca=ca)
             except OSError:
                 return  # the hub is gone
             if status != 200 or (not user.get("servers") and not user.get("pending")):
                 break
             time.sleep(0.2)
+
+
+@contextlib.contextmanager
+def running_hub(py: Path, env: dict[str, str], ca: Path | None = None) -> Iterator[dict[str, Any]]:
+    """deploy/hub/start.sh with ENV on free loopback ports; stopped (and its proxy, by PID)
+    afterwards. CA: the certificate to trust when the hub serves HTTPS."""
+    state = Path(tempfile.mkdtemp(prefix="nslab-hub-", dir="/var/tmp"))
+    port, service = free_port(), uuid.uuid4().hex
+    env = os.environ | {
+        "NSLAB_HUB_STATE": str(state), "NSLAB_HUB_PORT": str(port),
+        "NSLAB_HUB_API_PORT": str(free_port()), "NSLAB_HUB_PROXY_API_PORT": str(free_port()),
+        "NSLAB_HUB_PYTHON": str(py), "NSLAB_HUB_SERVICE_TOKEN": service,
+    } | env
+    log = open(state / "hub.log", "w+")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(["sh", str(HUB / "start.sh")], env=env, stdout=log,
+                            stderr=subprocess.STDOUT, cwd=str(state))
+    base = f"{'https' if ca else 'http'}://127.0.0.1:{port}"
+    hub = {"base": base, "service": service, "state": state, "log": log, "students": []}
+    try:
+        for _ in range(120):
+            try:
+                if _api(base, "/hub/api/", None, ca=ca)[0] == 200:
+                    break
+            except OSError:  # not listening yet
+                pass
+            assert proc.poll() is None, (state / "hub.log").read_text()
+            time.sleep(0.5)
+        else:
+            pytest.fail("the hub never answered:\n" + (state / "hub.log").read_text())
+        yield hub
+    finally:
+        names = [u.pw_name for u in hub["students"]]
+        for name in names:
+            try:
+                _api(base, f"/hub/api/users/{name}/server", service, "DELETE", ca=ca)
+            except OSError:
+                pass  # the hub is not answering: stopping it below stops the servers too
+        _wait_until_stopped(base, service, names, ca=ca)
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        pid = state / "proxy.pid"
+        if pid.exists():  # the proxy this hub started, by its PID
+            run(["kill", pid.read_text().strip()])
+        log.close()
+        shutil.rmtree(state, ignore_errors=True)
 
 
 @pytest.fixture()
@@ -145,48 +200,9 @@ def hub(classroom_venv: Path, make_user: Any) -> Any:
     passwords = {u.pw_name: uuid.uuid4().hex for u in (*students, outsider)}
     r = run(["chpasswd"], input="".join(f"{n}:{p}\n" for n, p in passwords.items()))
     assert r.returncode == 0, r.stderr
-    state = Path(tempfile.mkdtemp(prefix="nslab-hub-", dir="/var/tmp"))
-    port, service = free_port(), uuid.uuid4().hex
-    env = os.environ | {
-        "NSLAB_HUB_STATE": str(state), "NSLAB_HUB_PORT": str(port),
-        "NSLAB_HUB_API_PORT": str(free_port()), "NSLAB_HUB_PROXY_API_PORT": str(free_port()),
-        "NSLAB_HUB_USERS": " ".join(u.pw_name for u in students),
-        "NSLAB_HUB_PYTHON": str(py), "NSLAB_HUB_SERVICE_TOKEN": service,
-    }
-    log = open(state / "hub.log", "w+")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(["sh", str(HUB / "start.sh")], env=env, stdout=log,
-                            stderr=subprocess.STDOUT, cwd=str(state))
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                if _api(base, "/hub/api/", None)[0] == 200:
-                    break
-            except OSError:  # not listening yet
-                pass
-            assert proc.poll() is None, (state / "hub.log").read_text()
-            time.sleep(0.5)
-        else:
-            pytest.fail("the hub never answered:\n" + (state / "hub.log").read_text())
-        yield {"base": base, "students": students, "outsider": outsider,
-               "passwords": passwords, "service": service, "state": state, "log": log}
-    finally:
-        for u in students:
-            try:
-                _api(base, f"/hub/api/users/{u.pw_name}/server", service, "DELETE")
-            except OSError:
-                pass  # the hub is not answering: stopping it below stops the servers too
-        _wait_until_stopped(base, service, [u.pw_name for u in students])
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        pid = state / "proxy.pid"
-        if pid.exists():  # the proxy this hub started, by its PID
-            run(["kill", pid.read_text().strip()])
-        log.close()
-        shutil.rmtree(state, ignore_errors=True)
+    with running_hub(py, {"NSLAB_HUB_USERS": " ".join(u.pw_name for u in students)}) as h:
+        h["students"] += students
+        yield h | {"outsider": outsider, "passwords": passwords}
 
 
 def test_two_students_through_the_hub(hub: dict[str, Any]) -> None:
@@ -326,3 +342,61 @@ def _browser_pass(base: str, user: str, password: str) -> Path:
         page.goto(f"{base}/user/{user}/lab/tree/reference/03-veth-pair.ipynb")
         page.wait_for_selector(".jp-NotebookPanel .jp-OutputArea-output svg", timeout=60_000)
     return shot
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key (mode 600), as a teacher would make one."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "nslab hub test")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName(
+            [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "hub.crt", folder / "hub.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.touch(mode=0o600)
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+def test_the_hub_serves_https_with_the_teachers_certificate(classroom_venv: Path,
+                                                             tmp_path: Path) -> None:
+    """NSLAB_HUB_SSL_CERT/KEY: the proxy speaks TLS only (on loopback here; the same config
+    is what lets a teacher serve the machine's own address)."""
+    if shutil.which("configurable-http-proxy") is None:
+        pytest.skip("configurable-http-proxy is missing (npm install -g configurable-http-proxy)")
+    cert, key = _self_signed(tmp_path)
+    env = {"NSLAB_HUB_SSL_CERT": str(cert), "NSLAB_HUB_SSL_KEY": str(key)}
+    with running_hub(classroom_venv / "bin" / "python", env, ca=cert) as hub:
+        base = hub["base"]
+        assert base.startswith("https://127.0.0.1:")
+        # verified against the teacher's certificate (running_hub waited for this answer)
+        assert _api(base, "/hub/api/", None, ca=cert)[0] == 200
+        # a client that does not trust it is refused: real certificate checking
+        with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
+            urllib.request.urlopen(base + "/hub/api/", timeout=30)
+        # plain HTTP on the same port gets no page at all
+        with pytest.raises(OSError) as plain:
+            urllib.request.urlopen(base.replace("https://", "http://") + "/hub/login",
+                                   timeout=30)
+        assert not isinstance(plain.value, urllib.error.HTTPError), plain.value
+        # the login form is served over TLS, with its cookie marked Secure
+        tls = ssl.create_default_context(cafile=str(cert))
+        with urllib.request.urlopen(base + "/hub/login", timeout=30, context=tls) as r:
+            assert r.status == 200 and 'name="password"' in r.read().decode()
+            cookies = r.headers.get_all("Set-Cookie") or []
+        assert cookies and all("secure" in c.lower() for c in cookies), cookies
