@@ -48,7 +48,7 @@ def _allowed() -> set[str]:
 
 def _public_side() -> str:
     """The URL students open: loopback over plain HTTP by default; any other address only
-    over HTTPS (passwords and notebooks cross the network), with a key only root can read.
+    over HTTPS (passwords and notebooks cross the network), with a key only its owner can read.
     Anything wrong stops the hub here, before it listens, with what to do."""
     bind = os.environ.get("NSLAB_HUB_BIND", "127.0.0.1")
     try:

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.kernel
 def test_a_user_whose_processes_keep_spawning_children_is_removed() -> None:
     sandboxing.need_root_and("a throw-away user", "useradd", "userdel", "runuser")
     user = sandboxing.create_user(f"{sandboxing.USER_PREFIX}{uuid.uuid4().hex[:6]}")
-    # A shell that forks a new child every 50 ms, and a child left a zombie behind.
+    # A shell that forks a new child every 50 ms, like a server that spawns while it stops.
     busy = subprocess.Popen(
         ["runuser", "-u", user.pw_name, "--", "sh", "-c",
          "sleep 0.01 & while :; do sleep 0.05 & wait $!; done"],
