@@ -183,3 +183,72 @@ def test_the_checker_sees_what_it_forbids() -> None:
     writer = ast.parse("def use(tutorial, lab):\n    lab._steps = tutorial\n")
     assert private_attribute_uses(writer, {"_steps"}) == ["line 2: ._steps"]
     assert private_attribute_uses(writer) == []  # a tag only this module sets and reads
+
+
+# ---------------------------------------------------------------- the layer table
+
+ARCHITECTURE = PACKAGE.parent / "ARCHITECTURE.md"
+
+
+def layer_table(text: str) -> list[tuple[str, list[str]]]:
+    """ARCHITECTURE.md's layer table, top first: (layer, the modules named in its row).
+    A name ending in `/` is a sub-package (every module under it); `__init__.py` is `nslab`."""
+    rows: list[tuple[str, list[str]]] = []
+    in_table = False
+    for line in text.splitlines():
+        if line.startswith("| layer |"):
+            in_table = True
+            continue
+        if in_table and not line.startswith("|"):
+            break
+        if in_table and not line.startswith("|---"):
+            layer, modules = line.split("|")[1:3]
+            names = [n for n in modules.split("`")[1::2] if n.endswith((".py", "/"))]
+            rows.append((layer.strip(), names))
+    return rows
+
+
+def layer_of(module: str, rows: list[tuple[str, list[str]]]) -> int | None:
+    """The row (0 = top) that names `module`, or None."""
+    short = module.removeprefix("nslab").lstrip(".")
+    for i, (_, names) in enumerate(rows):
+        for name in names:
+            if name == "__init__.py" and short == "":
+                return i
+            if name.endswith("/") and (short + ".").startswith(name[:-1] + "."):
+                return i
+            if name.endswith(".py") and short == name[:-3] and "." not in short:
+                return i
+    return None
+
+
+def upward_imports(trees: dict[str, ast.Module], rows: list[tuple[str, list[str]]]) -> list[str]:
+    """Every import from a module to one in a higher row, and every module in no row."""
+    known = set(trees)
+    found = [f"{m} is in no layer of ARCHITECTURE.md" for m in sorted(trees)
+             if layer_of(m, rows) is None]
+    for m, tree in sorted(trees.items()):
+        here = layer_of(m, rows)
+        for other in sorted(imports_of(m, tree, known)):
+            there = layer_of(other, rows)
+            if here is not None and there is not None and there < here:
+                found.append(f"{m} ({rows[here][0]}) imports {other} ({rows[there][0]})")
+    return found
+
+
+def test_imports_only_go_down_the_architecture_table() -> None:
+    rows = layer_table(ARCHITECTURE.read_text())
+    assert len(rows) >= 5, "ARCHITECTURE.md's layer table was not found"
+    assert upward_imports(sources(), rows) == []
+
+
+def test_the_layer_check_sees_an_upward_import() -> None:
+    rows = [("top", ["lab.py"]), ("pure", ["draw.py", "messages/"])]
+    trees = {"nslab.lab": ast.parse("from . import draw\n"),
+             "nslab.draw": ast.parse("from .lab import Lab\n"),
+             "nslab.messages.ui": ast.parse("from ..draw import x\n"),
+             "nslab.extra": ast.parse("")}
+    assert upward_imports(trees, rows) == [
+        "nslab.extra is in no layer of ARCHITECTURE.md",
+        "nslab.draw (pure) imports nslab.lab (top)",
+    ]
