@@ -56,11 +56,12 @@ class Step:
         words = say(self.answer_key).split("|") if self.answer_key else []
         return self.answer + tuple(w.strip() for w in words if w.strip())
 
-    def heading_markdown(self) -> str:
+    def heading_markdown(self, note: str = "") -> str:
         """The notebook cell before the Predict prompt: the step's id and title (an action),
-        what to do, and the article's command."""
-        return (f"## {self.id} · {self.title}\n\n{self.intro}\n\n{say('steps.article_runs')}"
-                f"\n\n```bash\n{self.command}\n```")
+        what to do, a NOTE (already in the reader's language) and the article's command."""
+        note = f"\n\n{note.strip()}" if note.strip() else ""
+        return (f"## {self.id} · {self.title}\n\n{self.intro}{note}\n\n"
+                f"{say('steps.article_runs')}\n\n```bash\n{self.command}\n```")
 
     def explained_markdown(self) -> str:
         """The notebook cell after the step's output: what happened."""
