@@ -358,7 +358,8 @@ def stamp(nb: nbformat.NotebookNode) -> None:
     nb.metadata.setdefault("nslab", {})["run"] = run_digest(nb)
 
 
-def keep_outputs(nb: nbformat.NotebookNode, last: nbformat.NotebookNode, where: str) -> None:
+def keep_outputs(nb: nbformat.NotebookNode, last: nbformat.NotebookNode, where: str,
+                 only: str = "") -> None:
     """Give NB the outputs of LAST, the notebook of the last real run, if their code is the
     same; otherwise say which cell changed (it needs a real run)."""
     new, old = code_cells(nb), code_cells(last)
@@ -368,7 +369,8 @@ def keep_outputs(nb: nbformat.NotebookNode, last: nbformat.NotebookNode, where: 
         cell = (new[i][0] if i < len(new) else "(none)").splitlines()[:1]
         raise CourseError(
             f"{where}: code cell {i + 1} ({cell[0] if cell else ''!r}) differs from the last "
-            "real run: execute it for real (`flock /tmp/nslab-kernel.lock make notebooks`)")
+            "real run: execute it for real (`flock /tmp/nslab-kernel.lock make notebooks"
+            f"{' ONLY=' + only if only else ''}`)")
     runs = [c for c in last.cells if c.cell_type == "code"]
     for cell, ran in zip((c for c in nb.cells if c.cell_type == "code"), runs, strict=True):
         cell.outputs = ran.get("outputs", [])

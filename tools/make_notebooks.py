@@ -93,7 +93,9 @@ def write(book: Book, *, execute: bool) -> str:
     if execute:
         course.execute(nb, book.path.parent, book.lang)
     elif book.path.exists():
-        course.keep_outputs(nb, nbformat.read(book.path, as_version=4), where)
+        source = book.text.relative_to(ROOT) if book.text else f"exercise {book.key}"
+        course.keep_outputs(nb, nbformat.read(book.path, as_version=4),
+                            f"{where} (from {source})", book.key)
     else:
         raise course.CourseError(f"{where} has never run: execute it for real first")
     book.path.parent.mkdir(parents=True, exist_ok=True)
