@@ -12,6 +12,9 @@ the library (nslab/steps.py):
     ```
     {do S17}  {do S17 0}      a line of a code cell: the step's Lab calls (all, or one)
     {look S12 1}              a line of a code cell: the step's i-th show command
+    {ip S17 0}                a line of a code cell: the step's i-th article command, as
+                              typed (`%%ip`); the cell gets the Python call of each command
+                              as a comment, for those who script
 
 The exercises' notebooks are written from their TOML files by nslab.exercises; this module
 translates and stamps them exactly as it does the tutorials.
@@ -50,7 +53,7 @@ KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "nam
 MARKERS = re.compile(r"^\s*#+\s*(?:BEGIN|END) (?:SOLUTION|HIDDEN TESTS)\s*$", re.MULTILINE)
 DIRECTIVE = re.compile(r"^```\{(step|explain)\}[ \t]+(S\d+)[ \t]*\n(.*?)^```[ \t]*$",
                        re.MULTILINE | re.DOTALL)
-CODE_LINE = re.compile(r"^\{(do|look)[ \t]+(S\d+)(?:[ \t]+(\d+))?\}$")
+CODE_LINE = re.compile(r"^\{(do|look|ip)[ \t]+(S\d+)(?:[ \t]+(\d+))?\}$")
 
 
 class CourseError(ValueError):
@@ -106,9 +109,29 @@ def _step(sid: str, where: str) -> Any:
     return ARTICLE[sid]
 
 
+def command_python(line: str) -> str:
+    """The Python call of one `ip` command line: lab.add_netns("test1")."""
+    from nslab.shell import parse
+
+    cmd = parse(line)
+    if cmd.kind == "read":
+        return show_call(cmd.ns, " ".join(cmd.argv))
+    return python_call((cmd.verb, cmd.args, cmd.kwargs))
+
+
+def _ip_cell(lines: list[str], where: str) -> str:
+    """A `%%ip` cell: the article's commands as typed, then each one's Python call."""
+    commands = [ln for ln in lines if ln.strip() and ln.strip() != "%%ip"]
+    if any(ln.lstrip().startswith(("lab.", "#")) for ln in commands):
+        raise CourseError(f"{where}: an {{ip ...}} cell holds only `ip` commands")
+    python = [f"# Python: {command_python(ln.strip())}" for ln in commands]
+    return "\n".join(["%%ip", *commands, *python])
+
+
 def expand_code(source: str, where: str = "") -> str:
-    """A code cell's source with its {do ...} and {look ...} lines replaced by the calls."""
-    lines = []
+    """A code cell's source with its {do ...}, {look ...} and {ip ...} lines replaced."""
+    lines: list[str] = []
+    article = source.lstrip().startswith("%%ip")
     for line in source.split("\n"):
         m = CODE_LINE.match(line.strip())
         if not m:
@@ -116,12 +139,16 @@ def expand_code(source: str, where: str = "") -> str:
             continue
         kind, sid, index = m.groups()
         step = _step(sid, where)
-        if kind == "do":
+        if kind == "ip":
+            article = True
+            commands = step.command.split("\n")
+            lines += commands if index is None else [commands[int(index)]]
+        elif kind == "do":
             calls = step.calls if index is None else [step.calls[int(index)]]
             lines += [python_call(c) for c in calls]
         else:
             lines.append(show_call(*step.show[int(index or 0)]))
-    return "\n".join(lines)
+    return _ip_cell(lines, where) if article else "\n".join(lines)
 
 
 # -- paragraphs ------------------------------------------------------------------------------

@@ -9,6 +9,18 @@ than `ip` output, and, where later steps depend on it, what it leaves behind.
 from ._mark import N_, Nn_  # noqa: F401
 
 MESSAGES: dict[str, str | tuple[str, str]] = {
+    # what a network namespace holds (nslab.anatomy)
+    "anatomy.title": N_("network namespace {ns}: what it holds"),
+    "anatomy.lo": N_("its own loopback lo (DOWN at first)"),
+    "anatomy.links": N_("network interfaces (veth ends, bridges)"),
+    "anatomy.addresses": N_("IP addresses"),
+    "anatomy.routes": N_("routing table"),
+    "anatomy.neighbours": N_("neighbour table (ARP, NDP)"),
+    "anatomy.firewall": N_("firewall and NAT rules"),
+    "anatomy.sockets": N_("sockets (open ports, connections)"),
+    "anatomy.sysctl": N_("its own /proc/sys/net settings"),
+    "anatomy.processes": N_("processes that run in it"),
+    "anatomy.name": N_("its name, if it has one"),
     # part 1: containers have their own network namespace
     "steps.s1.title": N_("Run a long-lived container"),
     "steps.s1.explain": N_(
@@ -84,8 +96,10 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "no IP: it lists links, not addresses."),
     "steps.s17.title": N_("Bring both ends up"),
     "steps.s17.explain": N_(
-        "A veth end has carrier only while its peer is up: with one end up it shows "
-        "NO-CARRIER and `state LOWERLAYERDOWN`; with both up, `state UP` and LOWER_UP."),
+        "A veth end has carrier only while its peer is up: with one end up, that end shows "
+        "NO-CARRIER, and here `state LOWERLAYERDOWN` (the state can read DOWN instead, "
+        "depending on the pair's interface indexes: trust the flag); with both up, "
+        "`state UP` and LOWER_UP."),
     "steps.s17.makes": N_("both ends UP"),
     "steps.s18.title": N_("Look at the addresses"),
     "steps.s18.explain": N_(

@@ -222,3 +222,16 @@ def test_the_build_is_deterministic_and_leaves_the_text_alone():
     second, _ = course.build(text, "zh_CN")
     assert text.read_bytes() == before
     assert nbformat.writes(first) == nbformat.writes(second)  # ids included: small diffs
+
+
+def test_an_ip_cell_types_the_article_command_and_shows_its_python():
+    cell = course.expand_code("{ip S15 1}\nip netns exec test2 ip a")
+    assert cell.split("\n") == [
+        "%%ip",
+        "ip netns exec test2 ip addr add 192.168.1.2/24 dev veth-test2",
+        "ip netns exec test2 ip a",
+        '# Python: lab.add_addr("test2", "veth-test2", "192.168.1.2/24")',
+        '# Python: lab.exec("test2", "ip a")',
+    ]
+    with pytest.raises(course.CourseError):
+        course.expand_code("{ip S6 0}\nlab.show()")
