@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test test-fast test-container lint bench deps sysdeps clean-lab messages notebooks docs hub
+.PHONY: lab test test-fast test-container lint bench deps sysdeps clean-lab messages notebooks notebooks-prose docs hub
 
 lab: deps
 	$(VENV)/bin/nslab lab
@@ -31,8 +31,9 @@ bench: deps
 	$(PY) bench/burst.py
 	$(PY) bench/burst.py --sandbox
 
-# Translations: extract the marked messages and the English notebooks' prose into .pot
-# templates, merge them into each language's .po, compile the .mo files, print what is missing.
+# Translations: extract the marked messages and the course's prose (one message per paragraph:
+# course/*.md and the exercise notebooks) into .pot templates, merge them into each language's
+# .po, compile the .mo files, print what is missing.
 BABEL  := $(VENV)/bin/pybabel
 LOCALE := nslab/locale
 messages: deps
@@ -46,14 +47,17 @@ messages: deps
 	done
 	$(PY) -c 'import nslab.i18n as i; print(i.status())'
 
-# Regenerate the tutorial notebooks from tools/make_notebooks.py and run them for real
-# (root or the sandbox kernel; on a shared machine wrap it: flock /tmp/nslab-kernel.lock
-# make notebooks), then the exercises' notebooks through their own generator.
+# Write every notebook from its text (course/*.md, the exercises' TOML; English and zh-CN) and
+# run it for real (root or the sandbox kernel; on a shared machine wrap it: flock
+# /tmp/nslab-kernel.lock make notebooks). ONLY=03 or ONLY=02-down-end for one notebook.
+ONLY ?=
 notebooks: deps
-	$(PY) tools/make_notebooks.py
-	@if [ -f tools/make_exercises.py ]; then $(PY) tools/make_exercises.py; \
-	else $(PY) -c 'from nslab.exercises import write_notebooks; \
-	write_notebooks("notebooks/exercises", run=True)'; fi
+	$(PY) tools/make_notebooks.py $(foreach o,$(ONLY),--only $(o))
+
+# After a change to prose only: write the new text around the outputs of the last real run
+# (no kernel, seconds). It refuses, naming the cell, if a code cell changed.
+notebooks-prose: deps
+	$(PY) tools/make_notebooks.py --prose $(foreach o,$(ONLY),--only $(o))
 
 # The reading edition: every notebook with its real outputs as static HTML, in docs/reading.
 docs: deps

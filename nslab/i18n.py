@@ -16,9 +16,10 @@ The language is the first of these that names a language nslab has:
 
 English is the fallback for anything missing: a language nslab lacks, or a message its
 catalogue does not translate yet. Catalogues live in ``nslab/locale/LANG/LC_MESSAGES/``:
-``nslab.po`` (the library's messages) and ``notebooks.po`` (the notebooks' prose, used by
-tools/translate_notebooks.py). The ``.mo`` files are compiled at install time (setup.py) or by
-``make messages``; a checkout without them compiles the ``.po`` in memory with Babel.
+``nslab.po`` (the library's messages) and ``notebooks.po`` (the notebooks' prose, one message
+per paragraph, used by tools/course.py). The ``.mo`` files are compiled at install time
+(setup.py) or by ``make messages``; a checkout without them compiles the ``.po`` in memory
+with Babel.
 """
 
 from __future__ import annotations

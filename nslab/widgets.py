@@ -72,6 +72,12 @@ def _inline_code(text: str) -> str:
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", _text(text))
 
 
+def _explained_html(step: Step) -> str:
+    """What a step did, as the notebook says it below the output (**bold** kept)."""
+    html = re.sub(r"[*][*](.+?)[*][*]", r"<b>\1</b>", _inline_code(step.explained_markdown()))
+    return f"<p class='nslab-explained'>{html}</p>"
+
+
 def _pre(text: str, cls: str = "nslab-pre") -> str:
     return f'<pre class="{cls}" style="{_PRE_STYLE}">{_text(text)}</pre>'
 
@@ -529,7 +535,8 @@ class Stepper(widgets.VBox):
             layout=widgets.Layout(width="auto", max_width="100%"),
         )
         self.heading = widgets.HTML()
-        self.explain = widgets.HTML()
+        self.explain = widgets.HTML()  # the step's introduction: what to do
+        self.explained = widgets.HTML()  # what happened: shown only after Run step
         self.command = widgets.HTML()
         self.progress = widgets.HTML()
         auto = {"width": "auto", "flex": "0 0 auto"}
@@ -567,7 +574,7 @@ class Stepper(widgets.VBox):
         controls.add_class("nslab-step-controls")
         super().__init__(
             [self.heading, self.explain, self.command, controls, self.message, self.progress,
-             self.output, self.changes_view, self.drawing],
+             self.output, self.explained, self.changes_view, self.drawing],
             layout=widgets.Layout(width="100%", max_width="100%", overflow="hidden"),
             **kwargs,
         )
@@ -595,6 +602,7 @@ class Stepper(widgets.VBox):
         which picks the next step to offer."""
         self._say("")
         self.output.outputs = ()
+        self.explained.value = ""
         self._title = title
         self.result = None
         try:
@@ -618,6 +626,7 @@ class Stepper(widgets.VBox):
                     if not result.outputs:
                         self.output.append_stdout(say("stepper.step_done", step=result.step.id)
                                                   + "\n")
+                    self.explained.value = _explained_html(result.step)
                 elif isinstance(result, UndoResult):
                     self._title = say("step.undone", step=result.step.id)
         finally:
@@ -651,7 +660,7 @@ class Stepper(widgets.VBox):
             f"<h3 style='margin:4px 0'>{_text(step.id)} · {_text(step.title)} "
             f"<small>{_text(of)}</small></h3>"
         )
-        self.explain.value = f"<p>{_inline_code(step.explain)}</p>"
+        self.explain.value = f"<p>{_inline_code(step.intro)}</p>"
         lines = "\n".join(f"$ {line}" for line in step.command.splitlines())
         self.command.value = _pre(lines, "nslab-command")
 

@@ -1,9 +1,10 @@
 """The Chinese notebooks are the English ones translated: same cells, same code.
 
 - a Chinese twin has exactly its English notebook's code cells (source, tags, nbgrader
-  metadata) and the markdown that tools/translate_notebooks.py writes from the catalogue;
-- nslab/locale/notebooks.pot holds the English notebooks' current markdown (a changed
-  English cell shows up as a new, untranslated message);
+  metadata) and the markdown that tools/course.py writes from the catalogue, paragraph by
+  paragraph;
+- nslab/locale/notebooks.pot holds the course's current paragraphs (a changed English
+  paragraph shows up as a new, untranslated message);
 - once zh_CN is declared complete (nslab/locale/COMPLETE), every English notebook has a twin
   and every markdown cell a translation;
 - a translation may not drop nbgrader's marker lines, and `nslab student` works on a
@@ -23,14 +24,24 @@ from nslab.student import TEXT_STUB, make_student, write
 from tests.unit.test_i18n import complete_languages
 
 ROOT = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location("translate_notebooks",
-                                               ROOT / "tools" / "translate_notebooks.py")
-tn = importlib.util.module_from_spec(_spec)
-sys.modules["translate_notebooks"] = tn
-_spec.loader.exec_module(tn)
+sys.path.insert(0, str(ROOT / "tools"))
+if "course" not in sys.modules:
+    _spec = importlib.util.spec_from_file_location("course", ROOT / "tools" / "course.py")
+    sys.modules["course"] = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(sys.modules["course"])
+tn = sys.modules["course"]
 
-ENGLISH = tn.english_notebooks()
-TWINS = [p for p in ENGLISH if tn.twin(p).exists()]
+
+def _twin(english: Path) -> Path:
+    return tn.NOTEBOOKS / tn.LANGS["zh_CN"] / english.relative_to(tn.NOTEBOOKS)
+
+
+def _prose(nb) -> list[str]:
+    return [m for c in nb.cells if c.cell_type == "markdown" for m in tn.messages(c.source)]
+
+
+ENGLISH = sorted(tn.NOTEBOOKS.glob("0*.ipynb")) + tn.exercise_notebooks()
+TWINS = [p for p in ENGLISH if _twin(p).exists()]
 
 
 def _code(nb) -> list[tuple[str, object, object]]:
@@ -49,27 +60,31 @@ def test_00_start_here_has_a_chinese_twin():
 @pytest.mark.parametrize("english", TWINS, ids=[p.stem for p in TWINS])
 def test_twin_has_the_same_code_cells(english):
     en = nbformat.read(english, as_version=4)
-    zh = nbformat.read(tn.twin(english), as_version=4)
-    assert _layout(zh) == _layout(en), f"{tn.twin(english)}: cells differ from {english.name}"
+    zh = nbformat.read(_twin(english), as_version=4)
+    assert _layout(zh) == _layout(en), f"{_twin(english)}: cells differ from {english.name}"
     assert _code(zh) == _code(en), (
-        f"{tn.twin(english).relative_to(ROOT)} has other code than {english.name}: run "
+        f"{_twin(english).relative_to(ROOT)} has other code than {english.name}: run "
         "`flock /tmp/nslab-kernel.lock python tools/translate_notebooks.py build --execute "
         f"{english.relative_to(ROOT)}`")
 
 
 @pytest.mark.parametrize("english", TWINS, ids=[p.stem for p in TWINS])
 def test_twin_markdown_is_what_the_catalogue_gives(english):
-    en = nbformat.read(english, as_version=4)
-    zh = nbformat.read(tn.twin(english), as_version=4)
-    expected, _missing = tn.translate(en, tn.load_translations("zh_CN"))
+    zh = nbformat.read(_twin(english), as_version=4)
+    text = tn.COURSE / f"{english.stem}.md"
+    if english.parent == tn.NOTEBOOKS:
+        expected, _missing = tn.build(text, "zh_CN")
+    else:
+        en = nbformat.read(english, as_version=4)
+        expected, _missing = tn.translate(en, tn.load_translations("zh_CN"))
     got = [c.source for c in zh.cells if c.cell_type == "markdown"]
     assert got == [c.source for c in expected.cells if c.cell_type == "markdown"], (
-        f"{tn.twin(english).relative_to(ROOT)} is older than notebooks.po: rebuild it")
+        f"{_twin(english).relative_to(ROOT)} is older than notebooks.po: rebuild it")
 
 
 def test_notebook_template_is_up_to_date(tmp_path):
     fresh = tmp_path / "notebooks.pot"
-    tn.write_pot(ENGLISH, fresh)
+    tn.write_pot(fresh)
     from tests.unit.test_i18n import _ids
 
     assert _ids(fresh) == _ids(tn.POT), (
@@ -84,14 +99,17 @@ def _require_complete() -> None:
 @pytest.mark.parametrize("english", ENGLISH, ids=[p.stem for p in ENGLISH])
 def test_every_english_notebook_has_a_translated_twin(english):
     _require_complete()
-    assert tn.twin(english).exists(), f"no Chinese twin of {english.relative_to(ROOT)}"
-    _nb, missing = tn.translate(nbformat.read(english, as_version=4),
-                                tn.load_translations("zh_CN"))
-    assert not missing, f"{len(missing)} markdown cells lack a translation: {missing[0][:80]!r}"
+    assert _twin(english).exists(), f"no Chinese twin of {english.relative_to(ROOT)}"
+    if english.parent == tn.NOTEBOOKS:
+        _nb, missing = tn.build(tn.COURSE / f"{english.stem}.md", "zh_CN")
+    else:
+        _nb, missing = tn.translate(nbformat.read(english, as_version=4),
+                                    tn.load_translations("zh_CN"))
+    assert not missing, f"{len(missing)} paragraphs lack a translation: {missing[0][:80]!r}"
 
 
 def test_translated_00_reads_as_chinese():
-    zh = nbformat.read(tn.twin(ROOT / "notebooks" / "00-start-here.ipynb"), as_version=4)
+    zh = nbformat.read(_twin(ROOT / "notebooks" / "00-start-here.ipynb"), as_version=4)
     for cell in zh.cells:
         if cell.cell_type == "markdown":
             assert any("\u4e00" <= ch <= "\u9fff" for ch in cell.source), cell.source[:80]
@@ -100,9 +118,9 @@ def test_translated_00_reads_as_chinese():
 
 
 def _fake_translations(nb) -> dict[str, str]:
-    """Every markdown cell 'translated' (marker lines kept), as a translator would."""
+    """Every paragraph 'translated' (marker lines kept), as a translator would."""
     out = {}
-    for text in tn.prose(nb):
+    for text in _prose(nb):
         lines = text.splitlines()
         out[text] = "\n".join(line if tn.MARKERS.match(line) else f"译：{line}" for line in lines)
     return out
@@ -139,15 +157,17 @@ def test_translation_that_drops_a_marker_is_refused():
     for text in bad:
         if "BEGIN SOLUTION" in text:
             bad[text] = "答案：去掉了标记"
-    with pytest.raises(tn.TranslationError, match="BEGIN SOLUTION"):
+    with pytest.raises(tn.CourseError, match="BEGIN SOLUTION"):
         tn.translate(en, bad)
 
 
-def test_untranslated_cell_stays_english_and_is_reported():
+def test_untranslated_paragraph_stays_english_and_is_reported():
     en = nbformat.read(ROOT / "notebooks" / "00-start-here.ipynb", as_version=4)
     zh, missing = tn.translate(en, {})
-    assert missing == tn.prose(en)
-    assert [c.source for c in zh.cells] == [c.source for c in en.cells]
+    assert missing == _prose(en)
+    # kept in English, with its links made right for the deeper folder
+    assert [c.source for c in zh.cells] == [tn.relink(c.source) if c.cell_type == "markdown"
+                                             else c.source for c in en.cells]
     assert all(not c.outputs for c in zh.cells if c.cell_type == "code")
 
 
