@@ -32,6 +32,7 @@ from .errors import CorruptJournal, InvalidName, NotFound, NotOwned, UnsafeTarge
 from .journal import Entry, Journal, is_alive
 from .messages import say
 from .snapshot import Address, Link, Namespace, NsKey, Peer, Route, Snapshot, ns_label
+from .verbspec import HOST_NETNS, refusal_key
 
 NAT_TABLE = "nslab"  # nft table `ip nslab`, inside a lab namespace
 WWW = "www"  # web roots live in state_dir()/www/LAB-NS-PORT
@@ -63,32 +64,15 @@ def list_netns() -> list[str]:
 
 
 def refusal_ns(action: str, **fields: Any) -> str:
-    """Why the lab will not ACT in a namespace it did not create (one sentence per act)."""
-    sentences: dict[str, Callable[[], str]] = {
-        "add_veth": lambda: say("netns.not_owned.add_veth", **fields),
-        "move_into": lambda: say("netns.not_owned.move_into", **fields),
-        "add_bridge": lambda: say("netns.not_owned.add_bridge", **fields),
-        "add_route": lambda: say("netns.not_owned.add_route", **fields),
-    }
-    return sentences[action]()
+    """Why the lab will not ACT in a namespace it did not create (one sentence per act,
+    declared in nslab.verbspec)."""
+    return say(refusal_key("netns", action), **fields)
 
 
 def refusal_link(action: str, **fields: Any) -> str:
-    """Why the lab will not ACT on a link it did not create (one sentence per act)."""
-    sentences: dict[str, Callable[[], str]] = {
-        "up": lambda: say("link.not_owned.up", **fields),
-        "down": lambda: say("link.not_owned.down", **fields),
-        "delete": lambda: say("link.not_owned.delete", **fields),
-        "move": lambda: say("link.not_owned.move", **fields),
-        "add_addr": lambda: say("link.not_owned.add_addr", **fields),
-        "del_addr": lambda: say("link.not_owned.del_addr", **fields),
-        "set_master": lambda: say("link.not_owned.set_master", **fields),
-        "use_as_bridge": lambda: say("link.not_owned.use_as_bridge", **fields),
-        "route_dev": lambda: say("link.not_owned.route_dev", **fields),
-        "capture": lambda: say("link.not_owned.capture", **fields),
-        "read": lambda: say("link.not_owned.read", **fields),
-    }
-    return sentences[action]()
+    """Why the lab will not ACT on a link it did not create (one sentence per act,
+    declared in nslab.verbspec)."""
+    return say(refusal_key("link", action), **fields)
 
 
 class Kernel:
@@ -146,7 +130,7 @@ class Kernel:
         is not the host inside the rootless sandbox.
         """
         if ns is None:
-            return "/proc/$$/ns/net"
+            return HOST_NETNS
         if ns.startswith("@"):
             return str(self.journal.find("process", ns[1:])["pid"])  # type: ignore[index]
         return q(ns)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import _batch, _tools, names
-from ._kernel import Kernel, cleanup, in_ns, list_netns, netns_path, q, teardown
+from ._kernel import Kernel, cleanup, in_ns, list_netns, netns_path, teardown
 from ._record import recorded
 from ._verbs import ExecResult, Removed, Transcript
 from .containers import ContainerVerbs
@@ -37,6 +37,7 @@ from .messages import say, say_n
 from .nat import NatVerbs
 from .ping import PingResult, parse_ping
 from .snapshot import NsKey, Snapshot, ns_label
+from .verbspec import render_ip
 
 if TYPE_CHECKING:
     from .capture import Capture
@@ -102,7 +103,7 @@ class Lab(LinkVerbs, ContainerVerbs, NatVerbs):
             k.journal.remove(entry)
             raise
         k.journal.update(entry, inode=inode)
-        self._say(f"ip netns add {q(name)}")
+        self._say(render_ip("add_netns", (name,)))
 
     def _why_exists(self, name: str) -> str:
         if self.kernel.journal.find("netns", name):
@@ -143,7 +144,7 @@ class Lab(LinkVerbs, ContainerVerbs, NatVerbs):
             k.journal.remove(entry)
         k.forget_links_in(name)
         k.wait_removed(path, going)
-        self._say(f"ip netns delete {q(name)}")
+        self._say(render_ip("delete_netns", (name,)))
 
     # -- running commands -------------------------------------------------------------
     def exec(self, ns: NsKey, command: str | Sequence[str], *, timeout: float = 30) -> ExecResult:

@@ -12,12 +12,12 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from . import names
-from ._kernel import in_ns, q
 from ._record import recorded
 from ._verbs import Verbs
 from .errors import AlreadyExists, InvalidAddress, InvalidName, KernelError, NotFound, NotOwned
 from .messages import say
 from .snapshot import Namespace, NsKey, ns_label
+from .verbspec import render_ip
 
 if TYPE_CHECKING:
     from .bridge import Fdb
@@ -47,7 +47,7 @@ class LinkVerbs(Verbs):
         else:
             index = k.link(ns, ifname, force=force, action=state)
             k.nl.set_state(k.path(ns), state, index=index)
-        self._say(in_ns(ns, f"ip link set dev {q(ifname)} {state}"))
+        self._say(render_ip(f"set_{state}", (ns, ifname)))
 
     @recorded
     def add_veth(
@@ -93,10 +93,8 @@ class LinkVerbs(Verbs):
             raise
         k.remember_index(first, ns)
         k.remember_index(second, peer_ns)
-        where_peer = "" if peer_ns == ns else f" netns {k.ns_arg(peer_ns)}"
-        self._say(
-            in_ns(ns, f"ip link add name {q(name)} type veth peer name {q(peer)}{where_peer}")
-        )
+        self._say(render_ip("add_veth", (name, peer), {"ns": ns, "peer_ns": peer_ns},
+                            ns_arg=k.ns_arg))
 
     @recorded
     def delete_link(self, ns: NsKey, ifname: str, *, force: bool = False) -> None:
@@ -110,7 +108,7 @@ class LinkVerbs(Verbs):
             k.journal.remove(entry)
             if peer and peer.get("peer") == ifname:
                 k.journal.remove(peer)
-        self._say(in_ns(ns, f"ip link delete dev {q(ifname)}"))
+        self._say(render_ip("delete_link", (ns, ifname)))
 
     @recorded
     def move(self, ifname: str, ns: NsKey, *, src: NsKey = None, force: bool = False) -> None:
@@ -138,7 +136,7 @@ class LinkVerbs(Verbs):
             entry = k.journal.add("link", ifname, ns=None)
         if entry:
             k.remember_index(entry, ns)
-        self._say(in_ns(src, f"ip link set dev {q(ifname)} netns {k.ns_arg(ns)}"))
+        self._say(render_ip("move", (ifname, ns), {"src": src}, ns_arg=k.ns_arg))
 
     # -- addresses ------------------------------------------------------------------
     @recorded
@@ -154,7 +152,7 @@ class LinkVerbs(Verbs):
                 "addr.exists", addr=str(iface), name=ifname, where=ns_label(ns),
                 call=f"lab.del_addr({ns!r}, {ifname!r}, '{iface}')",
             )) from None
-        self._say(in_ns(ns, f"ip addr add {iface} dev {q(ifname)}"))
+        self._say(render_ip("add_addr", (ns, ifname, str(iface))))
 
     @recorded
     def del_addr(self, ns: NsKey, ifname: str, cidr: str, *, force: bool = False) -> None:
@@ -172,7 +170,7 @@ class LinkVerbs(Verbs):
             raise NotFound(say("addr.missing", addr=str(iface), name=ifname,
                                where=ns_label(ns), have=have or say("word.none")))
         k.nl.add_addr(k.path(ns), index, str(iface.ip), iface.network.prefixlen, delete=True)
-        self._say(in_ns(ns, f"ip addr del {iface} dev {q(ifname)}"))
+        self._say(render_ip("del_addr", (ns, ifname, str(iface))))
 
     # -- bridges and routes ------------------------------------------------------
     @recorded
@@ -193,7 +191,7 @@ class LinkVerbs(Verbs):
             k.journal.remove(entry)
             raise
         k.remember_index(entry, ns)
-        self._say(in_ns(ns, f"ip link add name {q(name)} type bridge"))
+        self._say(render_ip("add_bridge", (ns, name)))
 
     @recorded
     def set_master(
@@ -204,7 +202,7 @@ class LinkVerbs(Verbs):
         index = k.link(ns, ifname, force=force, action="set_master")
         if master is None:
             k.nl.call(k.path(ns), "link", "set", index=index, master=0)
-            self._say(in_ns(ns, f"ip link set dev {q(ifname)} nomaster"))
+            self._say(render_ip("set_master", (ns, ifname, None)))
             return
         bridge = k.link(ns, master, force=force, action="use_as_bridge")
         kinds = {d["index"]: d["kind"] for d in k.nl.dump(k.path(ns))["links"]}
@@ -214,7 +212,7 @@ class LinkVerbs(Verbs):
                 call=f"lab.add_bridge({ns!r}, 'br0')",
             ))
         k.nl.call(k.path(ns), "link", "set", index=index, master=bridge)
-        self._say(in_ns(ns, f"ip link set dev {q(ifname)} master {q(master)}"))
+        self._say(render_ip("set_master", (ns, ifname, master)))
 
     @recorded
     def add_route(
@@ -235,7 +233,7 @@ class LinkVerbs(Verbs):
         if via is None and dev is None:
             raise InvalidAddress(say("route.needs_via_or_dev", dst=dst))
         spec: dict[str, Any] = {"dst": str(network), "proto": 3}  # boot, as `ip route add`
-        words = [f"ip route add {dst if dst == 'default' else network}"]
+        said: dict[str, Any] = {}  # the options the command writes
         here = k.snapshot().ns(ns) or Namespace(None, "host", 0)
         if via is not None:
             gateway = names.check_ip(via)
@@ -252,17 +250,18 @@ class LinkVerbs(Verbs):
                     have=have or say("word.none"),
                 ))
             spec["gateway"] = str(gateway)
-            words.append(f"via {gateway}")
+            said["via"] = str(gateway)
         if dev is not None:
             spec["oif"] = k.link(ns, dev, force=True, action="route_dev")
-            words.append(f"dev {q(dev)}")
+            said["dev"] = dev
         if any(r.dst == (dst if dst == "default" else str(network)) for r in here.routes):
             raise AlreadyExists(say(
                 "route.exists", where=ns_label(ns), dst=dst,
                 call=f"lab.exec({ns!r}, 'ip route del {dst}')",
             ))
         k.nl.call(k.path(ns), "route", "add", **spec)
-        self._say(in_ns(ns, " ".join(words)))
+        shown = dst if dst == "default" else str(network)
+        self._say(render_ip("add_route", (ns, shown), said))
 
     def fdb(self, ns: NsKey, bridge: str) -> Fdb:
         """bridge fdb show br BRIDGE: which MAC the bridge learned on which port."""

@@ -19,25 +19,14 @@ import tomllib
 
 from ..errors import InvalidName, did_you_mean
 from ..messages import say
+from ..verbspec import exercise_signatures, positional_optional
 
 LANGUAGES = ("en", "zh_CN")
 
-# Lab verb -> (required parameters, optional parameters), in the verb's own order.
-VERBS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "add_netns": (("name",), ()),
-    "set_up": (("ns", "ifname"), ()),
-    "set_down": (("ns", "ifname"), ()),
-    "add_veth": (("name", "peer"), ("ns", "peer_ns")),
-    "move": (("ifname", "ns"), ("src",)),
-    "add_addr": (("ns", "ifname", "cidr"), ()),
-    "del_addr": (("ns", "ifname", "cidr"), ()),
-    "add_bridge": (("ns", "name"), ()),
-    "set_master": (("ns", "ifname", "master"), ()),
-    "add_route": (("ns", "dst"), ("via", "dev")),
-    "set_forwarding": (("ns",), ("on",)),
-    "delete_link": (("ns", "ifname"), ()),
-}
-POSITIONAL_OPTIONAL = {"set_forwarding": ("on",)}  # optional, but passed by position
+# Lab verb -> (required parameters, optional parameters), in the verb's own order: read
+# from the verbs' declarations (nslab.verbspec, `exercise=True`).
+VERBS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = exercise_signatures()
+POSITIONAL_OPTIONAL = positional_optional()  # optional, but passed by position
 
 # nslab.checks goal -> (required fields, optional fields)
 GOALS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
