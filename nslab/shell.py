@@ -242,8 +242,11 @@ def _normal(obj: str, action: str, args: list[str]) -> list[str]:
     if obj == "link" and action == "add":
         if args[:1] != ["name"]:
             args.insert(0, "name")
-        if "peer" in args and args[args.index("peer") + 1:][:1] != ["name"]:
-            args.insert(args.index("peer") + 1, "name")
+        kind = next((i for i in range(2, len(args) - 1) if args[i] == "type"), None)
+        peer = kind + 2 if kind is not None and args[kind + 1] == "veth" else None
+        if peer is not None and args[peer:peer + 1] == ["peer"] \
+                and args[peer + 1:peer + 2] != ["name"]:
+            args.insert(peer + 1, "name")  # `peer veth-test2`: iproute2 takes it too
     if obj == "link" and action in ("set", "delete") and args[:1] != ["dev"]:
         args.insert(0, "dev")
     return ["ip", obj, action, *args]
