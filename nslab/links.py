@@ -254,6 +254,8 @@ class LinkVerbs(Verbs):
         if dev is not None:
             spec["oif"] = k.link(ns, dev, force=True, action="route_dev")
             said["dev"] = dev
+            if via is None:  # as `ip route add DST dev X`: a directly connected route
+                spec["scope"] = 253  # RT_SCOPE_LINK
         if any(r.dst == (dst if dst == "default" else str(network)) for r in here.routes):
             raise AlreadyExists(say(
                 "route.exists", where=ns_label(ns), dst=dst,
