@@ -32,7 +32,7 @@ from .errors import CorruptJournal, InvalidName, NotFound, NotOwned, UnsafeTarge
 from .journal import Entry, Journal, is_alive
 from .messages import say
 from .snapshot import Address, Link, Namespace, NsKey, Peer, Route, Snapshot, ns_label
-from .verbspec import HOST_NETNS, refusal_key
+from .verbspec import HOST_NETNS, fix, refusal_key
 
 NAT_TABLE = "nslab"  # nft table `ip nslab`, inside a lab namespace
 WWW = "www"  # web roots live in state_dir()/www/LAB-NS-PORT
@@ -112,7 +112,7 @@ class Kernel:
             raise NotFound(say(
                 "netns.missing", name=ns, hint=did_you_mean(ns, list_netns()),
                 step=self.run_step_first("add_netns", ns),
-            ))
+            ), obj=ns, **fix("add_netns", ns))
         return path
 
     def container_path(self, name: str) -> str:
@@ -154,7 +154,7 @@ class Kernel:
         self.path(ns)
         if ns is None or force or self.owns(ns):
             return
-        raise NotOwned(refusal_ns(action, name=ns))
+        raise NotOwned(refusal_ns(action, name=ns), obj=ns)
 
     # -- links ------------------------------------------------------------------------
     def link(
@@ -165,11 +165,11 @@ class Kernel:
         path = self.path(ns)
         index = self.nl.link_index(path, ifname)
         if index is None:
-            raise NotFound(self.missing_link(ns, ifname, target))
+            raise NotFound(self.missing_link(ns, ifname, target), obj=ifname)
         journaled = self.journal.find("link", ifname, ns=ns) is not None
         if not (force or journaled or self.owns(ns)):
             raise NotOwned(refusal_link(action, name=ifname, where=ns_label(ns),
-                                        target=ns_label(target or None)))
+                                        target=ns_label(target or None)), obj=ifname)
         return index
 
     def missing_link(self, ns: NsKey, ifname: str, target: NsKey = "") -> str:

@@ -29,7 +29,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from . import _tools, names
+from . import _tools, names, verbspec
 from ._kernel import children, in_ns, netns_path, q
 from ._record import recorded
 from ._verbs import PIDS, ExecResult, Verbs, pid_var
@@ -75,8 +75,9 @@ class ContainerVerbs(Verbs):
                                         ifname=f"veth-{name}"))
         k = self.kernel
         if k.journal.find("process", name):
-            raise AlreadyExists(say("container.running", name=name,
-                                    call=f"lab.stop_container({name!r})"))
+            fix = verbspec.fix("stop_container", name)
+            raise AlreadyExists(say("container.running", name=name, call=fix["fix_call"]),
+                                obj=name, **fix)
         start = len(self.transcript)
         self._say(f"# docker run -d --name {q(name)} {image} /bin/sh -c {LOOP!r}")
         made = start + 1

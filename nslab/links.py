@@ -11,7 +11,7 @@ import ipaddress
 import os
 from typing import TYPE_CHECKING, Any
 
-from . import names
+from . import names, verbspec
 from ._record import recorded
 from ._verbs import Verbs
 from .errors import AlreadyExists, InvalidAddress, InvalidName, KernelError, NotFound, NotOwned
@@ -66,10 +66,9 @@ class LinkVerbs(Verbs):
         names.check_ifname(name)
         names.check_ifname(peer)
         if name == peer and ns == peer_ns:
-            raise AlreadyExists(say(
-                "veth.same_names", name=name,
-                call=f"lab.add_veth({name!r}, {name + '-peer'[: 15 - len(name)]!r})",
-            ))
+            fix = verbspec.fix("add_veth", name, name + "-peer"[: 15 - len(name)])
+            raise AlreadyExists(say("veth.same_names", name=name, call=fix["fix_call"]),
+                                obj=name, **fix)
         for where in (ns, peer_ns):
             k.require_owned(where, force, "add_veth")
         first, second = k.journal.add_many([
@@ -86,10 +85,11 @@ class LinkVerbs(Verbs):
             if isinstance(exc, AlreadyExists):  # the kernel's EEXIST: say which end clashes
                 for where, ifname in ((ns, name), (peer_ns, peer)):
                     if k.nl.link_index(k.path(where), ifname) is not None:
+                        fix = verbspec.fix("delete_link", where, ifname)
                         raise AlreadyExists(say(
                             "link.exists_delete", name=ifname, where=ns_label(where),
-                            call=f"lab.delete_link({where!r}, {ifname!r})",
-                        )) from None
+                            call=fix["fix_call"],
+                        ), obj=ifname, **fix) from None
             raise
         k.remember_index(first, ns)
         k.remember_index(second, peer_ns)
@@ -116,7 +116,8 @@ class LinkVerbs(Verbs):
         k = self.kernel
         index = k.link(src, ifname, force=force, action="move", target=ns)
         if ns == src:
-            raise AlreadyExists(say("link.already_there", name=ifname, where=ns_label(ns)))
+            raise AlreadyExists(say("link.already_there", name=ifname, where=ns_label(ns)),
+                                obj=ifname)
         k.require_owned(ns, force, "move_into")
         target = k.path(ns)
         try:
@@ -148,10 +149,11 @@ class LinkVerbs(Verbs):
         try:
             k.nl.add_addr(k.path(ns), index, str(iface.ip), iface.network.prefixlen)
         except AlreadyExists:
+            fix = verbspec.fix("del_addr", ns, ifname, str(iface))
             raise AlreadyExists(say(
                 "addr.exists", addr=str(iface), name=ifname, where=ns_label(ns),
-                call=f"lab.del_addr({ns!r}, {ifname!r}, '{iface}')",
-            )) from None
+                call=fix["fix_call"],
+            ), obj=str(iface), **fix) from None
         self._say(render_ip("add_addr", (ns, ifname, str(iface))))
 
     @recorded
@@ -168,7 +170,8 @@ class LinkVerbs(Verbs):
         if iface not in present:
             have = ", ".join(str(a) for a in present)
             raise NotFound(say("addr.missing", addr=str(iface), name=ifname,
-                               where=ns_label(ns), have=have or say("word.none")))
+                               where=ns_label(ns), have=have or say("word.none")),
+                           obj=str(iface))
         k.nl.add_addr(k.path(ns), index, str(iface.ip), iface.network.prefixlen, delete=True)
         self._say(render_ip("del_addr", (ns, ifname, str(iface))))
 
@@ -180,7 +183,7 @@ class LinkVerbs(Verbs):
         names.check_ifname(name)
         k.require_owned(ns, force, "add_bridge")
         if k.nl.link_index(k.path(ns), name) is not None:
-            raise AlreadyExists(say("link.exists", name=name, where=ns_label(ns)))
+            raise AlreadyExists(say("link.exists", name=name, where=ns_label(ns)), obj=name)
         entry = k.journal.add("link", name, ns=ns)
         try:
             # a fixed MAC, as Docker gives docker0: else the bridge takes its lowest
@@ -207,10 +210,11 @@ class LinkVerbs(Verbs):
         bridge = k.link(ns, master, force=force, action="use_as_bridge")
         kinds = {d["index"]: d["kind"] for d in k.nl.dump(k.path(ns))["links"]}
         if kinds.get(bridge) != "bridge":
+            fix = verbspec.fix("add_bridge", ns, "br0")
             raise InvalidName(say(
                 "bridge.not_a_bridge", name=master, where=ns_label(ns), kind=kinds.get(bridge),
-                call=f"lab.add_bridge({ns!r}, 'br0')",
-            ))
+                call=fix["fix_call"],
+            ), obj=master, **fix)
         k.nl.call(k.path(ns), "link", "set", index=index, master=bridge)
         self._say(render_ip("set_master", (ns, ifname, master)))
 
@@ -257,10 +261,10 @@ class LinkVerbs(Verbs):
             if via is None:  # as `ip route add DST dev X`: a directly connected route
                 spec["scope"] = 253  # RT_SCOPE_LINK
         if any(r.dst == (dst if dst == "default" else str(network)) for r in here.routes):
-            raise AlreadyExists(say(
-                "route.exists", where=ns_label(ns), dst=dst,
-                call=f"lab.exec({ns!r}, 'ip route del {dst}')",
-            ))
+            call = f"lab.exec({ns!r}, 'ip route del {dst}')"
+            raise AlreadyExists(say("route.exists", where=ns_label(ns), dst=dst, call=call),
+                                obj=dst, fix_call=call,
+                                fix_ip=verbspec.default_enter(ns) + f"ip route del {dst}")
         k.nl.call(k.path(ns), "route", "add", **spec)
         shown = dst if dst == "default" else str(network)
         self._say(render_ip("add_route", (ns, shown), said))

@@ -1,6 +1,7 @@
 """The article's `ip` commands, typed as written, run through the Lab's own verbs.
 
-    %ip netns add test1                       # a line magic (registered by `import nslab`)
+    %load_ext nslab                           # once: the magics (`import nslab` also adds them)
+    %ip netns add test1                       # a line magic
     %%ip                                      # a cell magic: one command per line
     sudo ip link add veth-test1 type veth peer name veth-test2
     ip netns exec test1 ip addr add 192.168.1.1/24 dev veth-test1

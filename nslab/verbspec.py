@@ -522,3 +522,10 @@ def effects(calls: Sequence[Call]) -> tuple[Effect, ...] | None:
             return None
     return tuple(found.values()) or None
 
+
+
+def fix(verb: str, *args: Any, **kwargs: Any) -> dict[str, str | None]:
+    """The `fix_call` and `fix_ip` fields of an error whose fix is this call (see
+    nslab.errors.NslabError); `fix_ip` is None for a verb with no single `ip` command."""
+    return {"fix_call": python(verb, args, kwargs),
+            "fix_ip": render_ip(verb, args, kwargs) if VERBS[verb].forms else None}
