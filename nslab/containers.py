@@ -64,7 +64,11 @@ class Container:
 class ContainerVerbs(Verbs):
     """docker run / rm / exec / ps / network inspect, emulated with real namespaces.
 
-    Its parts are the link verbs (add_veth, set_master, ...), which Lab also has."""
+    Its parts are other verbs of Lab, declared in `PARTS` (each one declared in
+    nslab.verbspec; tests/unit/test_verbspec.py checks that these are all it calls)."""
+
+    PARTS = ("add_netns", "add_veth", "add_addr", "set_up", "add_bridge", "set_master",
+             "add_route")
 
     @recorded
     def run_container(self, name: str, *, image: str = "busybox") -> Container:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import ipaddress
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -189,3 +190,20 @@ def test_inverse_and_effect_of_the_article_steps():
     assert [e.what for e in expectations(ARTICLE["S15"])] == ["addr", "addr"]
     assert expectations(ARTICLE["S12"])[0].ifname == "veth-test1"
     assert expectations(ARTICLE["S7"])[0].ns == "@web"
+
+
+def test_container_verbs_declare_the_sibling_verbs_they_call():
+    """ContainerVerbs runs other groups' verbs as its parts: the contract is PARTS."""
+    import ast
+
+    from nslab import containers
+
+    tree = ast.parse(Path(containers.__file__).read_text())
+    own = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+    called = {n.func.attr for n in ast.walk(tree)
+              if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+              and isinstance(n.func.value, ast.Name) and n.func.value.id == "self"}
+    siblings = {name for name in called - own if hasattr(Lab, name)
+                and not name.startswith("_")}
+    assert siblings == set(containers.ContainerVerbs.PARTS)
+    assert all(name in verbspec.VERBS for name in containers.ContainerVerbs.PARTS)
