@@ -269,9 +269,10 @@ def _verb(line: str, words: list[str], ns: NsKey, *, extra: tuple[str, ...] = ()
         raise _refuse(line, "", [], python=python)
     if found.incomplete:
         raise _incomplete(line, found.incomplete)
-    word = words[found.at] if found.at < len(words) else ""
-    expected = list(found.expected)
-    if found.at == 2:  # the action: reads and `netns exec` are actions too
+    at = max(found.at, 2) if extra else found.at  # `ip neigh add`: the action is wrong
+    word = words[at] if at < len(words) else ""
+    expected = list(found.expected) if found.at == at else []
+    if at == 2:  # the action: reads and `netns exec` are actions too
         expected = sorted({*expected, *extra})
     raise _refuse(line, word, expected)
 

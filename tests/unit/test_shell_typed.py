@@ -165,6 +165,9 @@ BEGINNERS_REFUSED = [
     ("ping -c one 192.168.1.2", ["incomplete"]),
     ("ping -W soon 192.168.1.2", ["incomplete"]),
     ("ip link add veth0 type vxlan id 42", ["Known: 'bridge', 'veth'"]),
+    ("ip neigh add 10.0.0.2 lladdr 02:00:00:00:00:02 dev veth0", ["Known: 'show'"]),
+    ("ip route del default", ["Known: 'add', 'show'"]),
+    ("ip netns attach web 1234", ["Known: 'add', 'delete', 'exec', 'list'"]),
 ]
 
 
