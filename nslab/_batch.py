@@ -161,7 +161,7 @@ def _request(k: Kernel, p: Plan, verb: str, bound: tuple) -> str:
         path = netns_path(ns)
         index = k.nl.link_index(path, ifname)
         if index is None:  # planned, so only a namespace changed under us gets here
-            raise NotFound(k.missing_link(ns, ifname))
+            raise NotFound(k.missing_link(ns, ifname), obj=ifname)
         k.nl.add_addr(path, index, str(iface.ip), iface.network.prefixlen)
         said = verbspec.render_bound(verb, {**b, "cidr": str(iface)}, ns_arg=k.ns_arg)
     return said

@@ -43,7 +43,7 @@ class LinkVerbs(Verbs):
             try:
                 k.nl.set_state(k.path(ns), state, ifname=ifname)
             except NotFound:
-                raise NotFound(k.missing_link(ns, ifname)) from None
+                raise NotFound(k.missing_link(ns, ifname), obj=ifname) from None
         else:
             index = k.link(ns, ifname, force=force, action=state)
             k.nl.set_state(k.path(ns), state, index=index)

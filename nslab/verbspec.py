@@ -25,6 +25,7 @@ written `ip netns exec NS ...` in front.
 
 from __future__ import annotations
 
+import functools
 import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -113,8 +114,17 @@ class Verb:
     form: str = ""  # the Panel form's label
     owner: tuple[tuple[str, str], ...] = ()  # (object kind, refusal action) it checks
 
+    def __post_init__(self) -> None:  # look-ups the hot paths (a batch) need, made once
+        object.__setattr__(self, "_by_name", {p.name: p for p in self.params})
+        object.__setattr__(self, "_positional",
+                           tuple(p.name for p in self.params if not p.keyword))
+
     def param(self, name: str) -> Param:
-        return next(p for p in self.params if p.name == name)
+        return _by_name(self)[name]
+
+
+def _by_name(verb: Verb) -> dict[str, Param]:
+    return verb.__dict__["_by_name"]
 
 
 # ---------------------------------------------------------------- the declarations
@@ -238,15 +248,12 @@ def bind(verb: str, args: Sequence[Any] = (), kwargs: dict[str, Any] | None = No
     """Every parameter's value, as the verb would bind them (defaults filled in).
     TypeError when the verb would not accept these arguments."""
     spec = VERBS[verb]
-    kwargs = dict(kwargs or {})
-    positional = [p for p in spec.params if not p.keyword]
+    positional = _positional(spec)
     if len(args) > len(positional):
         raise TypeError(f"{verb}() takes {len(positional)} positional arguments")
-    out: Bound = {}
-    for p, value in zip(positional, args, strict=False):
-        out[p.name] = value
-    for name, value in kwargs.items():
-        if name in out or name not in {p.name for p in spec.params}:
+    out: Bound = dict(zip(positional, args, strict=False))
+    for name, value in (kwargs or {}).items():
+        if name in out or name not in _by_name(spec):
             raise TypeError(f"{verb}() got an unexpected or repeated argument {name!r}")
         out[name] = value
     for p in spec.params:
@@ -256,6 +263,10 @@ def bind(verb: str, args: Sequence[Any] = (), kwargs: dict[str, Any] | None = No
             raise TypeError(f"{verb}() missing argument {p.name!r}")
         out[p.name] = out[p.default.param] if isinstance(p.default, Same) else p.default
     return {p.name: out[p.name] for p in spec.params}
+
+
+def _positional(verb: Verb) -> tuple[str, ...]:
+    return verb.__dict__["_positional"]
 
 
 def _default(p: Param, b: Bound) -> Any:
@@ -304,7 +315,8 @@ class _Word:
     suffix: str = ""
 
 
-def _words(template: str) -> tuple[list[_Word], list[tuple[str, str]]]:
+@functools.cache
+def _words(template: str) -> tuple[tuple[_Word, ...], tuple[tuple[str, str], ...]]:
     """A template's fixed words, and its optional groups as (keyword, parameter)."""
     fixed: list[_Word] = []
     groups: list[tuple[str, str]] = []
@@ -323,7 +335,7 @@ def _words(template: str) -> tuple[list[_Word], list[tuple[str, str]]]:
         else:
             fixed.append(_Word(t))
         i += 1
-    return fixed, groups
+    return tuple(fixed), tuple(groups)
 
 
 def default_enter(ns: NsKey) -> str:
@@ -490,6 +502,7 @@ def positional_optional() -> dict[str, tuple[str, ...]]:
     return out
 
 
+@functools.cache
 def batched() -> frozenset[str]:
     return frozenset(v.name for v in VERBS.values() if v.batch)
 
