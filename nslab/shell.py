@@ -15,6 +15,13 @@ transcribed and drawn exactly like the Python call. Commands that only read
 Anything else is refused before anything runs, with "did you mean" and, where there
 is one, the Python call that does it. A cell is parsed whole before its first line
 runs, so a typo on the last line changes nothing.
+
+The changing commands are read against the verbs' declarations (nslab.verbspec): this
+module only turns what people type (`ip a add`, `ip link set X up`, `peer Y`) into the
+declared form. A cell is not a shell: a pipe, `$(...)`, backticks, `;`, `&&` or a
+redirection is refused with one sentence that says how to filter instead. `sudo` and
+its options are taken and ignored (the lab runs everything with its own privileges, and
+the output says so); `sudo -u USER` is refused, since a cell cannot run as someone else.
 """
 
 from __future__ import annotations
