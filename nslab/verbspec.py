@@ -113,6 +113,7 @@ class Verb:
     exercise: bool = False  # exercise files may call it (exercises/_schema.py)
     form: str = ""  # the Panel form's label
     owner: tuple[tuple[str, str], ...] = ()  # (object kind, refusal action) it checks
+    makes: tuple[tuple[str, str], ...] = ()  # ("netns"|"link", the parameter naming it)
 
     def __post_init__(self) -> None:  # look-ups the hot paths (a batch) need, made once
         object.__setattr__(self, "_by_name", {p.name: p for p in self.params})
@@ -153,7 +154,7 @@ VERBS: dict[str, Verb] = {v.name: v for v in (
     Verb("add_netns", (_p("name"),), (Form("ip netns add {name}"),),
          inverse=lambda b, w: _one("delete_netns", b["name"]),
          effect=lambda b: (Effect(("ns", b["name"]), "netns", b["name"]),),
-         batch=True, exercise=True, form="ip netns add"),
+         batch=True, exercise=True, form="ip netns add", makes=(("netns", "name"),)),
     Verb("delete_netns", (_p("name"), _FORCE), (Form("ip netns delete {name}"),),
          cancels=lambda b: ("ns", b["name"]), form="ip netns delete"),
     Verb("set_up", (_NS, _IFNAME, _FORCE), (Form("ip link set dev {ifname} up"),), "ns",
@@ -173,7 +174,7 @@ VERBS: dict[str, Verb] = {v.name: v for v in (
          effect=lambda b: tuple(Effect(("link", n), "link", ifname=n)
                                 for n in (b["name"], b["peer"])),
          batch=True, exercise=True, form="ip link add veth",
-         owner=(("netns", "add_veth"),)),
+         owner=(("netns", "add_veth"),), makes=(("link", "name"), ("link", "peer"))),
     Verb("delete_link", (_NS, _IFNAME, _FORCE), (Form("ip link delete dev {ifname}"),), "ns",
          exercise=True, form="ip link delete", owner=(("link", "delete"),)),
     Verb("move", (_IFNAME, _p("ns", "ns"), _p("src", "ns", None, keyword=True), _FORCE),
@@ -195,7 +196,8 @@ VERBS: dict[str, Verb] = {v.name: v for v in (
     Verb("add_bridge", (_NS, _p("name"), _FORCE), (Form("ip link add name {name} type bridge"),),
          "ns", inverse=lambda b, w: _one("delete_link", b["ns"], b["name"]),
          effect=lambda b: (Effect(("where", b["name"]), "in", b["ns"], b["name"]),),
-         exercise=True, form="ip link add bridge", owner=(("netns", "add_bridge"),)),
+         exercise=True, form="ip link add bridge", owner=(("netns", "add_bridge"),),
+         makes=(("link", "name"),)),
     Verb("set_master", (_NS, _IFNAME, _p("master", meta="BR"), _FORCE),
          (Form("ip link set dev {ifname} nomaster", (("master", None),)),
           Form("ip link set dev {ifname} master {master}")), "ns",
@@ -542,3 +544,13 @@ def fix(verb: str, *args: Any, **kwargs: Any) -> dict[str, str | None]:
     nslab.errors.NslabError); `fix_ip` is None for a verb with no single `ip` command."""
     return {"fix_call": python(verb, args, kwargs),
             "fix_ip": render_ip(verb, args, kwargs) if VERBS[verb].forms else None}
+
+
+def made(verb: str, args: Sequence[Any] = (), kwargs: dict[str, Any] | None = None
+         ) -> list[tuple[str, Any]]:
+    """What a call creates, as (kind, name): [("link", "veth-a"), ("link", "veth-b")]."""
+    spec = VERBS.get(verb)
+    if spec is None or not spec.makes:
+        return []
+    b = bind(verb, args, kwargs)
+    return [(kind, b[name]) for kind, name in spec.makes]

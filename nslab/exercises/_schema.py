@@ -17,6 +17,7 @@ from typing import Any
 
 import tomllib
 
+from .. import verbspec
 from ..errors import InvalidName, did_you_mean
 from ..messages import say
 from ..verbspec import exercise_signatures, positional_optional
@@ -360,13 +361,9 @@ def _check_names(r: _Reader, spec: Spec) -> None:
                 **{role: t for role, t in spec.names.items()}, tag="{tag}"):
             raise r.fail(s.line, say("classroom.file.untagged", name=s.args[0]),
                          say("classroom.file.untagged_fix"))
-    netns = {real(s.args[0]) for s in steps if s.verb == "add_netns"}
-    links = {"lo"}
-    for s in steps:
-        if s.verb == "add_veth":
-            links |= {real(s.args[0]), real(s.args[1])}
-        elif s.verb == "add_bridge":
-            links.add(real(s.args[1]))
+    made = [m for s in steps for m in verbspec.made(s.verb, s.args, dict(s.kwargs))]
+    netns = {real(name) for kind, name in made if kind == "netns"}
+    links = {"lo"} | {real(name) for kind, name in made if kind == "link"}
 
     def known(value: Any, pool: set[str], what: str, line: int) -> None:
         value = real(value)

@@ -150,6 +150,10 @@ def test_derived_tables():
     assert _schema.VERBS["move"] == (("ifname", "ns"), ("src",))
     assert _schema.POSITIONAL_OPTIONAL == {"set_forwarding": ("on",)}
     assert verbspec.batched() == {"add_netns", "set_up", "set_down", "add_veth", "add_addr"}
+    assert verbspec.made("add_veth", ("a", "b"), {"ns": "x"}) == [("link", "a"), ("link", "b")]
+    assert verbspec.made("add_bridge", ("x", "br0")) == [("link", "br0")]
+    assert verbspec.made("add_netns", ("t",)) == [("netns", "t")]
+    assert verbspec.made("set_up", ("t", "lo")) == []
     # every refusal a verb declares has its sentence
     for spec in verbspec.VERBS.values():
         for kind, action in spec.owner:
