@@ -20,36 +20,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import names
-from ._kernel import Kernel, in_ns, q
+from . import names, verbspec
+from ._kernel import Kernel
 from ._netlink import netns_path
 from .errors import NotFound, NslabError
 
 Call = tuple[str, tuple, dict]
 Iface = ipaddress.IPv4Interface | ipaddress.IPv6Interface
-
-
-# The verbs' signatures, to bind a call's arguments as the verb would (a TypeError:
-# not batched, so the verb itself reports it).
-def _netns(name: str) -> tuple:
-    return (name,)
-
-
-def _state(ns: Any, ifname: str, *, force: bool = False) -> tuple:
-    return ns, ifname, force
-
-
-def _veth(name: str, peer: str, *, ns: Any = None, peer_ns: Any = ..., force: bool = False
-          ) -> tuple:
-    return name, peer, ns, ns if peer_ns is ... else peer_ns, force
-
-
-def _addr(ns: Any, ifname: str, cidr: str, *, force: bool = False) -> tuple:
-    return ns, ifname, cidr, force
-
-
-_BIND = {"add_netns": _netns, "set_up": _state, "set_down": _state, "add_veth": _veth,
-         "add_addr": _addr}
 
 
 @dataclass
@@ -64,11 +41,10 @@ class Plan:
 
     def take(self, k: Kernel, verb: str, args: tuple, kwargs: dict) -> bool:
         """Add one call if it surely succeeds on the planned state; False ends the run."""
-        bind = _BIND.get(verb)
-        if bind is None:
+        if verb not in verbspec.batched():  # the declaration says which verbs batch
             return False
-        try:
-            bound = bind(*args, **kwargs)
+        try:  # bound as the verb binds them (a TypeError: the verb itself reports it)
+            bound = tuple(verbspec.bind(verb, args, kwargs).values())
         except TypeError:
             return False
         try:
@@ -168,27 +144,24 @@ def run(k: Kernel, p: Plan) -> list[str]:
 def _request(k: Kernel, p: Plan, verb: str, bound: tuple) -> str:
     """Send one planned call's request; the `ip` command it stands for. (Every
     namespace here is one the batch has just made: its path needs no look-up.)"""
-    if verb == "add_netns":
-        return f"ip netns add {q(bound[0])}"
+    b = dict(zip((x.name for x in verbspec.VERBS[verb].params), bound, strict=True))
+    said = verbspec.render_bound(verb, b, ns_arg=k.ns_arg)
     if verb in ("set_up", "set_down"):
         ns, ifname, _ = bound
-        state = verb[4:]
-        k.nl.set_state(netns_path(ns), state, ifname=ifname)
-        return in_ns(ns, f"ip link set dev {q(ifname)} {state}")
-    if verb == "add_veth":
+        k.nl.set_state(netns_path(ns), verb[4:], ifname=ifname)
+    elif verb == "add_veth":
         name, peer, ns, peer_ns, _ = bound
         if peer_ns != ns:
             k.nl.add_veth(netns_path(ns), name, peer, netns_path(peer_ns))
-            where_peer = f" netns {k.ns_arg(peer_ns)}"
         else:
             k.nl.add_veth(netns_path(ns), name, peer)
-            where_peer = ""
-        return in_ns(ns, f"ip link add name {q(name)} type veth peer name {q(peer)}{where_peer}")
-    ns, ifname, cidr, _ = bound
-    iface = p.ifaces[cidr]
-    path = netns_path(ns)
-    index = k.nl.link_index(path, ifname)
-    if index is None:  # planned, so only a namespace changed under us gets here
-        raise NotFound(k.missing_link(ns, ifname))
-    k.nl.add_addr(path, index, str(iface.ip), iface.network.prefixlen)
-    return in_ns(ns, f"ip addr add {iface} dev {q(ifname)}")
+    elif verb == "add_addr":
+        ns, ifname, cidr, _ = bound
+        iface = p.ifaces[cidr]
+        path = netns_path(ns)
+        index = k.nl.link_index(path, ifname)
+        if index is None:  # planned, so only a namespace changed under us gets here
+            raise NotFound(k.missing_link(ns, ifname), obj=ifname)
+        k.nl.add_addr(path, index, str(iface.ip), iface.network.prefixlen)
+        said = verbspec.render_bound(verb, {**b, "cidr": str(iface)}, ns_arg=k.ns_arg)
+    return said

@@ -1,5 +1,8 @@
 """In IPython/Jupyter: show nslab's errors as their message, and add the `%ip` magics.
 
+`%load_ext nslab` is the documented way (nslab.load_ipython_extension); `import nslab`
+in a notebook does the same, without replacing what the user set up.
+
 Every NslabError already says what went wrong and how to fix it; a student needs
 that sentence, not twenty lines of library frames. Other exceptions are untouched.
 `%ip netns add test1` and `%%ip` (one command per line) run the article's commands
@@ -33,21 +36,31 @@ def find_lab(user_ns: dict[str, Any]) -> Any:
     raise UnsupportedCommand(say("ip.no_lab"))
 
 
-def register() -> None:
-    """Install the handler and the magics in the running IPython shell, if there is one."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return
-    shell = get_ipython()
+def register(shell: Any = None) -> None:
+    """Install the error display and the magics in SHELL (the running IPython shell, if
+    there is one). Harmless: a custom exception handler or an `ip` magic the user
+    already has is kept, and registering again changes nothing."""
     if shell is None:
-        return
-    shell.set_custom_exc((NslabError,), _show_message)
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return
+        shell = get_ipython()
+        if shell is None:
+            return
+    if not shell.custom_exceptions or shell.custom_exceptions == (NslabError,):
+        shell.set_custom_exc((NslabError,), _show_message)
+    magics = shell.magics_manager.magics
+    if "ip" in magics["line"] and not getattr(magics["line"]["ip"], "_nslab", False):
+        return  # someone else's %ip
 
     def ip(line: str, cell: str | None = None) -> Any:
-        from .shell import run
+        from .shell import parse_lines, run
 
-        return run(find_lab(shell.user_ns), cell if cell is not None else line)
+        text = cell if cell is not None else line
+        parse_lines(text)  # a bad line is refused even before there is a lab
+        return run(find_lab(shell.user_ns), text)
 
     ip.__doc__ = "%ip / %%ip: the article's `ip` commands, run through the notebook's lab."
+    ip._nslab = True  # type: ignore[attr-defined]
     shell.register_magic_function(ip, magic_kind="line_cell", magic_name="ip")

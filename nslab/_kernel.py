@@ -32,6 +32,7 @@ from .errors import CorruptJournal, InvalidName, NotFound, NotOwned, UnsafeTarge
 from .journal import Entry, Journal, is_alive
 from .messages import say
 from .snapshot import Address, Link, Namespace, NsKey, Peer, Route, Snapshot, ns_label
+from .verbspec import HOST_NETNS, fix, refusal_key
 
 NAT_TABLE = "nslab"  # nft table `ip nslab`, inside a lab namespace
 WWW = "www"  # web roots live in state_dir()/www/LAB-NS-PORT
@@ -63,32 +64,15 @@ def list_netns() -> list[str]:
 
 
 def refusal_ns(action: str, **fields: Any) -> str:
-    """Why the lab will not ACT in a namespace it did not create (one sentence per act)."""
-    sentences: dict[str, Callable[[], str]] = {
-        "add_veth": lambda: say("netns.not_owned.add_veth", **fields),
-        "move_into": lambda: say("netns.not_owned.move_into", **fields),
-        "add_bridge": lambda: say("netns.not_owned.add_bridge", **fields),
-        "add_route": lambda: say("netns.not_owned.add_route", **fields),
-    }
-    return sentences[action]()
+    """Why the lab will not ACT in a namespace it did not create (one sentence per act,
+    declared in nslab.verbspec)."""
+    return say(refusal_key("netns", action), **fields)
 
 
 def refusal_link(action: str, **fields: Any) -> str:
-    """Why the lab will not ACT on a link it did not create (one sentence per act)."""
-    sentences: dict[str, Callable[[], str]] = {
-        "up": lambda: say("link.not_owned.up", **fields),
-        "down": lambda: say("link.not_owned.down", **fields),
-        "delete": lambda: say("link.not_owned.delete", **fields),
-        "move": lambda: say("link.not_owned.move", **fields),
-        "add_addr": lambda: say("link.not_owned.add_addr", **fields),
-        "del_addr": lambda: say("link.not_owned.del_addr", **fields),
-        "set_master": lambda: say("link.not_owned.set_master", **fields),
-        "use_as_bridge": lambda: say("link.not_owned.use_as_bridge", **fields),
-        "route_dev": lambda: say("link.not_owned.route_dev", **fields),
-        "capture": lambda: say("link.not_owned.capture", **fields),
-        "read": lambda: say("link.not_owned.read", **fields),
-    }
-    return sentences[action]()
+    """Why the lab will not ACT on a link it did not create (one sentence per act,
+    declared in nslab.verbspec)."""
+    return say(refusal_key("link", action), **fields)
 
 
 class Kernel:
@@ -128,7 +112,7 @@ class Kernel:
             raise NotFound(say(
                 "netns.missing", name=ns, hint=did_you_mean(ns, list_netns()),
                 step=self.run_step_first("add_netns", ns),
-            ))
+            ), obj=ns, **fix("add_netns", ns))
         return path
 
     def container_path(self, name: str) -> str:
@@ -146,7 +130,7 @@ class Kernel:
         is not the host inside the rootless sandbox.
         """
         if ns is None:
-            return "/proc/$$/ns/net"
+            return HOST_NETNS
         if ns.startswith("@"):
             return str(self.journal.find("process", ns[1:])["pid"])  # type: ignore[index]
         return q(ns)
@@ -170,7 +154,7 @@ class Kernel:
         self.path(ns)
         if ns is None or force or self.owns(ns):
             return
-        raise NotOwned(refusal_ns(action, name=ns))
+        raise NotOwned(refusal_ns(action, name=ns), obj=ns)
 
     # -- links ------------------------------------------------------------------------
     def link(
@@ -181,11 +165,11 @@ class Kernel:
         path = self.path(ns)
         index = self.nl.link_index(path, ifname)
         if index is None:
-            raise NotFound(self.missing_link(ns, ifname, target))
+            raise NotFound(self.missing_link(ns, ifname, target), obj=ifname)
         journaled = self.journal.find("link", ifname, ns=ns) is not None
         if not (force or journaled or self.owns(ns)):
             raise NotOwned(refusal_link(action, name=ifname, where=ns_label(ns),
-                                        target=ns_label(target or None)))
+                                        target=ns_label(target or None)), obj=ifname)
         return index
 
     def missing_link(self, ns: NsKey, ifname: str, target: NsKey = "") -> str:

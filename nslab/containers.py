@@ -29,7 +29,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from . import _tools, names
+from . import _tools, names, verbspec
 from ._kernel import children, in_ns, netns_path, q
 from ._record import recorded
 from ._verbs import PIDS, ExecResult, Verbs, pid_var
@@ -64,7 +64,11 @@ class Container:
 class ContainerVerbs(Verbs):
     """docker run / rm / exec / ps / network inspect, emulated with real namespaces.
 
-    Its parts are the link verbs (add_veth, set_master, ...), which Lab also has."""
+    Its parts are other verbs of Lab, declared in `PARTS` (each one declared in
+    nslab.verbspec; tests/unit/test_verbspec.py checks that these are all it calls)."""
+
+    PARTS = ("add_netns", "add_veth", "add_addr", "set_up", "add_bridge", "set_master",
+             "add_route")
 
     @recorded
     def run_container(self, name: str, *, image: str = "busybox") -> Container:
@@ -75,8 +79,9 @@ class ContainerVerbs(Verbs):
                                         ifname=f"veth-{name}"))
         k = self.kernel
         if k.journal.find("process", name):
-            raise AlreadyExists(say("container.running", name=name,
-                                    call=f"lab.stop_container({name!r})"))
+            fix = verbspec.fix("stop_container", name)
+            raise AlreadyExists(say("container.running", name=name, call=fix["fix_call"]),
+                                obj=name, **fix)
         start = len(self.transcript)
         self._say(f"# docker run -d --name {q(name)} {image} /bin/sh -c {LOOP!r}")
         made = start + 1

@@ -40,6 +40,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from . import verbspec
 from .messages import say
 from .snapshot import Link, Namespace, NsKey, Route, Snapshot, ns_label
 
@@ -99,61 +100,72 @@ class Fix:
     command: str  # "ip netns exec test2 ip link set dev veth-test2 up"
 
 
-def _in_ns(snap: Snapshot, ns: NsKey, *argv: str) -> str:
-    """A command run inside NS, the way the article writes it."""
-    cmd = shlex.join(argv)
+def _enter(snap: Snapshot, ns: NsKey) -> str:
+    """The prefix that runs a command inside NS, the way the article writes it."""
     if ns is None:
-        return cmd
+        return ""
     if ns.startswith("@"):
         found = snap.ns(ns)
         pid = found.pids[0] if found and found.pids else "PID"
-        return f"nsenter -t {pid} -n {cmd}"
-    return f"ip netns exec {shlex.quote(ns)} {cmd}"
+        return f"nsenter -t {pid} -n "
+    return f"ip netns exec {shlex.quote(ns)} "
+
+
+def _in_ns(snap: Snapshot, ns: NsKey, *argv: str) -> str:
+    """A command run inside NS, the way the article writes it."""
+    return _enter(snap, ns) + shlex.join(argv)
+
+
+def _fix(snap: Snapshot, verb: str, *args: Any, **kwargs: Any) -> Fix:
+    """A verb call as a fix: its Python and its `ip` command, both from the verb's
+    declaration (nslab.verbspec), so a fix reads exactly like the transcript."""
+
+    def ns_arg(ns: NsKey) -> str:
+        if ns is not None and ns.startswith("@"):
+            found = snap.ns(ns)
+            return str(found.pids[0]) if found and found.pids else "PID"
+        return verbspec.default_ns_arg(ns)
+
+    return Fix(verbspec.python(verb, args, kwargs),
+               verbspec.render_ip(verb, args, kwargs, enter=lambda ns: _enter(snap, ns),
+                                   ns_arg=ns_arg))
 
 
 def fix_set_up(snap: Snapshot, ns: NsKey, ifname: str) -> Fix:
-    return Fix(f"lab.set_up({ns!r}, {ifname!r})",
-               _in_ns(snap, ns, "ip", "link", "set", "dev", ifname, "up"))
+    return _fix(snap, "set_up", ns, ifname)
 
 
 def fix_move(snap: Snapshot, ifname: str, into: NsKey, src: NsKey = None) -> Fix:
-    """Move IFNAME from SRC into INTO (None: the host, the namespace of PID 1)."""
-    extra = f", src={src!r}" if src is not None else ""
-    return Fix(f"lab.move({ifname!r}, {into!r}{extra})",
-               _in_ns(snap, src, "ip", "link", "set", "dev", ifname, "netns", into or "1"))
+    """Move IFNAME from SRC into INTO (None: the host, written as the script's own
+    namespace: `netns 1` is not the host inside the rootless sandbox)."""
+    return _fix(snap, "move", ifname, into, src=src)
 
 
 def fix_add_addr(snap: Snapshot, ns: NsKey, ifname: str, cidr: str) -> Fix:
-    return Fix(f"lab.add_addr({ns!r}, {ifname!r}, {cidr!r})",
-               _in_ns(snap, ns, "ip", "address", "add", cidr, "dev", ifname))
+    return _fix(snap, "add_addr", ns, ifname, cidr)
 
 
 def fix_del_addr(snap: Snapshot, ns: NsKey, ifname: str, cidr: str) -> Fix:
-    return Fix(f"lab.del_addr({ns!r}, {ifname!r}, {cidr!r})",
-               _in_ns(snap, ns, "ip", "address", "del", cidr, "dev", ifname))
+    return _fix(snap, "del_addr", ns, ifname, cidr)
 
 
 def fix_add_route(snap: Snapshot, ns: NsKey, dst: str, via: str) -> Fix:
-    return Fix(f"lab.add_route({ns!r}, {dst!r}, via={via!r})",
-               _in_ns(snap, ns, "ip", "route", "add", dst, "via", via))
+    return _fix(snap, "add_route", ns, dst, via=via)
 
 
 def fix_add_netns(name: str) -> Fix:
-    return Fix(f"lab.add_netns({name!r})", shlex.join(["ip", "netns", "add", name]))
+    return _fix(Snapshot(()), "add_netns", name)
 
 
 def fix_add_veth(snap: Snapshot, name: str, peer_name: str, ns: NsKey,
                  peer_ns: NsKey = None) -> Fix:
-    extra = f", peer_ns={peer_ns!r}" if peer_ns is not None else ""
-    where = ["netns", peer_ns] if peer_ns is not None else []
-    return Fix(f"lab.add_veth({name!r}, {peer_name!r}, ns={ns!r}{extra})",
-               _in_ns(snap, ns, "ip", "link", "add", "name", name, "type", "veth", "peer",
-                      "name", peer_name, *where))
+    """A pair with NAME in NS and PEER_NAME in PEER_NS (None: beside NAME)."""
+    where = {"peer_ns": peer_ns} if peer_ns is not None else {}
+    return _fix(snap, "add_veth", name, peer_name, ns=ns, **where)
 
 
 def fix_set_master(snap: Snapshot, ns: NsKey, port: str, bridge: str) -> Fix:
-    return Fix(f"lab.set_master({ns!r}, {port!r}, {bridge!r})",
-               _in_ns(snap, ns, "ip", "link", "set", "dev", port, "master", bridge))
+    return _fix(snap, "set_master", ns, port, bridge)
 
 
 def fix_exec(snap: Snapshot, ns: NsKey, command: str) -> Fix:
@@ -161,8 +173,7 @@ def fix_exec(snap: Snapshot, ns: NsKey, command: str) -> Fix:
 
 
 def fix_forwarding(snap: Snapshot, ns: NsKey) -> Fix:
-    return Fix(f"lab.set_forwarding({ns!r}, True)",
-               _in_ns(snap, ns, "sysctl", "-w", "net.ipv4.ip_forward=1"))
+    return _fix(snap, "set_forwarding", ns, True)
 
 
 # ---------------------------------------------------------------- findings

@@ -33,7 +33,24 @@ def privilege_fixes() -> str:
 
 
 class NslabError(Exception):
-    """Base class of every error nslab raises on purpose."""
+    """Base class of every error nslab raises on purpose.
+
+    Besides its message, an error carries its context as data, for widgets, checks and
+    translations that need more than the sentence (None when the error has none):
+
+    - ``obj``: the name of the object it is about ("test1", "veth-test1");
+    - ``fix_call``: the fix as a Lab call ("lab.add_netns('test1')");
+    - ``fix_ip``: the same fix as an `ip` command ("ip netns add test1").
+    """
+
+    obj: str | None = None
+    fix_call: str | None = None
+    fix_ip: str | None = None
+
+    def __init__(self, *args: object, obj: str | None = None, fix_call: str | None = None,
+                 fix_ip: str | None = None) -> None:
+        super().__init__(*args)
+        self.obj, self.fix_call, self.fix_ip = obj, fix_call, fix_ip
 
 
 class InvalidName(NslabError, ValueError):
@@ -72,8 +89,9 @@ class CorruptJournal(NslabError, ValueError):
     """A journal file that is not a journal (bad JSON, missing fields): nothing of it
     is guessed at or removed. `removed`: what a cleanup removed from the other journals."""
 
-    def __init__(self, message: str, removed: list[str] | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, removed: list[str] | None = None, *,
+                 obj: str | None = None) -> None:
+        super().__init__(message, obj=obj)
         self.removed = removed or []
 
 

@@ -16,8 +16,8 @@ import subprocess
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import _batch, _tools, names
-from ._kernel import Kernel, cleanup, in_ns, list_netns, netns_path, q, teardown
+from . import _batch, _tools, names, verbspec
+from ._kernel import Kernel, cleanup, in_ns, list_netns, netns_path, teardown
 from ._record import recorded
 from ._verbs import ExecResult, Removed, Transcript
 from .containers import ContainerVerbs
@@ -94,7 +94,7 @@ class Lab(LinkVerbs, ContainerVerbs, NatVerbs):
             k.journal.remove(stale)  # else its entry would shadow the new one's identity
             k.forget_links_in(name)
         if os.path.exists(netns_path(name)):
-            raise AlreadyExists(self._why_exists(name))
+            raise AlreadyExists(self._why_exists(name), obj=name)
         entry = k.journal.add("netns", name)
         try:
             inode = k.nl.create_netns(name)
@@ -102,7 +102,7 @@ class Lab(LinkVerbs, ContainerVerbs, NatVerbs):
             k.journal.remove(entry)
             raise
         k.journal.update(entry, inode=inode)
-        self._say(f"ip netns add {q(name)}")
+        self._say(verbspec.render_ip("add_netns", (name,)))
 
     def _why_exists(self, name: str) -> str:
         if self.kernel.journal.find("netns", name):
@@ -135,15 +135,16 @@ class Lab(LinkVerbs, ContainerVerbs, NatVerbs):
         path = k.path(name)  # validates and raises NotFound with a hint
         entry = k.journal.find("netns", name)
         if entry is None and not force:
-            raise NotOwned(say("netns.not_owned_delete", name=name,
-                               call=f"lab.delete_netns({name!r}, force=True)"))
+            fix = verbspec.fix("delete_netns", name, force=True)
+            raise NotOwned(say("netns.not_owned_delete", name=name, call=fix["fix_call"]),
+                           obj=name, **fix)
         going = k.outside_peers(name)
         k.nl.delete_netns(name)
         if entry:
             k.journal.remove(entry)
         k.forget_links_in(name)
         k.wait_removed(path, going)
-        self._say(f"ip netns delete {q(name)}")
+        self._say(verbspec.render_ip("delete_netns", (name,)))
 
     # -- running commands -------------------------------------------------------------
     def exec(self, ns: NsKey, command: str | Sequence[str], *, timeout: float = 30) -> ExecResult:

@@ -11,13 +11,13 @@ import ipaddress
 import os
 from typing import TYPE_CHECKING, Any
 
-from . import names
-from ._kernel import in_ns, q
+from . import names, verbspec
 from ._record import recorded
 from ._verbs import Verbs
 from .errors import AlreadyExists, InvalidAddress, InvalidName, KernelError, NotFound, NotOwned
 from .messages import say
 from .snapshot import Namespace, NsKey, ns_label
+from .verbspec import render_ip
 
 if TYPE_CHECKING:
     from .bridge import Fdb
@@ -43,11 +43,11 @@ class LinkVerbs(Verbs):
             try:
                 k.nl.set_state(k.path(ns), state, ifname=ifname)
             except NotFound:
-                raise NotFound(k.missing_link(ns, ifname)) from None
+                raise NotFound(k.missing_link(ns, ifname), obj=ifname) from None
         else:
             index = k.link(ns, ifname, force=force, action=state)
             k.nl.set_state(k.path(ns), state, index=index)
-        self._say(in_ns(ns, f"ip link set dev {q(ifname)} {state}"))
+        self._say(render_ip(f"set_{state}", (ns, ifname)))
 
     @recorded
     def add_veth(
@@ -66,10 +66,9 @@ class LinkVerbs(Verbs):
         names.check_ifname(name)
         names.check_ifname(peer)
         if name == peer and ns == peer_ns:
-            raise AlreadyExists(say(
-                "veth.same_names", name=name,
-                call=f"lab.add_veth({name!r}, {name + '-peer'[: 15 - len(name)]!r})",
-            ))
+            fix = verbspec.fix("add_veth", name, name + "-peer"[: 15 - len(name)])
+            raise AlreadyExists(say("veth.same_names", name=name, call=fix["fix_call"]),
+                                obj=name, **fix)
         for where in (ns, peer_ns):
             k.require_owned(where, force, "add_veth")
         first, second = k.journal.add_many([
@@ -86,17 +85,16 @@ class LinkVerbs(Verbs):
             if isinstance(exc, AlreadyExists):  # the kernel's EEXIST: say which end clashes
                 for where, ifname in ((ns, name), (peer_ns, peer)):
                     if k.nl.link_index(k.path(where), ifname) is not None:
+                        fix = verbspec.fix("delete_link", where, ifname)
                         raise AlreadyExists(say(
                             "link.exists_delete", name=ifname, where=ns_label(where),
-                            call=f"lab.delete_link({where!r}, {ifname!r})",
-                        )) from None
+                            call=fix["fix_call"],
+                        ), obj=ifname, **fix) from None
             raise
         k.remember_index(first, ns)
         k.remember_index(second, peer_ns)
-        where_peer = "" if peer_ns == ns else f" netns {k.ns_arg(peer_ns)}"
-        self._say(
-            in_ns(ns, f"ip link add name {q(name)} type veth peer name {q(peer)}{where_peer}")
-        )
+        self._say(render_ip("add_veth", (name, peer), {"ns": ns, "peer_ns": peer_ns},
+                            ns_arg=k.ns_arg))
 
     @recorded
     def delete_link(self, ns: NsKey, ifname: str, *, force: bool = False) -> None:
@@ -110,7 +108,7 @@ class LinkVerbs(Verbs):
             k.journal.remove(entry)
             if peer and peer.get("peer") == ifname:
                 k.journal.remove(peer)
-        self._say(in_ns(ns, f"ip link delete dev {q(ifname)}"))
+        self._say(render_ip("delete_link", (ns, ifname)))
 
     @recorded
     def move(self, ifname: str, ns: NsKey, *, src: NsKey = None, force: bool = False) -> None:
@@ -118,7 +116,8 @@ class LinkVerbs(Verbs):
         k = self.kernel
         index = k.link(src, ifname, force=force, action="move", target=ns)
         if ns == src:
-            raise AlreadyExists(say("link.already_there", name=ifname, where=ns_label(ns)))
+            raise AlreadyExists(say("link.already_there", name=ifname, where=ns_label(ns)),
+                                obj=ifname)
         k.require_owned(ns, force, "move_into")
         target = k.path(ns)
         try:
@@ -138,7 +137,7 @@ class LinkVerbs(Verbs):
             entry = k.journal.add("link", ifname, ns=None)
         if entry:
             k.remember_index(entry, ns)
-        self._say(in_ns(src, f"ip link set dev {q(ifname)} netns {k.ns_arg(ns)}"))
+        self._say(render_ip("move", (ifname, ns), {"src": src}, ns_arg=k.ns_arg))
 
     # -- addresses ------------------------------------------------------------------
     @recorded
@@ -150,11 +149,12 @@ class LinkVerbs(Verbs):
         try:
             k.nl.add_addr(k.path(ns), index, str(iface.ip), iface.network.prefixlen)
         except AlreadyExists:
+            fix = verbspec.fix("del_addr", ns, ifname, str(iface))
             raise AlreadyExists(say(
                 "addr.exists", addr=str(iface), name=ifname, where=ns_label(ns),
-                call=f"lab.del_addr({ns!r}, {ifname!r}, '{iface}')",
-            )) from None
-        self._say(in_ns(ns, f"ip addr add {iface} dev {q(ifname)}"))
+                call=fix["fix_call"],
+            ), obj=str(iface), **fix) from None
+        self._say(render_ip("add_addr", (ns, ifname, str(iface))))
 
     @recorded
     def del_addr(self, ns: NsKey, ifname: str, cidr: str, *, force: bool = False) -> None:
@@ -170,9 +170,10 @@ class LinkVerbs(Verbs):
         if iface not in present:
             have = ", ".join(str(a) for a in present)
             raise NotFound(say("addr.missing", addr=str(iface), name=ifname,
-                               where=ns_label(ns), have=have or say("word.none")))
+                               where=ns_label(ns), have=have or say("word.none")),
+                           obj=str(iface))
         k.nl.add_addr(k.path(ns), index, str(iface.ip), iface.network.prefixlen, delete=True)
-        self._say(in_ns(ns, f"ip addr del {iface} dev {q(ifname)}"))
+        self._say(render_ip("del_addr", (ns, ifname, str(iface))))
 
     # -- bridges and routes ------------------------------------------------------
     @recorded
@@ -182,7 +183,7 @@ class LinkVerbs(Verbs):
         names.check_ifname(name)
         k.require_owned(ns, force, "add_bridge")
         if k.nl.link_index(k.path(ns), name) is not None:
-            raise AlreadyExists(say("link.exists", name=name, where=ns_label(ns)))
+            raise AlreadyExists(say("link.exists", name=name, where=ns_label(ns)), obj=name)
         entry = k.journal.add("link", name, ns=ns)
         try:
             # a fixed MAC, as Docker gives docker0: else the bridge takes its lowest
@@ -193,7 +194,7 @@ class LinkVerbs(Verbs):
             k.journal.remove(entry)
             raise
         k.remember_index(entry, ns)
-        self._say(in_ns(ns, f"ip link add name {q(name)} type bridge"))
+        self._say(render_ip("add_bridge", (ns, name)))
 
     @recorded
     def set_master(
@@ -204,17 +205,18 @@ class LinkVerbs(Verbs):
         index = k.link(ns, ifname, force=force, action="set_master")
         if master is None:
             k.nl.call(k.path(ns), "link", "set", index=index, master=0)
-            self._say(in_ns(ns, f"ip link set dev {q(ifname)} nomaster"))
+            self._say(render_ip("set_master", (ns, ifname, None)))
             return
         bridge = k.link(ns, master, force=force, action="use_as_bridge")
         kinds = {d["index"]: d["kind"] for d in k.nl.dump(k.path(ns))["links"]}
         if kinds.get(bridge) != "bridge":
+            fix = verbspec.fix("add_bridge", ns, "br0")
             raise InvalidName(say(
                 "bridge.not_a_bridge", name=master, where=ns_label(ns), kind=kinds.get(bridge),
-                call=f"lab.add_bridge({ns!r}, 'br0')",
-            ))
+                call=fix["fix_call"],
+            ), obj=master, **fix)
         k.nl.call(k.path(ns), "link", "set", index=index, master=bridge)
-        self._say(in_ns(ns, f"ip link set dev {q(ifname)} master {q(master)}"))
+        self._say(render_ip("set_master", (ns, ifname, master)))
 
     @recorded
     def add_route(
@@ -235,7 +237,7 @@ class LinkVerbs(Verbs):
         if via is None and dev is None:
             raise InvalidAddress(say("route.needs_via_or_dev", dst=dst))
         spec: dict[str, Any] = {"dst": str(network), "proto": 3}  # boot, as `ip route add`
-        words = [f"ip route add {dst if dst == 'default' else network}"]
+        said: dict[str, Any] = {}  # the options the command writes
         here = k.snapshot().ns(ns) or Namespace(None, "host", 0)
         if via is not None:
             gateway = names.check_ip(via)
@@ -252,17 +254,20 @@ class LinkVerbs(Verbs):
                     have=have or say("word.none"),
                 ))
             spec["gateway"] = str(gateway)
-            words.append(f"via {gateway}")
+            said["via"] = str(gateway)
         if dev is not None:
             spec["oif"] = k.link(ns, dev, force=True, action="route_dev")
-            words.append(f"dev {q(dev)}")
+            said["dev"] = dev
+            if via is None:  # as `ip route add DST dev X`: a directly connected route
+                spec["scope"] = 253  # RT_SCOPE_LINK
         if any(r.dst == (dst if dst == "default" else str(network)) for r in here.routes):
-            raise AlreadyExists(say(
-                "route.exists", where=ns_label(ns), dst=dst,
-                call=f"lab.exec({ns!r}, 'ip route del {dst}')",
-            ))
+            call = f"lab.exec({ns!r}, 'ip route del {dst}')"
+            raise AlreadyExists(say("route.exists", where=ns_label(ns), dst=dst, call=call),
+                                obj=dst, fix_call=call,
+                                fix_ip=verbspec.default_enter(ns) + f"ip route del {dst}")
         k.nl.call(k.path(ns), "route", "add", **spec)
-        self._say(in_ns(ns, " ".join(words)))
+        shown = dst if dst == "default" else str(network)
+        self._say(render_ip("add_route", (ns, shown), said))
 
     def fdb(self, ns: NsKey, bridge: str) -> Fdb:
         """bridge fdb show br BRIDGE: which MAC the bridge learned on which port."""

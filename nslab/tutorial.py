@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from . import verbspec
 from .errors import NotFound, StepOrderError, did_you_mean
 from .messages import say
 from .snapshot import NsKey, Snapshot, steady
@@ -77,53 +78,18 @@ class Expect:
 def expectations(step: Step) -> tuple[Expect, ...] | None:
     """What the step's calls leave in the kernel, net of each other (S6 adds and deletes
     test1: nothing). None when a call has no known effect, or the net effect is empty:
-    then only having run the step says it is done."""
-    found: dict[tuple, Expect] = {}
-    for verb, args, _kwargs in step.calls:
-        if verb == "add_netns":
-            found[("ns", args[0])] = Expect("netns", args[0])
-        elif verb == "delete_netns":
-            if found.pop(("ns", args[0]), None) is None:
-                return None
-        elif verb == "run_container":
-            found[("ns", "@" + args[0])] = Expect("netns", "@" + args[0])
-        elif verb in ("set_up", "set_down"):
-            found[("state", args[0], args[1])] = Expect(verb[4:], args[0], args[1])
-        elif verb == "add_veth":
-            for name in args[:2]:
-                found[("link", name)] = Expect("link", ifname=name)
-        elif verb == "move":
-            found[("where", args[0])] = Expect("in", args[1], args[0])
-        elif verb == "add_addr":
-            found[("addr", *args)] = Expect("addr", args[0], args[1], args[2])
-        elif verb == "add_bridge":
-            found[("where", args[1])] = Expect("in", args[0], args[1])
-        else:
-            return None
-    return tuple(found.values()) or None
+    then only having run the step says it is done. Each verb's effect is declared in
+    nslab.verbspec."""
+    found = verbspec.effects(step.calls)
+    if found is None:
+        return None
+    return tuple(Expect(e.what, e.ns, e.ifname, e.cidr) for e in found)
 
 
 def _inverse(call_: Call, snap: Snapshot) -> Call | None:
-    """The call that undoes `call_` in the kernel as `snap` shows it, or None."""
-    verb, args, kwargs = call_
-    if verb == "add_netns":
-        return call("delete_netns", args[0])
-    if verb == "set_up":
-        return call("set_down", *args)
-    if verb == "set_down":
-        return call("set_up", *args)
-    if verb == "add_veth":
-        where = snap.where(args[0])
-        return call("delete_link", where[0], args[0]) if where else None
-    if verb == "move":
-        return call("move", args[0], kwargs.get("src"), src=args[1])
-    if verb == "add_addr":
-        return call("del_addr", *args)
-    if verb == "add_bridge":
-        return call("delete_link", *args)
-    if verb == "run_container":
-        return call("stop_container", args[0])
-    return None
+    """The call that undoes `call_` in the kernel as `snap` shows it, or None (each verb's
+    inverse is declared in nslab.verbspec)."""
+    return verbspec.inverse(call_, snap.where)
 
 
 @dataclass

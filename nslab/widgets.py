@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from . import names
+from . import names, verbspec
 from .diff import changes_html
 from .draw import draw, to_svg
 from .errors import NotFound, NslabError
@@ -304,7 +304,7 @@ class Panel(widgets.VBox):
     def _form(
         self,
         verb: str,
-        command: str,
+        command: str | None,
         fields: dict[str, widgets.Widget],
         actions: dict[str, Callable[[dict[str, Any]], Any]],
         *,
@@ -313,8 +313,11 @@ class Panel(widgets.VBox):
         """A row `command [fields] [buttons]` and a message line under it.
 
         `actions` maps a button label to a function of the field values that makes
-        exactly one library call.
+        exactly one library call. `command` None: the verb's label in its declaration
+        (nslab.verbspec).
         """
+        if command is None:
+            command = verbspec.VERBS[verb].form
         buttons: dict[str, widgets.Button] = {}
         for label in actions:
             button = widgets.Button(
@@ -357,17 +360,17 @@ class Panel(widgets.VBox):
         self._bridge_dropdowns.append(f_master)
         return [
             self._form(
-                "add_netns", "ip netns add",
+                "add_netns", None,
                 {"name": self._text_field("test1", ns_name)},
                 {"add namespace": lambda v: lab.add_netns(v["name"])},
             ),
             self._form(
-                "delete_netns", "ip netns delete", {"name": f_del},
+                "delete_netns", None, {"name": f_del},
                 {"delete namespace": lambda v: lab.delete_netns(v["name"])},
                 required=("name",),
             ),
             self._form(
-                "add_veth", "ip link add veth",
+                "add_veth", None,
                 {
                     "name": self._text_field("veth-test1", ifname, "100px"),
                     "ns": self._ns_field(),
@@ -378,13 +381,13 @@ class Panel(widgets.VBox):
                     v["name"], v["peer"], ns=_key(v["ns"]), peer_ns=_key(v["peer_ns"]))},
             ),
             self._form(
-                "move", "ip link set netns",
+                "move", None,
                 {"link": self._link_field(), "to": self._ns_field()},
                 {"move": lambda v: lab.move(v["link"][1], _key(v["to"]), src=_key(v["link"][0]))},
                 required=("link",),
             ),
             self._form(
-                "add_addr", "ip addr add",
+                "add_addr", None,
                 {"link": self._link_field(),
                  "cidr": self._text_field("192.168.1.1/24", names.check_interface_address)},
                 {"add address": lambda v: lab.add_addr(
@@ -407,12 +410,12 @@ class Panel(widgets.VBox):
                 {"ping": lambda v: lab.ping(_key(v["ns"]), v["target"])},
             ),
             self._form(
-                "add_bridge", "ip link add bridge",
+                "add_bridge", None,
                 {"ns": self._ns_field(), "name": self._text_field("br0", ifname)},
                 {"add bridge": lambda v: lab.add_bridge(_key(v["ns"]), v["name"])},
             ),
             self._form(
-                "set_master", "ip link set master",
+                "set_master", None,
                 {"link": self._link_field(), "master": f_master},
                 {"set master": lambda v: lab.set_master(
                     _key(v["link"][0]), v["link"][1],
@@ -420,7 +423,7 @@ class Panel(widgets.VBox):
                 required=("link",),
             ),
             self._form(
-                "delete_link", "ip link delete",
+                "delete_link", None,
                 {"link": self._link_field()},
                 {"delete link": lambda v: lab.delete_link(_key(v["link"][0]), v["link"][1])},
                 required=("link",),

@@ -17,27 +17,17 @@ from typing import Any
 
 import tomllib
 
+from .. import verbspec
 from ..errors import InvalidName, did_you_mean
 from ..messages import say
+from ..verbspec import exercise_signatures, positional_optional
 
 LANGUAGES = ("en", "zh_CN")
 
-# Lab verb -> (required parameters, optional parameters), in the verb's own order.
-VERBS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "add_netns": (("name",), ()),
-    "set_up": (("ns", "ifname"), ()),
-    "set_down": (("ns", "ifname"), ()),
-    "add_veth": (("name", "peer"), ("ns", "peer_ns")),
-    "move": (("ifname", "ns"), ("src",)),
-    "add_addr": (("ns", "ifname", "cidr"), ()),
-    "del_addr": (("ns", "ifname", "cidr"), ()),
-    "add_bridge": (("ns", "name"), ()),
-    "set_master": (("ns", "ifname", "master"), ()),
-    "add_route": (("ns", "dst"), ("via", "dev")),
-    "set_forwarding": (("ns",), ("on",)),
-    "delete_link": (("ns", "ifname"), ()),
-}
-POSITIONAL_OPTIONAL = {"set_forwarding": ("on",)}  # optional, but passed by position
+# Lab verb -> (required parameters, optional parameters), in the verb's own order: read
+# from the verbs' declarations (nslab.verbspec, `exercise=True`).
+VERBS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = exercise_signatures()
+POSITIONAL_OPTIONAL = positional_optional()  # optional, but passed by position
 
 # nslab.checks goal -> (required fields, optional fields)
 GOALS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -371,13 +361,9 @@ def _check_names(r: _Reader, spec: Spec) -> None:
                 **{role: t for role, t in spec.names.items()}, tag="{tag}"):
             raise r.fail(s.line, say("classroom.file.untagged", name=s.args[0]),
                          say("classroom.file.untagged_fix"))
-    netns = {real(s.args[0]) for s in steps if s.verb == "add_netns"}
-    links = {"lo"}
-    for s in steps:
-        if s.verb == "add_veth":
-            links |= {real(s.args[0]), real(s.args[1])}
-        elif s.verb == "add_bridge":
-            links.add(real(s.args[1]))
+    made = [m for s in steps for m in verbspec.made(s.verb, s.args, dict(s.kwargs))]
+    netns = {real(name) for kind, name in made if kind == "netns"}
+    links = {"lo"} | {real(name) for kind, name in made if kind == "link"}
 
     def known(value: Any, pool: set[str], what: str, line: int) -> None:
         value = real(value)

@@ -51,6 +51,16 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     ),
     "ip.missing_arg": N_("Command {command!r} is incomplete: {usage}"),
     "ip.ran": N_("# the lab ran: {command}"),
+    "ip.not_a_shell": N_(
+        "Cells run one `ip` command, not a shell, so {command!r} did not run and nothing "
+        "changed: {syntax!r} is shell syntax; to filter, ask `ip` itself (ip a show dev lo, "
+        "ip -br a, ip -4 a), and type one command per line in a %%ip cell."
+    ),
+    "ip.sudo": N_("# sudo is not needed here: the lab ran this with its own privileges."),
+    "ip.sudo_user": N_(
+        "{command!r} asks to run as user {user!r}, which a cell cannot do: the lab runs "
+        "every command with its own privileges. Type it without `{option}`: {typed}"
+    ),
     "ip.no_lab": N_(
         "%ip needs a Lab in this notebook: create one first with lab = Lab() (it acts on "
         "the variable `lab`, or on the only Lab there is)."

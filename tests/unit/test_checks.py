@@ -218,7 +218,7 @@ def test_veth_end_still_in_the_host():
     assert got[0] == moved
     assert got[1] == ("nothing in the lab has 192.168.1.2 — give it to the far end of the pair "
                       "once it is there: lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')  "
-                      "(ip: ip netns exec test2 ip address add 192.168.1.2/24 dev veth-test2)")
+                      "(ip: ip netns exec test2 ip addr add 192.168.1.2/24 dev veth-test2)")
 
 
 def test_step_s13_named_for_the_first_end():
@@ -254,7 +254,7 @@ def test_wrong_prefix_forgotten_slash_24():
     snap = pair(cb="192.168.1.2/32")
     fix = ("lab.del_addr('test2', 'veth-test2', '192.168.1.2/32'); "
            "lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')  (ip: ip netns exec test2 ip "
-           "address del 192.168.1.2/32 dev veth-test2; ip netns exec test2 ip address add "
+           "addr del 192.168.1.2/32 dev veth-test2; ip netns exec test2 ip addr add "
            "192.168.1.2/24 dev veth-test2)")
     assert why(snap, has_addr("test2", "veth-test2", "192.168.1.2/24")) == (
         "veth-test2 in test2 has 192.168.1.2/32, not 192.168.1.2/24: the prefix length decides "
@@ -287,7 +287,7 @@ def test_different_subnets_and_no_route_joins_them():
         "are in different subnets, so neither has a route to the other: put both ends in one "
         "subnet. Fix: lab.del_addr('test2', 'veth-test2', '192.168.2.2/24'); "
         "lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')  (ip: ip netns exec test2 ip "
-        "address del 192.168.2.2/24 dev veth-test2; ip netns exec test2 ip address add "
+        "addr del 192.168.2.2/24 dev veth-test2; ip netns exec test2 ip addr add "
         "192.168.1.2/24 dev veth-test2)"
     )
 
@@ -309,8 +309,8 @@ def test_duplicate_address():
     snap = pair(cb="192.168.1.1/24")
     fix = ("lab.del_addr('test2', 'veth-test2', '192.168.1.1/24'); "
            "lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')")
-    ip = ("(ip: ip netns exec test2 ip address del 192.168.1.1/24 dev veth-test2; "
-          "ip netns exec test2 ip address add 192.168.1.2/24 dev veth-test2)")
+    ip = ("(ip: ip netns exec test2 ip addr del 192.168.1.1/24 dev veth-test2; "
+          "ip netns exec test2 ip addr add 192.168.1.2/24 dev veth-test2)")
     assert why(snap, unique_addresses()) == (
         "192.168.1.1 is on both veth-test1 in test1 and veth-test2 in test2 (a duplicate "
         "address): each one answers for itself, so they never talk to each other. Give "
@@ -342,12 +342,12 @@ def test_no_address_yet():
     assert why(snap, has_addr("test2", "veth-test2", "192.168.1.2/24")) == (
         "veth-test2 in test2 has no address yet (S15) — add it: "
         "lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')  (ip: ip netns exec test2 ip "
-        "address add 192.168.1.2/24 dev veth-test2)"
+        "addr add 192.168.1.2/24 dev veth-test2)"
     )
     assert why(snap, reachable("test1", "192.168.1.2")) == (
         "nothing in the lab has 192.168.1.2 — give it to the far end of the pair: "
         "lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')  "
-        "(ip: ip netns exec test2 ip address add 192.168.1.2/24 dev veth-test2)"
+        "(ip: ip netns exec test2 ip addr add 192.168.1.2/24 dev veth-test2)"
     )
 
 
@@ -357,7 +357,7 @@ def test_sender_without_address():
         "veth-test1 in test1 has no IP address while its peer veth-test2 in test2 is in "
         "192.168.1.0/24, so nothing in test1 can talk IP over this pair: give veth-test1 an "
         "address in 192.168.1.0/24. Fix: lab.add_addr('test1', 'veth-test1', '192.168.1.1/24')"
-        "  (ip: ip netns exec test1 ip address add 192.168.1.1/24 dev veth-test1)"
+        "  (ip: ip netns exec test1 ip addr add 192.168.1.1/24 dev veth-test1)"
     )
 
 
@@ -367,7 +367,7 @@ def test_address_on_the_wrong_interface():
         "192.168.1.1 is on veth-test2 in test2, not on veth-test1 in test1 — move it: "
         "lab.del_addr('test2', 'veth-test2', '192.168.1.1/24'); "
         "lab.add_addr('test1', 'veth-test1', '192.168.1.1/24')  (ip: ip netns exec test2 ip "
-        "address del 192.168.1.1/24 dev veth-test2; ip netns exec test1 ip address add "
+        "addr del 192.168.1.1/24 dev veth-test2; ip netns exec test1 ip addr add "
         "192.168.1.1/24 dev veth-test1)"
     )
 
@@ -378,7 +378,7 @@ def test_another_address_than_asked():
         "veth-test1 in test1 has 10.1.1.1/24, not 192.168.1.1/24 — replace it: "
         "lab.del_addr('test1', 'veth-test1', '10.1.1.1/24'); "
         "lab.add_addr('test1', 'veth-test1', '192.168.1.1/24')  (ip: ip netns exec test1 ip "
-        "address del 10.1.1.1/24 dev veth-test1; ip netns exec test1 ip address add "
+        "addr del 10.1.1.1/24 dev veth-test1; ip netns exec test1 ip addr add "
         "192.168.1.1/24 dev veth-test1)"
     )
 
@@ -750,7 +750,7 @@ def test_interface_elsewhere_when_the_host_is_asked_for():
     assert why(snap, in_namespace("veth-test1", None)) == (
         "veth-test1 is in test1, not in the host namespace — move it: "
         "lab.move('veth-test1', None, src='test1')  (ip: ip netns exec test1 ip link set dev "
-        "veth-test1 netns 1)"
+        "veth-test1 netns /proc/$$/ns/net)"
     )
 
 
@@ -776,7 +776,7 @@ def test_down_sender_facing_another_subnet():
         "are in different subnets, so neither has a route to the other: put both ends in one "
         "subnet. Fix: lab.del_addr('test2', 'veth-test2', '192.168.1.2/24'); "
         "lab.add_addr('test2', 'veth-test2', '10.0.0.2/24')  (ip: ip netns exec test2 ip "
-        "address del 192.168.1.2/24 dev veth-test2; ip netns exec test2 ip address add "
+        "addr del 192.168.1.2/24 dev veth-test2; ip netns exec test2 ip addr add "
         "10.0.0.2/24 dev veth-test2)",
     ]
 

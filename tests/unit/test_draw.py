@@ -225,7 +225,7 @@ def test_different_subnets_reported_once_with_a_fix():
         "(192.168.2.2/24) are in different subnets, so neither has a route to the other: put "
         "both ends in one subnet. Fix: lab.del_addr('test2', 'veth-test2', '192.168.2.2/24'); "
         "lab.add_addr('test2', 'veth-test2', '192.168.1.2/24')  (ip: ip netns exec test2 ip "
-        "address del 192.168.2.2/24 dev veth-test2; ip netns exec test2 ip address add "
+        "addr del 192.168.2.2/24 dev veth-test2; ip netns exec test2 ip addr add "
         "192.168.1.2/24 dev veth-test2)"
     ]
     src = draw(snap).source
@@ -249,8 +249,8 @@ def test_same_address_on_both_ends():
         "10.0.0.1 is on both a in t1 and b in t2 (a duplicate address): each one answers for "
         "itself, so they never talk to each other. Give b its own address. "
         "Fix: lab.del_addr('t2', 'b', '10.0.0.1/24'); lab.add_addr('t2', 'b', '10.0.0.2/24')  "
-        "(ip: ip netns exec t2 ip address del 10.0.0.1/24 dev b; "
-        "ip netns exec t2 ip address add 10.0.0.2/24 dev b)"
+        "(ip: ip netns exec t2 ip addr del 10.0.0.1/24 dev b; "
+        "ip netns exec t2 ip addr add 10.0.0.2/24 dev b)"
     ]
     src = draw(snap).source  # issue 11 (E6): each end names the *other* end
     assert "same address as b" in node_line(src, "ns.t1/a")

@@ -85,3 +85,26 @@ def test_what_reset_removed_shows_one_object_a_line_whatever_the_widths():
     short, long = Removed(["a", "b"]), Removed(["container web (PID 123456789)", "netns x" * 9])
     assert pretty(short) == "['a',\n 'b']"
     assert pretty(long).count("\n") == 1 and long == list(long)
+
+
+def test_errors_carry_their_context_as_fields():
+    import errno
+    import pickle
+
+    from nslab import verbspec
+    from nslab.errors import AlreadyExists, KernelError, NotFound, NslabError
+
+    plain = NotFound("gone")
+    assert (plain.obj, plain.fix_call, plain.fix_ip) == (None, None, None)
+    assert str(plain) == "gone" and isinstance(plain, LookupError)
+    err = NotFound("Namespace 'test1' does not exist.", obj="test1",
+                   **verbspec.fix("add_netns", "test1"))
+    assert (err.obj, err.fix_call, err.fix_ip) == (
+        "test1", "lab.add_netns('test1')", "ip netns add test1")
+    assert str(err) == "Namespace 'test1' does not exist."
+    assert pickle.loads(pickle.dumps(err)).fix_ip == "ip netns add test1"
+    kernel = KernelError(errno.EINVAL, "refused", obj="veth-test1")
+    assert (kernel.errno, kernel.strerror, kernel.obj) == (errno.EINVAL, "refused", "veth-test1")
+    assert AlreadyExists("x", obj="y").obj == "y" and isinstance(AlreadyExists("x"), NslabError)
+    assert verbspec.fix("stop_container", "web") == {
+        "fix_call": "lab.stop_container('web')", "fix_ip": None}

@@ -52,7 +52,7 @@ def test_article_lines_become_one_lab_call(line, python):
     ("ip addr add 192.168.1.1/24", "incomplete: ip addr add CIDR dev NAME"),
     ("ip netns exec test1 ip -x a", "not supported"),
     ("ip -4 addr add 10.0.0.1/24 dev x", "not supported"),  # options only for reading
-    ("ip netns exec test1 ping -f 192.168.1.2", "incomplete: ping [-c N] ADDRESS"),
+    ("ip netns exec test1 ping -f 192.168.1.2", "incomplete: ping [-c N] [-W SECONDS] ADDRESS"),
     ("ip 'unclosed", "Cannot read the command"),
     ("sudo", "No command given"),
 ])
