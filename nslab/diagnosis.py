@@ -183,6 +183,7 @@ class Finding:
     others: tuple[Ref, ...] = ()  # other interfaces concerned (a peer, a duplicate)
     pair: bool = False  # the fault is on the veth edge between (ns, ifname) and others[0]
     mark_others: bool = True  # False: the drawing marks only the first interface
+    inline: bool = False  # the sentence names its fix itself ({call}, {command}): nslab.paths
 
     @property
     def objects(self) -> tuple[Ref, ...]:
@@ -202,6 +203,8 @@ class Finding:
     @property
     def problem(self) -> str:
         """The sentence: what is wrong and why it matters."""
+        if self.inline:
+            return say(self.key, **dict(self.fields), call=self.call, command=self.command)
         return say(self.key, **dict(self.fields))
 
     @property
@@ -215,7 +218,7 @@ class Finding:
     @property
     def text(self) -> str:
         """The sentence followed by its fix, as a Lab call and as the `ip` command."""
-        if not self.fixes:
+        if not self.fixes or self.inline:
             return self.problem
         return say("diag.with-fix", problem=self.problem, call=self.call, command=self.command)
 
