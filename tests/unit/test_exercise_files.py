@@ -76,8 +76,8 @@ def _bad(tmp_path, old, new, name="01-mine.toml"):
     ('{ goal = "reachable", ns = "{a}", addr = "192.168.1.2" }',
      '{ goal = "reachable", ns = "{a}" }', "reachable needs the argument 'addr'", "reachable"),
     ('story = "`{a}`', 'story = "`{c}`', "{c} is not a role of [names]", "story"),
-    ('title = "A cable', 'title = A cable', "This is not valid TOML", "title"),
-    ('title = "A cable with one end down"', 'title = { en = "A", fr = "B" }',
+    ('title = "Two namespaces', 'title = Two namespaces', "This is not valid TOML", "title"),
+    ('title = "Two namespaces that cannot talk"', 'title = { en = "A", fr = "B" }',
      "translation 'fr'", "title"),
     ("number = 1", "number = 4", "does not match the file name", "number"),
     ('{ do = "add_netns", name = "{b}" }', '{ do = "add_netns", name = "test2" }',
@@ -131,7 +131,7 @@ def test_notebook_form(name):
     graded = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
               and c.cell_type == "code"]
     assert [c.source for c in graded] == [f'grade(lab, "{name}")']
-    assert graded[0].metadata["nbgrader"]["points"] == len(ex.goal_list(hidden=True))
+    assert graded[0].metadata["nbgrader"]["points"] == ex.points
     assert graded[0].metadata["nbgrader"]["locked"]
     assert nb.cells[-2].source.startswith("## Summary")
     assert nb.cells[-1].source.startswith("## Self-check")
