@@ -268,10 +268,12 @@ def review(lab: Lab, name: str, *, tag: str | None = None) -> c.Report:
     In a troubleshooting exercise, only the goals a student sees and ✔/✘, until the
     student has asked for the last hint (`hints(NAME)`): from then on every goal, the
     hidden ones too, each ✘ with its explanation and fix. A build exercise explains
-    from the start.
+    from the start, and so does the grading kernel (NSLAB_GRADING=1, see nslab.report):
+    the teacher's report reads every goal from the checklist the submission printed.
     """
     ex = exercise(name)
-    if ex.troubleshooting and ex.name not in _REVEALED:
+    grading = os.environ.get("NSLAB_GRADING") == "1"
+    if ex.troubleshooting and ex.name not in _REVEALED and not grading:
         return c.check(lab, ex.goal_list(tag), explain=False)
     return c.check(lab, ex.goal_list(tag, hidden=True))
 

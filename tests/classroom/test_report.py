@@ -152,7 +152,7 @@ def test_grading_kernel_is_the_sandbox_with_a_private_tmp(tmp_path: Path) -> Non
     assert spec["argv"][:4] == ["unshare", "-Urnm", "sh", "-c"]
     assert spec["argv"][4].startswith("mount -t tmpfs -o size=64m tmpfs /tmp && ")
     assert spec["argv"][4].endswith(base["argv"][4])
-    assert spec["env"] == base["env"] | {"TMPDIR": "/tmp"}
+    assert spec["env"] == base["env"] | {"TMPDIR": "/tmp", "NSLAB_GRADING": "1"}
     assert spec["metadata"]["nslab"]["transport"] == "ipc"
     dest = report.install_grading_kernelspec(tmp_path / "kernels")
     assert json.loads((dest / "kernel.json").read_text())["argv"][0] == "unshare"
