@@ -85,6 +85,14 @@ _SHORT = {
     "duplicate-address": "diag.short.duplicate-address",
     "subnet-mismatch": "diag.short.subnet-mismatch",
     "prefix-mismatch": "diag.short.prefix-mismatch",
+    # faults a goal's packet path shows (nslab.paths)
+    "wrong-namespace": "diag.short.wrong-namespace",
+    "no-carrier": "diag.short.no-carrier",
+    "bridge-no-port": "diag.short.bridge-no-port",
+    "wrong-address": "diag.short.wrong-address",
+    "missing-address": "diag.short.missing-address",
+    "not-wired": "diag.short.not-wired",
+    "next-hop-missing": "diag.short.next-hop-missing",
 }
 
 

@@ -303,10 +303,21 @@ _REVEALED: set[str] = set()
 
 def drawing(lab: Lab, *, marks: bool = False) -> Drawing:
     """The lab's drawing; without the kit's mistake marks unless MARKS. In a troubleshooting
-    lab the marks come with the last hint (`hints(NAME)`): before, the drawing says so."""
+    lab the marks come with the last hint (`hints(NAME)`): before, the drawing says so.
+
+    The marks are the diagnosis findings of the lab, and those the exercise's goals find
+    on their packets' paths (nslab.paths): what the check cell explains, drawn."""
     name = _LABS.get(lab.name)
     held_back = bool(marks and name is not None and name not in _REVEALED)
-    return Drawing(lab.draw(marks=marks and not held_back), lab.name, held_back=held_back)
+    if not marks or held_back:
+        return Drawing(lab.draw(marks=False), lab.name, held_back=held_back)
+    ex = EXERCISES.get(name or "") or next(
+        (e for e in EXERCISES.values() if e.tag == lab.name), None)
+    found = []
+    if ex is not None:
+        snap = lab.snapshot().lab_only()
+        found = [f for g in ex.goal_list(lab.name, hidden=True) for f in g.findings(snap)]
+    return Drawing(lab.draw(marks=True, findings=found), lab.name)
 
 
 # ------------------------------------------------------------------ the toolkit

@@ -174,3 +174,18 @@ def test_checks_have_no_words_of_their_own_for_a_fault():
     }
     own = {k for k in keys if not k.startswith(("check.goal.", "check.summary."))}
     assert own <= {"check.host", "check.not-a-goal"}, own
+
+
+def test_the_drawing_marks_path_findings_it_is_given():
+    """A prefix the diagnosis scan cannot blame alone (the far end is fine): the path
+    finding of a goal marks the end at fault, with its short label."""
+    from nslab.draw import draw
+
+    snap = pair(ca="192.168.1.1/24", cb="192.168.1.2/32")
+    found = list(reachable("test1", "192.168.1.2").findings(snap))
+    assert [f.code for f in found][:1] == ["prefix-mismatch"]
+    missing = has_addr("test1", "veth-test1", "192.168.1.1/24").findings(pair(ca=None))
+    src = draw(pair(ca=None), findings=missing).source
+    assert "no address yet" in src
+    assert "no address yet" not in draw(pair(ca=None), findings=missing, marks=False).source
+    assert missing[0].drawn and missing[0].label(("test1", "veth-test1")) == "no address yet"
