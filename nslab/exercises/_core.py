@@ -347,6 +347,39 @@ def toolkit(lab: Lab, command: str) -> Survey:
     return Survey(command, tuple(outputs))
 
 
+@dataclass(frozen=True)
+class Where:
+    """What `listen` says when a blank is left: where a capture could listen."""
+
+    places: tuple[tuple[str, tuple[str, ...]], ...]  # (namespace, its interfaces)
+
+    def __str__(self) -> str:
+        rows = "\n".join(say("classroom.listen.place", ns=ns, ifnames=", ".join(names))
+                         for ns, names in self.places)
+        return say("classroom.listen.blank", places=rows)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self))
+
+
+def listen(lab: Lab, ns: str = "", ifname: str = "", *, ping: str = "",
+           sender: str = "") -> Any:
+    """A capture (ICMP only) on IFNAME in NS while SENDER (default: NS) pings PING: the
+    investigation toolkit's capture, aimed where the student chooses. With a blank left,
+    it captures nothing and lists where it could listen."""
+    if not (ns and ifname and ping):
+        places = tuple((n, tuple(lk.name for lk in (lab.snapshot().ns(n) or _NoLinks()).links))
+                       for n in lab.owned_netns())
+        return Where(places)
+    with lab.capture(ns, ifname, filter="icmp") as cap:
+        lab.ping(sender or ns, ping)
+    return cap
+
+
+class _NoLinks:
+    links: tuple = ()
+
+
 # ------------------------------------------------------------------ hints
 
 
@@ -402,6 +435,10 @@ def hints(items: str | Sequence[str], *, tag: str | None = None) -> Hints:
     if isinstance(items, str):
         ex = exercise(items)
         items = [ex.fill(h, tag) for h in ex.spec.hints]
+        if ex.spec.capture:  # where the fault shows in a capture: a hint, not a given
+            cns, cif, addr, sender = (v.format(**ex.names_for(tag)) for v in ex.spec.capture)
+            items.append(say("classroom.hints.capture", ns=cns, ifname=cif, addr=addr,
+                             sender=sender))
         if ex.troubleshooting:  # the last hint opens the explanations and the marks
             items.append(say("classroom.hints.explain"))
             return Hints(items, on_last=lambda: _REVEALED.add(ex.name))

@@ -75,15 +75,15 @@ def notebook(name: str) -> Any:
     import nbformat
 
     ex = exercise(name)
-    spec, nb, f, n = ex.spec, _Cells(ex), ex.fill, ex.names_for()
+    spec, nb, f = ex.spec, _Cells(ex), ex.fill
     visible = ex.goal_list()
     kept = set(ex.constraints())
     hidden = len(ex.spec.hidden_goals)
     nb.md(_intro(ex))
     if ex.troubleshooting:
         nb.code("from nslab.checks import check\n"
-                "from nslab.exercises import broken, drawing, goals, grade, hints, review, "
-                "toolkit")
+                "from nslab.exercises import broken, drawing, goals, grade, hints, listen, "
+                "review, toolkit")
         nb.md(say("classroom.nb.lab_trouble", story=f(spec.story), call=f"broken({_q(ex.name)})"))
         nb.code(f"lab = broken({_q(ex.name)})\ndrawing(lab)")
     else:
@@ -106,11 +106,9 @@ def notebook(name: str) -> Any:
         for command in TOOLKIT:
             tags = ["nbval-ignore-output"] if command in VOLATILE else []
             nb.code(f"toolkit(lab, {_q(command)})", tags=tags)
-        if spec.capture:
-            ns, ifname, addr, sender = (v.format(**n) for v in spec.capture)
-            nb.md(say("classroom.nb.capture", ns=ns, ifname=ifname, sender=sender, addr=addr))
-            nb.code(f"with lab.capture({_q(ns)}, {_q(ifname)}, filter=\"icmp\") as cap:\n"
-                    f"    lab.ping({_q(sender)}, {_q(addr)})\ncap")
+        if spec.capture:  # the student chooses where (the place is a hint)
+            nb.md(say("classroom.nb.listen"))
+            nb.code('listen(lab, ns="", ifname="", ping="")')
     else:
         nb.md(say("classroom.nb.goal_build", goals=goal_list, hidden=hidden_note))
         nb.code(f"goal = goals({_q(ex.name)})\ncheck(lab, goal)")

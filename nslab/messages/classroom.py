@@ -73,6 +73,13 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "classroom.hints.button": N_("Show a hint ({n} of {total})"),
     "classroom.hints.none_left": N_("No more hints"),
     "classroom.hints.item": N_("<p><b>Hint {n}.</b> {text}</p>"),
+    "classroom.hints.capture": N_("Listen where the fault shows: `listen(lab, \"{ns}\", "
+                                  "\"{ifname}\", sender=\"{sender}\", ping=\"{addr}\")`."),
+    "classroom.listen.blank": N_("Fill in where to listen, then run the cell again: "
+                                 "listen(lab, NAMESPACE, INTERFACE, ping=ADDRESS), and "
+                                 "sender=NAMESPACE if another namespace sends the ping. "
+                                 "The lab's namespaces and their interfaces:\n{places}"),
+    "classroom.listen.place": N_("  {ns}: {ifnames}"),
     "classroom.hints.explain": N_("Still stuck? From now on the check cell explains every "
                                   "goal, the hidden ones too, each ✘ with its fix, and "
                                   "`drawing(lab, marks=True)` marks what looks wrong: run "
@@ -118,11 +125,14 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "## Investigate\n\nThe same toolkit in every exercise: addresses and states "
         "(`ip -br a`), routes (`ip route`), neighbours (`ip neigh`), each in every namespace of "
         "the lab, and a capture while a ping runs. Look before you change anything."),
-    "classroom.nb.capture": N_("A capture on `{ifname}` in `{ns}` (ICMP only) while `{sender}` "
-                               "pings {addr}: which packets really cross that interface?"),
-    "classroom.nb.hints_trouble": N_("Stuck? Reveal the hints one at a time (in the last ones "
-                                     "the drawing marks what it sees on an interface, and the "
-                                     "checker explains every goal):"),
+    "classroom.nb.listen": N_("A capture (ICMP only) while a ping runs: which packets really "
+                              "cross an interface? Choose where to listen and what to ping, "
+                              "fill in the blanks and run the cell (run it as it is to see "
+                              "where you can listen)."),
+    "classroom.nb.hints_trouble": N_("Stuck? Reveal the hints one at a time (one of the last "
+                                     "ones says where to listen; the last one lets the check "
+                                     "cell explain every goal and the drawing mark what it "
+                                     "sees):"),
     "classroom.nb.hints": N_("Stuck? Reveal the hints one at a time:"),
     "classroom.nb.task_fix": N_("Fix the lab so that every goal is met. Change as little as "
                                 "you can."),

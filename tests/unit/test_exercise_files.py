@@ -143,8 +143,15 @@ def test_notebook_form(name):
         sources = [c.source for c in nb.cells]
         for command in ("ip -br a", "ip route", "ip neigh"):
             assert f'toolkit(lab, "{command}")' in sources
-        assert any("lab.capture(" in s for s in sources)
+        # the student chooses where to capture: blanks in the cell, the place in a hint
+        assert 'listen(lab, ns="", ifname="", ping="")' in sources
+        assert not any("lab.capture(" in s for s in sources)
         assert any("check(lab, goal, explain=False)" in s for s in sources)
+        assert f'review(lab, "{name}")' in sources  # not check(..., hidden=True): no oracle
+        assert not any("hidden=True" in s for s in sources if "check(" in s)
+        items = exercises.hints(name).items
+        if ex.spec.capture:
+            assert items[-2].startswith("Listen where the fault shows: `listen(lab, ")
 
 
 def test_grade_without_a_kernel_is_a_number():
