@@ -175,3 +175,67 @@ def test_a_teachers_folder_adds_exercises_without_python(tmp_path):
     (tmp_path / "43-down-end.toml").write_text(template("down-end", 43))  # a clash
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert "there is already an exercise 'down-end'" in out.stderr
+
+
+# ------------------------------------------------------------------ symptoms, not causes
+
+OLD_NAMES = {"down-end": "cannot-talk", "left-in-host": "silent-neighbour",
+             "wrong-prefix": "no-reply", "lo-down": "unanswered-at-home",
+             "duplicate-address": "misleading-ping", "missing-route": "across-a-router",
+             "down-and-prefix": "still-no-ping", "no-way-back": "router-no-answer"}
+CAUSES = ("down", "lo ", "lo-", "prefix", "duplicate", "missing", "left in", "way back",
+          "carrier", "127.0.0.1", "forgot", "knows the way", "stopped")
+
+
+@pytest.mark.parametrize("name", [n for n, e in EXERCISES.items() if e.troubleshooting])
+def test_a_troubleshooting_exercise_names_its_symptom_not_its_cause(name):
+    ex = EXERCISES[name]
+    said = " ".join([name, exercises.text(ex.spec.title, "en"), ex.fill(ex.spec.story, "ex9"),
+                     *(exercises.text(x, "en") for x in ex.spec.learn)]).lower()
+    assert not [w for w in CAUSES if w in said], said
+    for lang in ("zh_CN",):  # the Chinese title exists and is not the English one
+        assert exercises.text(ex.spec.title, lang) != exercises.text(ex.spec.title, "en")
+
+
+def test_old_names_are_aliases():
+    assert exercises.ALIASES == OLD_NAMES
+    for old, new in OLD_NAMES.items():
+        assert exercises.exercise(old) is EXERCISES[new]
+        assert exercises.goals(old, tag="t1") == exercises.goals(new, tag="t1")
+
+
+def test_bad_aliases_name_the_line_and_the_fix(tmp_path):
+    message, lines = _bad(tmp_path, "number = 1\n", 'number = 1\naliases = ["Old Name"]\n')
+    assert "aliases" in message and "lowercase letters" in message
+
+
+def test_review_is_no_oracle_until_the_last_hint(monkeypatch):
+    """Judged on an empty snapshot (no kernel): only the goals a student sees, ✔/✘ and no
+    fix, until every hint is out; then every goal, hidden ones too, with its fix."""
+    from nslab.exercises import _core
+
+    monkeypatch.delenv("NSLAB_GRADING", raising=False)
+    monkeypatch.setattr(_core, "_REVEALED", set())
+    empty = Snapshot(())
+    shown = exercises.review(empty, "cannot-talk")
+    assert [v.goal for v in shown] == exercises.goals("cannot-talk")
+    assert not shown.explain and "Fix:" not in str(shown) and "lab." not in str(shown)
+    widget = exercises.hints("cannot-talk")
+    assert widget.items[-1].startswith("Still stuck? From now on the check cell explains")
+    while widget.reveal() is not None:
+        pass
+    full = exercises.review(empty, "cannot-talk")
+    assert [v.goal for v in full] == exercises.goals("cannot-talk", hidden=True)
+    assert full.explain and "lab.add_netns" in str(full)
+
+
+def test_points_count_graded_goals_only():
+    for ex in EXERCISES.values():
+        assert ex.points == len(ex.spec.goals) + len(ex.spec.hidden_goals)
+        assert not set(ex.graded()) & set(ex.constraints()), ex.name
+    home = EXERCISES["unanswered-at-home"]
+    assert [g.describe() for g in home.constraints()] == [
+        "ex5-a can ping 192.168.1.2", "ex5-b can ping 192.168.1.1"]
+    text = "\n".join(c.source for c in notebook("unanswered-at-home").cells)
+    assert "ex5-a can ping 192.168.1.2 (it holds already: keep it so)" in text
+    assert "breaking it costs a point" in text
