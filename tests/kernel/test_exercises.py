@@ -115,6 +115,19 @@ def test_broken_again_starts_over(tag, cleanup):
     assert len(lab.transcript) == 0  # the student's transcript starts empty
 
 
+def test_listen_with_blanks_lists_places_then_captures_where_asked(tag, cleanup):
+    from nslab.exercises import listen
+
+    lab = broken("no-reply", tag=tag)
+    cleanup(lab)
+    n = exercises.names("no-reply", tag=tag)
+    where = str(listen(lab, ns="", ifname="", ping=""))
+    assert where.startswith("Fill in where to listen")
+    assert f"  {n['a']}: lo, veth-a" in where and f"  {n['b']}: lo, veth-b" in where
+    cap = listen(lab, n["b"], "veth-b", sender=n["a"], ping="192.168.1.2")
+    assert len(cap) >= 1 and "192.168.1.2" in repr(cap)  # the request arrives at b
+
+
 def test_the_wrong_prefix_really_breaks_the_replies(tag, cleanup):
     """What the diagnosis claims, measured: the request arrives, the reply cannot leave."""
     lab = broken("no-reply", tag=tag)
