@@ -163,19 +163,18 @@ def _load_all() -> dict[str, Exercise]:
     for folder in folders():
         for path in sorted(folder.glob("[0-9][0-9]-*.toml")):
             ex = Exercise(load(path))
-            for name in (ex.name, *ex.spec.aliases):
-                taken = found.get(name) or next(
-                    (e for e in found.values() if name in (e.name, *e.spec.aliases)), None)
-                if taken is not None:
-                    raise ExerciseFileError(say("classroom.file.duplicate", file=str(path),
-                                                name=name, other=str(taken.spec.path)))
+            if ex.name in found:
+                raise ExerciseFileError(say("classroom.file.duplicate", file=str(path),
+                                            name=ex.name, other=str(found[ex.name].spec.path)))
             found[ex.name] = ex
     return dict(sorted(found.items(), key=lambda item: item[1].number))
 
 
 EXERCISES: dict[str, Exercise] = _load_all()
-# former names (an exercise's `aliases`): a teacher's old notebook still finds its exercise
-ALIASES: dict[str, str] = {a: e.name for e in EXERCISES.values() for a in e.spec.aliases}
+# former names (an exercise's `aliases`): a teacher's old notebook still finds its exercise;
+# an exercise that has the name itself (a teacher's own) wins
+ALIASES: dict[str, str] = {a: e.name for e in EXERCISES.values() for a in e.spec.aliases
+                           if a not in EXERCISES}
 
 
 def exercise(name: str) -> Exercise:

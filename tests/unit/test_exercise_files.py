@@ -172,9 +172,15 @@ def test_a_teachers_folder_adds_exercises_without_python(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split()[0] == "my-own"
-    (tmp_path / "43-down-end.toml").write_text(template("down-end", 43))  # a clash
+    (tmp_path / "43-cannot-talk.toml").write_text(template("cannot-talk", 43))  # a clash
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert "there is already an exercise 'down-end'" in out.stderr
+    assert "there is already an exercise 'cannot-talk'" in out.stderr
+    (tmp_path / "43-cannot-talk.toml").unlink()
+    # a teacher's own exercise called like a former name wins over the alias
+    (tmp_path / "44-down-end.toml").write_text(template("down-end", 44))
+    code = "from nslab.exercises import exercise; print(exercise('down-end').number)"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.split() == ["44"], out.stderr
 
 
 # ------------------------------------------------------------------ symptoms, not causes
