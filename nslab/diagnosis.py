@@ -28,6 +28,10 @@ Finding codes (stable strings, tested one by one):
 
 Namespaces listed in `infrastructure` (the kit's own helpers, such as notebook 05's
 `internet`) are never blamed.
+
+The faults only a goal's packet path shows (a missing next hop, a route back, an
+interface in the wrong namespace...) are findings too, built by nslab.paths with the
+constructors below and the codes of `paths.PATH_CODES`.
 """
 
 from __future__ import annotations
