@@ -28,6 +28,10 @@ Finding codes (stable strings, tested one by one):
 
 Namespaces listed in `infrastructure` (the kit's own helpers, such as notebook 05's
 `internet`) are never blamed.
+
+The faults only a goal's packet path shows (a missing next hop, a route back, an
+interface in the wrong namespace...) are findings too, built by nslab.paths with the
+constructors below and the codes of `paths.PATH_CODES`.
 """
 
 from __future__ import annotations
@@ -86,6 +90,14 @@ _SHORT = {
     "duplicate-address": "diag.short.duplicate-address",
     "subnet-mismatch": "diag.short.subnet-mismatch",
     "prefix-mismatch": "diag.short.prefix-mismatch",
+    # faults a goal's packet path shows (nslab.paths)
+    "wrong-namespace": "diag.short.wrong-namespace",
+    "no-carrier": "diag.short.no-carrier",
+    "bridge-no-port": "diag.short.bridge-no-port",
+    "wrong-address": "diag.short.wrong-address",
+    "missing-address": "diag.short.missing-address",
+    "not-wired": "diag.short.not-wired",
+    "next-hop-missing": "diag.short.next-hop-missing",
 }
 
 
@@ -194,6 +206,7 @@ class Finding:
     others: tuple[Ref, ...] = ()  # other interfaces concerned (a peer, a duplicate)
     pair: bool = False  # the fault is on the veth edge between (ns, ifname) and others[0]
     mark_others: bool = True  # False: the drawing marks only the first interface
+    inline: bool = False  # the sentence names its fix itself ({call}, {command}): nslab.paths
 
     @property
     def objects(self) -> tuple[Ref, ...]:
@@ -213,6 +226,8 @@ class Finding:
     @property
     def problem(self) -> str:
         """The sentence: what is wrong and why it matters."""
+        if self.inline:
+            return say(self.key, **dict(self.fields), call=self.call, command=self.command)
         return say(self.key, **dict(self.fields))
 
     @property
@@ -226,7 +241,7 @@ class Finding:
     @property
     def text(self) -> str:
         """The sentence followed by its fix, as a Lab call and as the `ip` command."""
-        if not self.fixes:
+        if not self.fixes or self.inline:
             return self.problem
         return say("diag.with-fix", problem=self.problem, call=self.call, command=self.command)
 

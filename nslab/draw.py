@@ -381,6 +381,7 @@ def draw(
     title: str | None = None,
     marks: bool = True,
     infrastructure: Iterable[NsKey] = (),
+    findings: Iterable[Finding] = (),
 ) -> graphviz.Graph:
     """Draw `snapshot`: namespaces as boxes, interfaces as nodes, veth pairs as edges.
 
@@ -389,11 +390,14 @@ def draw(
     details: show MACs, ifindexes, MTUs and every route.
     marks: mark the faults nslab.diagnosis finds in red (False: an exercise before a hint).
     infrastructure: the kit's own namespaces, never marked (notebook 05's `internet`).
+    findings: more faults to mark (with `marks`), e.g. those a goal's packet path shows
+    (nslab.paths); marked like diagnose's own.
     """
     changed = _Marks.of(changes)
     errors: dict[_Ref, list[Finding]] = {}
     red_edges: set[frozenset[_Ref]] = set()
-    found = diagnose(snapshot, infrastructure=infrastructure) if marks else []
+    found = list(dict.fromkeys(
+        [*diagnose(snapshot, infrastructure=infrastructure), *findings])) if marks else []
     for f in found:
         if not f.drawn:
             continue

@@ -62,7 +62,9 @@ def grading_kernelspec(python: str | None = None) -> dict:
     argv = list(spec["argv"])
     script = argv.index("-c") + 1  # unshare -Urnm sh -c SCRIPT {connection_file}
     argv[script] = f"mount -t tmpfs -o size={GRADING_TMP_SIZE} tmpfs /tmp && {argv[script]}"
-    env = spec["env"] | {"TMPDIR": "/tmp"}  # the grader's TMPDIR is its runtime dir
+    # the grader's TMPDIR is its runtime dir; NSLAB_GRADING: the check cells explain every
+    # goal, the hidden ones too, for the teacher's report (nslab.exercises.review)
+    env = spec["env"] | {"TMPDIR": "/tmp", "NSLAB_GRADING": "1"}
     return spec | {"argv": argv, "env": env, "display_name": f"{sandbox.DISPLAY_NAME} – grading"}
 
 

@@ -2,9 +2,9 @@
 
     from nslab.checks import check
     from nslab.exercises import broken, goals, hints
-    lab = broken("down-end")           # a lab with a classic mistake in it
-    check(lab, goals("down-end"))      # fails; the check cell explains why
-    hints("down-end")                  # a button that reveals one hint per click
+    lab = broken("cannot-talk")        # a lab with a classic mistake in it
+    review(lab, "cannot-talk")         # ✔/✘ per goal; explained after the last hint
+    hints("cannot-talk")               # a button that reveals one hint per click
 
 The exercises are the files ``NN-name.toml`` beside this module (see `template()`
 for a commented one, or ``nslab exercise new NAME``): the topology, the faults to
@@ -29,6 +29,7 @@ characters) to run an exercise next to a notebook that runs the same one.
 from __future__ import annotations
 
 from ._core import (
+    ALIASES,
     EXERCISES,
     FOLDER,
     Drawing,
@@ -43,7 +44,9 @@ from ._core import (
     goals,
     grade,
     hints,
+    listen,
     names,
+    review,
     run,
     solution,
     solve,
@@ -56,6 +59,7 @@ from ._notebook import notebook, write_notebooks
 from ._schema import ExerciseFileError, load
 
 __all__ = [
+    "ALIASES",
     "EXERCISES",
     "FOLDER",
     "Drawing",
@@ -73,10 +77,12 @@ __all__ = [
     "goals",
     "grade",
     "hints",
+    "listen",
     "load",
     "names",
     "new_file",
     "notebook",
+    "review",
     "run",
     "solution",
     "solve",

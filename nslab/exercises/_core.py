@@ -6,7 +6,7 @@ import html
 import json
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -94,9 +94,27 @@ class Exercise:
         return [_fill_step(s, n) for s in self.spec.parts[index].solution]
 
     def goal_list(self, tag: str | None = None, *, hidden: bool = False) -> list[c.Goal]:
+        """The goals a student sees (the graded behavioural ones, then the constraints);
+        hidden=True: and the hidden, structural ones."""
         n = self.names_for(tag)
-        specs = [*self.spec.goals, *(self.spec.hidden_goals if hidden else ())]
+        specs = [*self.spec.goals, *self.spec.constraints,
+                 *(self.spec.hidden_goals if hidden else ())]
         return [_goal(g, n) for g in specs]
+
+    def graded(self, tag: str | None = None) -> list[c.Goal]:
+        """The goals that earn points: each fails as handed out (`nslab exercise check`)."""
+        n = self.names_for(tag)
+        return [_goal(g, n) for g in (*self.spec.goals, *self.spec.hidden_goals)]
+
+    def constraints(self, tag: str | None = None) -> list[c.Goal]:
+        """The goals that hold as handed out and must still hold: never a point."""
+        n = self.names_for(tag)
+        return [_goal(g, n) for g in self.spec.constraints]
+
+    @property
+    def points(self) -> int:
+        """The grade cell's points: one per graded goal."""
+        return len(self.spec.goals) + len(self.spec.hidden_goals)
 
 
 def _fill(value: Any, names: Names) -> Any:
@@ -153,12 +171,16 @@ def _load_all() -> dict[str, Exercise]:
 
 
 EXERCISES: dict[str, Exercise] = _load_all()
+# former names (an exercise's `aliases`): a teacher's old notebook still finds its exercise;
+# an exercise that has the name itself (a teacher's own) wins
+ALIASES: dict[str, str] = {a: e.name for e in EXERCISES.values() for a in e.spec.aliases
+                           if a not in EXERCISES}
 
 
 def exercise(name: str) -> Exercise:
     """The exercise called NAME (see EXERCISES)."""
     try:
-        return EXERCISES[name]
+        return EXERCISES[ALIASES.get(name, name)]
     except (KeyError, TypeError):
         raise NotFound(say("classroom.exercise.missing", name=name,
                            hint=did_you_mean(str(name), EXERCISES),
@@ -208,6 +230,7 @@ def broken(name: str, *, tag: str | None = None) -> Lab:
                            trouble=", ".join(trouble), tag=ex.tag))
     lab = start(name, tag=tag)
     lab.transcript.clear()  # the student's transcript starts with the student's commands
+    _LABS[lab.name] = ex.name
     return lab
 
 
@@ -217,31 +240,52 @@ def solve(lab: Lab, name: str, *, tag: str | None = None) -> None:
 
 
 def grade(lab: Any, name: str, *, tag: str | None = None, points: float | None = None) -> float:
-    """The grade cell's score: the goals met (visible and hidden), scaled to POINTS.
+    """The grade cell's score: the graded goals met (visible and hidden), scaled to POINTS.
 
-    Always a single number between 0 and POINTS (default: one point per goal), never an
-    exception or a warning: nbgrader reads that number as partial credit. The check
-    cell, not this, shows the student why.
+    Points only for work: every graded goal fails as handed out (`nslab exercise check`
+    proves it), so an untouched lab scores 0. A constraint (a goal that already holds as
+    handed out) earns nothing, and each one broken costs as much as one graded goal.
+    Always a single number between 0 and POINTS (default: one point per graded goal),
+    never an exception or a warning: nbgrader reads that number as partial credit. The
+    check cell, not this, shows the student why.
     """
     ex = exercise(name)
-    goal_list = ex.goal_list(tag, hidden=True)
-    total = float(len(goal_list) if points is None else points)
+    graded, kept = ex.graded(tag), ex.constraints(tag)
+    total = float(len(graded) if points is None else points)
     try:
-        report = c.check(lab, goal_list)
-        met = sum(v.ok for v in report)
+        report = c.check(lab, [*graded, *kept])
+        met = sum(v.ok for v in report.verdicts[:len(graded)])
+        broken_ = sum(not v.ok for v in report.verdicts[len(graded):])
     except Exception:  # noqa: BLE001 - a lab so broken it cannot be read scores 0
-        met = 0
-    return round(total * met / len(goal_list), 2)
+        met, broken_ = 0, 0
+    return round(total * max(0, met - broken_) / len(graded), 2)
+
+
+def review(lab: Lab, name: str, *, tag: str | None = None) -> c.Report:
+    """The check cell of an exercise: its goals and their verdicts.
+
+    In a troubleshooting exercise, only the goals a student sees and ✔/✘, until the
+    student has asked for the last hint (`hints(NAME)`): from then on every goal, the
+    hidden ones too, each ✘ with its explanation and fix. A build exercise explains
+    from the start, and so does the grading kernel (NSLAB_GRADING=1, see nslab.report):
+    the teacher's report reads every goal from the checklist the submission printed.
+    """
+    ex = exercise(name)
+    grading = os.environ.get("NSLAB_GRADING") == "1"
+    if ex.troubleshooting and ex.name not in _REVEALED and not grading:
+        return c.check(lab, ex.goal_list(tag), explain=False)
+    return c.check(lab, ex.goal_list(tag, hidden=True))
 
 
 class Drawing:
     """A lab's drawing that shows as SVG alone (no `<Graph at 0x...>` text beside it)."""
 
-    def __init__(self, graph: Any, lab_name: str) -> None:
-        self.graph, self.lab_name = graph, lab_name
+    def __init__(self, graph: Any, lab_name: str, *, held_back: bool = False) -> None:
+        self.graph, self.lab_name, self.held_back = graph, lab_name, held_back
 
     def __repr__(self) -> str:  # the text/plain beside the SVG, deterministic
-        return say("classroom.drawing.text", name=self.lab_name)
+        key = "classroom.drawing.unmarked" if self.held_back else "classroom.drawing.text"
+        return say(key, name=self.lab_name)
 
     def __getattr__(self, name: str) -> Any:  # .source, .pipe(), .render() ...
         return getattr(self.graph, name)
@@ -250,9 +294,29 @@ class Drawing:
         return self.graph._repr_mimebundle_(include, exclude)
 
 
+# per kernel: the troubleshooting labs `broken()` handed out (lab name -> exercise), and
+# the exercises whose last hint the student has asked for
+_LABS: dict[str, str] = {}
+_REVEALED: set[str] = set()
+
+
 def drawing(lab: Lab, *, marks: bool = False) -> Drawing:
-    """The lab's drawing; without the kit's mistake marks unless MARKS (asked for as a hint)."""
-    return Drawing(lab.draw(marks=marks), lab.name)
+    """The lab's drawing; without the kit's mistake marks unless MARKS. In a troubleshooting
+    lab the marks come with the last hint (`hints(NAME)`): before, the drawing says so.
+
+    The marks are the diagnosis findings of the lab, and those the exercise's goals find
+    on their packets' paths (nslab.paths): what the check cell explains, drawn."""
+    name = _LABS.get(lab.name)
+    held_back = bool(marks and name is not None and name not in _REVEALED)
+    if not marks or held_back:
+        return Drawing(lab.draw(marks=False), lab.name, held_back=held_back)
+    ex = EXERCISES.get(name or "") or next(
+        (e for e in EXERCISES.values() if e.tag == lab.name), None)
+    found = []
+    if ex is not None:
+        snap = lab.snapshot().lab_only()
+        found = [f for g in ex.goal_list(lab.name, hidden=True) for f in g.findings(snap)]
+    return Drawing(lab.draw(marks=True, findings=found), lab.name)
 
 
 # ------------------------------------------------------------------ the toolkit
@@ -282,6 +346,39 @@ def toolkit(lab: Lab, command: str) -> Survey:
     return Survey(command, tuple(outputs))
 
 
+@dataclass(frozen=True)
+class Where:
+    """What `listen` says when a blank is left: where a capture could listen."""
+
+    places: tuple[tuple[str, tuple[str, ...]], ...]  # (namespace, its interfaces)
+
+    def __str__(self) -> str:
+        rows = "\n".join(say("classroom.listen.place", ns=ns, ifnames=", ".join(names))
+                         for ns, names in self.places)
+        return say("classroom.listen.blank", places=rows)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self))
+
+
+def listen(lab: Lab, ns: str = "", ifname: str = "", *, ping: str = "",
+           sender: str = "") -> Any:
+    """A capture (ICMP only) on IFNAME in NS while SENDER (default: NS) pings PING: the
+    investigation toolkit's capture, aimed where the student chooses. With a blank left,
+    it captures nothing and lists where it could listen."""
+    if not (ns and ifname and ping):
+        places = tuple((n, tuple(lk.name for lk in (lab.snapshot().ns(n) or _NoLinks()).links))
+                       for n in lab.owned_netns())
+        return Where(places)
+    with lab.capture(ns, ifname, filter="icmp") as cap:
+        lab.ping(sender or ns, ping)
+    return cap
+
+
+class _NoLinks:
+    links: tuple = ()
+
+
 # ------------------------------------------------------------------ hints
 
 
@@ -296,11 +393,13 @@ def _hint_html(value: str) -> str:
 class Hints(widgets.VBox):
     """A button that reveals one hint per click, and the hints shown so far."""
 
-    def __init__(self, items: Sequence[str]) -> None:
+    def __init__(self, items: Sequence[str], *, on_last: Callable[[], None] | None = None
+                 ) -> None:
         button = widgets.Button(description="", icon="lightbulb-o")
         shown = widgets.HTML(value="")
         super().__init__(children=(button, shown))
         self.items = tuple(items)
+        self.on_last = on_last  # called once the last hint is out
         self.shown = 0
         self.button, self.text = button, shown
         button.on_click(lambda _b: self.reveal())
@@ -325,6 +424,8 @@ class Hints(widgets.VBox):
             for i, h in enumerate(self.items[: self.shown])
         )
         self._label()
+        if self.shown == len(self.items) and self.on_last is not None:
+            self.on_last()
         return hint
 
 
@@ -333,8 +434,12 @@ def hints(items: str | Sequence[str], *, tag: str | None = None) -> Hints:
     if isinstance(items, str):
         ex = exercise(items)
         items = [ex.fill(h, tag) for h in ex.spec.hints]
-        if ex.troubleshooting:
-            items.append(say("classroom.hints.marks"))
-            items.append(say("classroom.hints.explain", name=ex.name))
+        if ex.spec.capture:  # where the fault shows in a capture: a hint, not a given
+            cns, cif, addr, sender = (v.format(**ex.names_for(tag)) for v in ex.spec.capture)
+            items.append(say("classroom.hints.capture", ns=cns, ifname=cif, addr=addr,
+                             sender=sender))
+        if ex.troubleshooting:  # the last hint opens the explanations and the marks
+            items.append(say("classroom.hints.explain"))
+            return Hints(items, on_last=lambda: _REVEALED.add(ex.name))
     return Hints(items)
 

@@ -21,7 +21,7 @@ TEMPLATE = '''\
 # {a}, {b}, ... below are the roles of [names]; {tag} is the exercise's tag ("ex{number}").
 
 number = {number}
-title = "A cable with one end down"
+title = "Two namespaces that cannot talk"
 names = { a = "{tag}-a", b = "{tag}-b", va = "veth-a", vb = "veth-b" }
 
 # "In this notebook you will:"
@@ -44,7 +44,9 @@ topology = [
   { do = "set_up", ns = "{b}", ifname = "{vb}" },
 ]
 
-# What the student sees: behaviour. { goal = KIND, FIELD = VALUE }; kinds: reachable (ns, addr),
+# What the student sees, and what earns points: behaviour. Every goal (and hidden goal)
+# must fail as handed out: points only for work.
+# { goal = KIND, FIELD = VALUE }; kinds: reachable (ns, addr),
 # has_netns (ns), lo_up (ns), link_up (ns, ifname), has_addr (ns, ifname, cidr),
 # in_namespace (ifname, ns), connected (ns_a, ns_b), route_to (ns, cidr), forwards (ns),
 # unique_addresses ().
@@ -56,6 +58,10 @@ goals = [
 hidden_goals = [
   { goal = "link_up", ns = "{b}", ifname = "{vb}" },
 ]
+# optional: goals that already hold as handed out and must still hold at the end (shown,
+# never a point; breaking one costs a point), e.g.
+# constraints = [ { goal = "reachable", ns = "{a}", addr = "192.168.1.1" } ]
+# optional: aliases = ["old-name"]   (the names the exercise had before)
 
 # The investigation toolkit's capture: on IFNAME in NS, while FROM (default NS) pings PING.
 capture = { ns = "{a}", ifname = "{va}", ping = "192.168.1.2" }
@@ -101,9 +107,10 @@ class FileCheck:
 def check_file(path: str | Path, *, tag: str | None = None) -> FileCheck:
     """Build the exercise file PATH in a throw-away lab and prove it works as an exercise.
 
-    The faults (or, for a build exercise, the empty start) must leave goals unmet, each
-    fault's `expect` must be in the checker's report, and the reference fix must meet
-    every goal. The lab is removed afterwards, whatever happens.
+    As handed out (the faults, or a build exercise's start) every graded goal must fail
+    (points only for work) and every constraint hold, each fault's `expect` must be in
+    the checker's report, and the reference fix must meet every goal and keep every
+    constraint. The lab is removed afterwards, whatever happens.
     """
     from ..journal import Journal
     from ..lab import Lab
@@ -123,6 +130,17 @@ def check_file(path: str | Path, *, tag: str | None = None) -> FileCheck:
             lines.append(say("classroom.check.start_passes"))
         else:
             lines.append(say("classroom.check.start_fails", summary=before.summary()))
+            graded, kept = set(ex.graded(tag)), set(ex.constraints(tag))
+            held = [v for v in before if v.ok and v.goal in graded]
+            lost = [v for v in before if not v.ok and v.goal in kept]
+            for v in held:
+                lines.append(say("classroom.check.graded_holds", goal=v.goal.describe()))
+            for v in lost:
+                lines.append(say("classroom.check.constraint_fails", goal=v.goal.describe()))
+            if held or lost:
+                ok = False
+            else:
+                lines.append(say("classroom.check.graded_fail", n=len(graded)))
         reasons = "\n".join(before.reasons)
         for fault in ex.spec.faults:
             expected = ex.fill(fault.expect, tag)

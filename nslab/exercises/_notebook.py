@@ -75,19 +75,20 @@ def notebook(name: str) -> Any:
     import nbformat
 
     ex = exercise(name)
-    spec, nb, f, n = ex.spec, _Cells(ex), ex.fill, ex.names_for()
+    spec, nb, f = ex.spec, _Cells(ex), ex.fill
     visible = ex.goal_list()
-    every = ex.goal_list(hidden=True)
-    hidden = len(every) - len(visible)
+    kept = set(ex.constraints())
+    hidden = len(ex.spec.hidden_goals)
     nb.md(_intro(ex))
     if ex.troubleshooting:
         nb.code("from nslab.checks import check\n"
-                "from nslab.exercises import broken, drawing, goals, grade, hints, toolkit")
+                "from nslab.exercises import broken, drawing, goals, grade, hints, listen, "
+                "review, toolkit")
         nb.md(say("classroom.nb.lab_trouble", story=f(spec.story), call=f"broken({_q(ex.name)})"))
         nb.code(f"lab = broken({_q(ex.name)})\ndrawing(lab)")
     else:
         nb.code("from nslab import Lab\nfrom nslab.checks import check\n"
-                "from nslab.exercises import drawing, goals, grade, hints")
+                "from nslab.exercises import drawing, goals, grade, hints, review")
         nb.md(say("classroom.nb.lab_build", story=f(spec.story)))
         nb.code(f"lab = Lab({_q(ex.tag)})\n"
                 "leftovers = lab.reset()  # start clean, if it ran before")
@@ -95,7 +96,8 @@ def notebook(name: str) -> Any:
             nb.md(say("classroom.nb.given"))
             nb.code(code(ex.steps("topology")))
             nb.code("drawing(lab)")
-    goal_list = _bullets([g.describe() for g in visible])
+    goal_list = _bullets([say("classroom.nb.kept", goal=g.describe()) if g in kept
+                          else g.describe() for g in visible])
     hidden_note = say_n("classroom.nb.hidden", hidden) if hidden else ""
     if ex.troubleshooting:
         nb.md(say("classroom.nb.goal_trouble", goals=goal_list, hidden=hidden_note))
@@ -104,11 +106,9 @@ def notebook(name: str) -> Any:
         for command in TOOLKIT:
             tags = ["nbval-ignore-output"] if command in VOLATILE else []
             nb.code(f"toolkit(lab, {_q(command)})", tags=tags)
-        if spec.capture:
-            ns, ifname, addr, sender = (v.format(**n) for v in spec.capture)
-            nb.md(say("classroom.nb.capture", ns=ns, ifname=ifname, sender=sender, addr=addr))
-            nb.code(f"with lab.capture({_q(ns)}, {_q(ifname)}, filter=\"icmp\") as cap:\n"
-                    f"    lab.ping({_q(sender)}, {_q(addr)})\ncap")
+        if spec.capture:  # the student chooses where (the place is a hint)
+            nb.md(say("classroom.nb.listen"))
+            nb.code('listen(lab, ns="", ifname="", ping="")')
     else:
         nb.md(say("classroom.nb.goal_build", goals=goal_list, hidden=hidden_note))
         nb.code(f"goal = goals({_q(ex.name)})\ncheck(lab, goal)")
@@ -128,15 +128,17 @@ def notebook(name: str) -> Any:
             # (the kernel's linkwatch): such steps are drawn after the check, which waits.
             if part.draw:
                 nb.code("drawing(lab)")
-    nb.md(say("classroom.nb.check"))
-    nb.code(f"check(lab, goals({_q(ex.name)}, hidden=True))")
-    nb.md(say("classroom.nb.drawing_marks"))
+    nb.md(say("classroom.nb.check_trouble") if ex.troubleshooting else say("classroom.nb.check"))
+    nb.code(f"review(lab, {_q(ex.name)})")
+    nb.md(say("classroom.nb.drawing_marks_trouble") if ex.troubleshooting
+          else say("classroom.nb.drawing_marks"))
     nb.code("drawing(lab, marks=True)")
     nb.md(say("classroom.nb.question", question=f(spec.question)))
     nb.md(f"### BEGIN SOLUTION\n{f(spec.answer)}\n### END SOLUTION", solution=True, grade=True,
           points=1)
-    nb.md(say_n("classroom.nb.grade", len(every)))
-    nb.code(f"grade(lab, {_q(ex.name)})", grade=True, locked=True, points=len(every))
+    kept_note = say("classroom.nb.grade_kept") if kept else ""
+    nb.md(say_n("classroom.nb.grade", ex.points) + kept_note)
+    nb.code(f"grade(lab, {_q(ex.name)})", grade=True, locked=True, points=ex.points)
     key = "classroom.nb.cleanup_trouble" if ex.troubleshooting else "classroom.nb.cleanup"
     nb.md(say(key))
     nb.code("lab.reset()")

@@ -49,6 +49,7 @@ TOP_KEYS = {
     "goals": True, "hints": True, "question": True, "answer": True, "lesson": True,
     "selfcheck": True, "prerequisites": False, "topology": False, "hidden_goals": False,
     "faults": False, "parts": False, "task": False, "capture": False,
+    "constraints": False, "aliases": False,
 }
 FAULT_KEYS = {"about": True, "expect": True, "fix": True, "inject": False}
 PART_KEYS = {"task": True, "solution": True, "draw": False}
@@ -114,6 +115,9 @@ class Spec:
     parts: tuple[PartSpec, ...] = ()
     task: Text = field(default_factory=dict)
     capture: tuple[str, str, str, str] | None = None  # ns, ifname, address, pinging ns
+    # goals that already hold as handed out: never a point, breaking one costs (grade)
+    constraints: tuple[GoalSpec, ...] = ()
+    aliases: tuple[str, ...] = ()  # former names of the exercise (broken("lo-down") still works)
 
 
 class ExerciseFileError(InvalidName):
@@ -340,11 +344,22 @@ def load(path: str | Path) -> Spec:
         faults=tuple(faults), parts=tuple(parts),
         task=r.text(data["task"], "task", 1) if "task" in data else {},
         capture=capture,
+        constraints=r.goal_specs(data.get("constraints", []), "constraints", 1),
+        aliases=_aliases(r, data.get("aliases", [])),
     )
     if not spec.goals:
         raise r.fail(at("goals"), say("classroom.file.no_goals"), say("classroom.file.goals_fix"))
     _check_names(r, spec)
     return spec
+
+
+def _aliases(r: _Reader, value: Any) -> tuple[str, ...]:
+    """Former names: a list of names written like the file's own."""
+    if not isinstance(value, list) or not all(
+            isinstance(v, str) and re.fullmatch(r"[a-z][a-z0-9-]*", v) for v in value):
+        raise r.fail(r.line_of("aliases"), say("classroom.file.not_list", key="aliases"),
+                     say("classroom.file.aliases_form"))
+    return tuple(value)
 
 
 def _check_names(r: _Reader, spec: Spec) -> None:
@@ -384,7 +399,7 @@ def _check_names(r: _Reader, spec: Spec) -> None:
                 known(v, netns, "namespace", s.line)
             elif k in if_fields:
                 known(v, links, "interface", s.line)
-    for g in (*spec.goals, *spec.hidden_goals):
+    for g in (*spec.goals, *spec.hidden_goals, *spec.constraints):
         for k, v in g.fields:
             if k in ns_fields:
                 known(v, netns, "namespace", g.line)

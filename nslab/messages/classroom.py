@@ -45,6 +45,9 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "classroom.file.selfcheck_form": N_("Write selfcheck = [ {{ q = \"...\", a = \"...\" }} ]: "
                                         "three to five questions with their answers."),
     "classroom.file.no_goals": N_("goals is empty: the student would have nothing to reach."),
+    "classroom.file.aliases_form": N_("Write aliases = [\"old-name\", ...]: the names the "
+                                      "exercise had before, in lowercase letters, digits and "
+                                      "dashes."),
     "classroom.file.goals_fix": N_("Add at least one behavioural goal, e.g. "
                                    "{{ goal = \"reachable\", ns = \"{{a}}\", addr = "
                                    "\"192.168.1.2\" }}."),
@@ -70,10 +73,19 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "classroom.hints.button": N_("Show a hint ({n} of {total})"),
     "classroom.hints.none_left": N_("No more hints"),
     "classroom.hints.item": N_("<p><b>Hint {n}.</b> {text}</p>"),
-    "classroom.hints.marks": N_("Let the drawing mark what looks wrong on an interface, if "
-                                "anything does: `drawing(lab, marks=True)`."),
-    "classroom.hints.explain": N_("Still stuck? Let the checker explain every goal, the hidden "
-                                  "ones too: `check(lab, goals(\"{name}\", hidden=True))`."),
+    "classroom.hints.capture": N_("Listen where the fault shows: `listen(lab, \"{ns}\", "
+                                  "\"{ifname}\", sender=\"{sender}\", ping=\"{addr}\")`."),
+    "classroom.listen.blank": N_("Fill in where to listen, then run the cell again: "
+                                 "listen(lab, NAMESPACE, INTERFACE, ping=ADDRESS), and "
+                                 "sender=NAMESPACE if another namespace sends the ping. "
+                                 "The lab's namespaces and their interfaces:\n{places}"),
+    "classroom.listen.place": N_("  {ns}: {ifnames}"),
+    "classroom.hints.explain": N_("Still stuck? From now on the check cell explains every "
+                                  "goal, the hidden ones too, each ✘ with its fix, and "
+                                  "`drawing(lab, marks=True)` marks what looks wrong: run "
+                                  "them again."),
+    "classroom.drawing.unmarked": N_("(the drawing of lab {name!r}, without marks: they come "
+                                     "with the last hint)"),
     # -- the teacher notebooks (nslab/exercises/_notebook.py)
     "classroom.nb.intro_trouble": N_(
         "# Troubleshooting exercise {number}: {title}\n\nIn this notebook you will:\n{learn}\n\n"
@@ -113,11 +125,14 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "## Investigate\n\nThe same toolkit in every exercise: addresses and states "
         "(`ip -br a`), routes (`ip route`), neighbours (`ip neigh`), each in every namespace of "
         "the lab, and a capture while a ping runs. Look before you change anything."),
-    "classroom.nb.capture": N_("A capture on `{ifname}` in `{ns}` (ICMP only) while `{sender}` "
-                               "pings {addr}: which packets really cross that interface?"),
-    "classroom.nb.hints_trouble": N_("Stuck? Reveal the hints one at a time (in the last ones "
-                                     "the drawing marks what it sees on an interface, and the "
-                                     "checker explains every goal):"),
+    "classroom.nb.listen": N_("A capture (ICMP only) while a ping runs: which packets really "
+                              "cross an interface? Choose where to listen and what to ping, "
+                              "fill in the blanks and run the cell (run it as it is to see "
+                              "where you can listen)."),
+    "classroom.nb.hints_trouble": N_("Stuck? Reveal the hints one at a time (one of the last "
+                                     "ones says where to listen; the last one lets the check "
+                                     "cell explain every goal and the drawing mark what it "
+                                     "sees):"),
     "classroom.nb.hints": N_("Stuck? Reveal the hints one at a time:"),
     "classroom.nb.task_fix": N_("Fix the lab so that every goal is met. Change as little as "
                                 "you can."),
@@ -125,9 +140,19 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "classroom.nb.check": N_("## Check\n\nEvery goal, the hidden ones too, each ✘ with its "
                              "explanation and fix. This cell is not graded: run it as often as "
                              "you like."),
+    "classroom.nb.check_trouble": N_(
+        "## Check\n\nEvery goal you see, ✔ or ✘. Once you have asked for the last hint, the "
+        "hidden goals too, each ✘ with its explanation and fix. This cell is not graded: run "
+        "it as often as you like."),
+    "classroom.nb.drawing_marks_trouble": N_(
+        "The lab as the kernel holds it now. Once you have asked for the last hint, the kit "
+        "marks what looks wrong on it (a fixed lab shows no mark):"),
     "classroom.nb.drawing_marks": N_("The lab as the kernel holds it now, drawn with the "
                                      "kit's mistake marks on (a fixed lab shows none):"),
     "classroom.nb.question": N_("#### Question\n\n{question}"),
+    "classroom.nb.kept": N_("{goal} (it holds already: keep it so)"),
+    "classroom.nb.grade_kept": N_(" A goal that held already when you started earns nothing, "
+                                  "and breaking it costs a point."),
     "classroom.nb.grade": Nn_(
         "## Grade\n\nThe autograder's cell. Its only output is the points earned: one for the "
         "goal, when it is met ({n} point in all).",
@@ -153,6 +178,17 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "classroom.check.expect_missing": N_("✘ fault \"{about}\": the checker never says {expect!r}. "
                                          "Run the check cell of the notebook, and copy into "
                                          "expect a piece of what it says about this fault."),
+    "classroom.check.graded_holds": N_("✘ as handed out, the lab already meets the graded goal "
+                                       "\"{goal}\": a point for nothing. Move it to "
+                                       "constraints = [...] (it must still hold at the end, "
+                                       "and breaking it costs), or inject a fault that breaks "
+                                       "it."),
+    "classroom.check.constraint_fails": N_("✘ as handed out, the lab does not meet the "
+                                           "constraint \"{goal}\": a constraint holds before "
+                                           "the fix and must still hold after it. Move it to "
+                                           "goals = [...]."),
+    "classroom.check.graded_fail": N_("✔ as handed out, every graded goal fails ({n} of "
+                                      "them), so an untouched lab scores 0"),
     "classroom.check.fix_passes": N_("✔ after the reference fix, every goal is met"),
     "classroom.check.fix_fails": N_("✘ after the reference fix, goals are still unmet; fix the "
                                     "fix (or the goals):\n{report}"),

@@ -74,6 +74,13 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "diag.short.prefix-mismatch": N_("prefix leaves out {other}"),
     "diag.short.duplicate-address": N_("same address as {other}"),
     "diag.short.subnet-mismatch": N_("other subnet than {other}"),
+    "diag.short.wrong-namespace": N_("in the wrong namespace: move it"),
+    "diag.short.no-carrier": N_("NO-CARRIER"),
+    "diag.short.bridge-no-port": N_("no port is up"),
+    "diag.short.wrong-address": N_("not the address asked for"),
+    "diag.short.missing-address": N_("no address yet"),
+    "diag.short.not-wired": N_("not wired to {other}"),
+    "diag.short.next-hop-missing": N_("nothing across it has the next hop"),
     # -- drawing labels (nslab.draw); states in the kernel's own words (`ip link`)
     "draw.link": N_("{ifname} ({kind})"),
     "draw.new-link": N_("NEW"),

@@ -3,15 +3,19 @@
 A course directory is built in /var/tmp from notebooks/exercises/ (and the zh-CN ones when
 they exist): `nbgrader generate_assignment` must accept every exercise and leave no solution
 in the release; `nbgrader autograde` then grades, in the sandbox grading kernel, four
-students of a two-exercise assignment: a fully solved, an empty, a half-solved and a hostile
-submission; `nbgrader export` writes the CSV. Everything nbgrader runs, runs as a throw-away
-Unix user; root only creates the user, the venv and one veth pair for the hostile student
-to aim at.
+students of an assignment of every exercise: a fully solved, an untouched, a half-solved
+and a hostile submission; `nbgrader export` writes the CSV. Points only for work: the
+untouched release scores 0 in every exercise, the solved one full points, the half-solved
+one (the first step of the reference fix, or a build exercise's first part) the points of
+the goals that step meets, strictly between 0 and full where one step is not the whole fix.
+Everything nbgrader runs, runs as a throw-away Unix user; root only creates the user, the
+venv and one veth pair for the hostile student to aim at.
 
 What this expects of the exercise notebooks (branch `exercises` makes them so): no literal
 solution marker in any cell that is not a solution cell, and each code grade cell's only
 execute_result is one number (the goals met, scaled to the cell's points); the full checklist
-of `check` (one "✔/✘ goal" line per goal) printed by a later, ungraded cell.
+(one "✔/✘ goal" line per goal, the hidden ones too: the grading kernel sets NSLAB_GRADING)
+printed by a later, ungraded cell.
 `NSLAB_EXERCISES=DIR` points the test at another folder of exercise notebooks.
 """
 
@@ -34,12 +38,17 @@ import pytest
 from classroom_stage import REPO, as_user, chown_tree, run
 
 from nslab import report
+from nslab.exercises import exercise
 
 pytestmark = pytest.mark.kernel
 
 EXERCISES = Path(os.environ.get("NSLAB_EXERCISES", REPO / "notebooks" / "exercises"))
 ZH_EXERCISES = REPO / "notebooks" / "zh-CN" / "exercises"
-GRADED = ["01-two-namespaces.ipynb", "02-down-end.ipynb"]  # the three-submission matrix
+GRADED = sorted(p.name for p in EXERCISES.glob("*.ipynb"))  # every exercise, four students
+# the first step of the reference fix is the whole fix (full points), or half of a
+# replacement that leaves the address missing (0); elsewhere it earns part of the points
+HALF_IS_FULL = {"cannot-talk", "unanswered-at-home", "across-a-router"}
+HALF_IS_ZERO = {"no-reply"}
 MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS")
 DUMMY = f"nslgrd{uuid.uuid4().hex[:6]}"  # a host veth the hostile student tries to delete
 
@@ -110,6 +119,17 @@ def _fill(release: Path, source: Path, answers: dict[str, str | None]) -> nbform
     return nb
 
 
+def _half(path: Path) -> dict[str, str | None]:
+    """A half-solved submission: a build exercise's first part (the teacher's solution),
+    or the first step of a troubleshooting exercise's one solution cell."""
+    ids = _solution_ids(path)
+    if len(ids) > 1:
+        return {ids[0]: None}
+    cell = next(c for c in _cells(nbformat.read(path, as_version=4))
+                if _meta(c).get("grade_id") == ids[0])
+    return {ids[0]: _solution_text(cell).strip().splitlines()[0]}
+
+
 def _solution_ids(path: Path) -> list[str]:
     return [_meta(c)["grade_id"] for c in _cells(nbformat.read(path, as_version=4))
             if _meta(c).get("solution")]
@@ -171,9 +191,8 @@ def course(_fixed_form: None, classroom_venv: Path, make_user: Any) -> dict[str,
         first = {name: _solution_ids(src / name)[0] for name in GRADED}
         subs: dict[str, dict[str, dict[str, str | None]]] = {
             "alice": {n: dict.fromkeys(_solution_ids(src / n)) for n in GRADED},  # solved
-            "bob": {n: {} for n in GRADED},  # empty
-            "carol": {GRADED[0]: {first[GRADED[0]]: None},  # half: the first part only
-                      GRADED[1]: dict.fromkeys(_solution_ids(src / GRADED[1]))},
+            "bob": {n: {} for n in GRADED},  # untouched
+            "carol": {n: _half(src / n) for n in GRADED},  # half-solved
             "mallory": {GRADED[0]: {first[GRADED[0]]: HOSTILE}},  # hostile
         }
         if generated["ps1"].returncode == 0:
@@ -240,18 +259,26 @@ def test_autograde_scores_full_empty_and_partial(course: dict[str, Any]) -> None
     assert r.returncode == 0, r.stdout + r.stderr
     src = root / "source" / "ps1"
     full = {name: _auto_points(src / name) for name in GRADED}
+    rows = list(report.collect(root))
     for name in GRADED:
         assert _score(root, "alice", name) == pytest.approx(full[name]), name
-        assert _score(root, "bob", name) == 0, name
-    # carol did the first part of exercise 1 only: the points of the goals that part meets.
-    half = _score(root, "carol", GRADED[0])
-    assert 0 < half < full[GRADED[0]]
-    rows = [row for row in report.collect(root) if row.student == "carol"
-            and row.exercise == "two-namespaces"]
-    met = sum(row.met for row in rows)
-    assert 0 < met < len(rows)
-    assert half == pytest.approx(round(full[GRADED[0]] * met / len(rows), 2))
-    assert _score(root, "carol", GRADED[1]) == pytest.approx(full[GRADED[1]])
+        assert _score(root, "bob", name) == 0, name  # points only for work
+        # carol did the first step: the points of the graded goals it meets, minus one
+        # per constraint it broke (the checklist her check cell printed says which)
+        ex = exercise(re.sub(r"^\d+-|\.ipynb$", "", name))
+        mine = {r.goal: r.met for r in rows if r.student == "carol" and r.exercise == ex.name}
+        graded = [g.describe() for g in ex.graded()]
+        kept = [g.describe() for g in ex.constraints()]
+        assert set(graded + kept) <= set(mine), (name, mine)
+        met = sum(mine[g] for g in graded) - sum(not mine[g] for g in kept)
+        half = _score(root, "carol", name)
+        assert half == pytest.approx(round(full[name] * max(0, met) / len(graded), 2)), name
+        if ex.name in HALF_IS_FULL:
+            assert half == pytest.approx(full[name]), name
+        elif ex.name in HALF_IS_ZERO:
+            assert half == 0, name
+        else:
+            assert 0 < half < full[name], (name, mine)
 
 
 def test_export_writes_the_csv(course: dict[str, Any]) -> None:

@@ -17,7 +17,7 @@ from nslab.exercises import goals
 
 REPO = Path(__file__).resolve().parents[2]
 EXERCISES = REPO / "notebooks" / "exercises"
-NB = "02-down-end.ipynb"
+NB = "02-cannot-talk.ipynb"
 
 
 def _grade_cell(nb: dict) -> dict:
@@ -31,6 +31,9 @@ def course(tmp_path: Path) -> Path:
     shutil.copy(EXERCISES / NB, tmp_path / "source" / "ps1" / NB)
     solved = json.loads((EXERCISES / NB).read_text())
     failed = json.loads((EXERCISES / NB).read_text())
+    review = next(c for c in solved["cells"] if "".join(c["source"]).startswith("review("))
+    review["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "".join(
+        f"✔ {g.describe()}\n" for g in goals("cannot-talk", hidden=True))}]  # as graded
     cell = _grade_cell(failed)  # what an unfixed lab's grade cell shows
     cell["outputs"] = [{"output_type": "error", "ename": "AssertionError", "evalue": "",
                         "traceback": []},
@@ -49,9 +52,9 @@ def test_rows_per_student_exercise_goal(course: Path) -> None:
     assert csv_path == course / "nslab-report" / "goals.csv"
     with open(csv_path, newline="") as f:
         rows = list(csv.DictReader(f))
-    expected = [g.describe() for g in goals("down-end", hidden=True)]
+    expected = [g.describe() for g in goals("cannot-talk", hidden=True)]
     assert [r["goal"] for r in rows if r["student"] == "alice"] == expected
-    assert all(r["met"] == "yes" and r["exercise"] == "down-end" for r in rows
+    assert all(r["met"] == "yes" and r["exercise"] == "cannot-talk" for r in rows
                if r["student"] == "alice")
     bob = {r["goal"]: r for r in rows if r["student"] == "bob"}
     assert bob["veth-b is up in ex2-b"]["met"] == "no"
@@ -130,7 +133,7 @@ def test_every_problem_at_once(course: Path) -> None:
         report.collect(course)
     text = str(err.value)
     assert text.startswith("No report written: 2 problems to fix first:")
-    assert "bob/ps1/02-down-end.ipynb cannot be read" in text and "notes.ipynb" in text
+    assert "bob/ps1/02-cannot-talk.ipynb cannot be read" in text and "notes.ipynb" in text
 
 
 def test_cli(course: Path, tmp_path: Path) -> None:
@@ -152,7 +155,7 @@ def test_grading_kernel_is_the_sandbox_with_a_private_tmp(tmp_path: Path) -> Non
     assert spec["argv"][:4] == ["unshare", "-Urnm", "sh", "-c"]
     assert spec["argv"][4].startswith("mount -t tmpfs -o size=64m tmpfs /tmp && ")
     assert spec["argv"][4].endswith(base["argv"][4])
-    assert spec["env"] == base["env"] | {"TMPDIR": "/tmp"}
+    assert spec["env"] == base["env"] | {"TMPDIR": "/tmp", "NSLAB_GRADING": "1"}
     assert spec["metadata"]["nslab"]["transport"] == "ipc"
     dest = report.install_grading_kernelspec(tmp_path / "kernels")
     assert json.loads((dest / "kernel.json").read_text())["argv"][0] == "unshare"

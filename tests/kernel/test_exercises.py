@@ -91,7 +91,7 @@ def test_build_exercise_fails_empty_then_passes_with_the_solution(name, tag, cle
     assert_gone(tag, name)
 
 
-@pytest.mark.parametrize("name", ["down-end", "left-in-host", "missing-route"])
+@pytest.mark.parametrize("name", ["cannot-talk", "silent-neighbour", "across-a-router"])
 def test_restore_start_rebuilds_the_broken_lab(name, tag, cleanup):
     lab = broken(name, tag=tag)
     cleanup(lab)
@@ -106,20 +106,33 @@ def test_restore_start_rebuilds_the_broken_lab(name, tag, cleanup):
 
 
 def test_broken_again_starts_over(tag, cleanup):
-    lab = broken("down-end", tag=tag)
+    lab = broken("cannot-talk", tag=tag)
     cleanup(lab)
-    solve(lab, "down-end", tag=tag)
-    lab = broken("down-end", tag=tag)  # the same lab name: it is reset and built again
+    solve(lab, "cannot-talk", tag=tag)
+    lab = broken("cannot-talk", tag=tag)  # the same lab name: it is reset and built again
     cleanup(lab)
-    assert not check(lab, goals("down-end", tag=tag), ping=False).passed
+    assert not check(lab, goals("cannot-talk", tag=tag), ping=False).passed
     assert len(lab.transcript) == 0  # the student's transcript starts empty
+
+
+def test_listen_with_blanks_lists_places_then_captures_where_asked(tag, cleanup):
+    from nslab.exercises import listen
+
+    lab = broken("no-reply", tag=tag)
+    cleanup(lab)
+    n = exercises.names("no-reply", tag=tag)
+    where = str(listen(lab, ns="", ifname="", ping=""))
+    assert where.startswith("Fill in where to listen")
+    assert f"  {n['a']}: lo, veth-a" in where and f"  {n['b']}: lo, veth-b" in where
+    cap = listen(lab, n["b"], "veth-b", sender=n["a"], ping="192.168.1.2")
+    assert len(cap) >= 1 and "192.168.1.2" in repr(cap)  # the request arrives at b
 
 
 def test_the_wrong_prefix_really_breaks_the_replies(tag, cleanup):
     """What the diagnosis claims, measured: the request arrives, the reply cannot leave."""
-    lab = broken("wrong-prefix", tag=tag)
+    lab = broken("no-reply", tag=tag)
     cleanup(lab)
-    n = exercises.names("wrong-prefix", tag=tag)
+    n = exercises.names("no-reply", tag=tag)
     assert not lab.ping(n["a"], "192.168.1.2", timeout=1).ok
     out = lab.exec(n["b"], "ip route get 192.168.1.1")
     assert not out.ok and "unreachable" in out.stderr.lower()
@@ -127,16 +140,16 @@ def test_the_wrong_prefix_really_breaks_the_replies(tag, cleanup):
 
 def test_duplicate_address_answers_itself(tag, cleanup):
     """The trap the check avoids: the ping 'works', answered by the sender itself."""
-    lab = broken("duplicate-address", tag=tag)
+    lab = broken("misleading-ping", tag=tag)
     cleanup(lab)
-    n = exercises.names("duplicate-address", tag=tag)
+    n = exercises.names("misleading-ping", tag=tag)
     assert lab.ping(n["b"], "192.168.1.1", timeout=1).ok
     report = check(lab, reachable(n["b"], "192.168.1.1"))
     assert not report.passed and "answers its own ping" in report.reasons[0]
 
 
 def test_goals_naming_missing_things_are_failed_goals_not_errors(tag, cleanup):
-    lab = broken("down-end", tag=tag)
+    lab = broken("cannot-talk", tag=tag)
     cleanup(lab)
     from nslab.checks import has_addr, link_up, lo_up
 
@@ -181,29 +194,85 @@ def test_two_fault_lab_reports_both_faults_and_one_fix_is_not_enough(name, tag, 
     assert all(e in "\n".join(half.reasons) for e in expected[1:]), half.reasons
     # the grade: partial credit, a number strictly between 0 and the points
     points = grade(lab, name, tag=tag)
-    assert 0 < points < len(every), points
-    assert points == sum(v.ok for v in half)
+    assert 0 < points < ex.points, points
+    assert points == sum(v.ok for v in check(lab, ex.graded(tag)))
 
 
 @pytest.mark.parametrize("name", list(EXERCISES))
-def test_grade_is_a_number_zero_before_partial_or_full_after(name, tag, cleanup):
+def test_grade_is_zero_untouched_and_full_after_the_fix(name, tag, cleanup):
+    """Points only for work: as handed out, every graded goal fails and every constraint
+    holds; after the reference fix every goal is met."""
+    ex = EXERCISES[name]
     lab = start(name, tag=tag)
     cleanup(lab)
-    every = goals(name, tag=tag, hidden=True)
     before = grade(lab, name, tag=tag)
-    assert isinstance(before, float) and 0 <= before < len(every)
-    assert before == sum(v.ok for v in check(lab, every))
+    assert isinstance(before, float) and before == 0.0
+    assert not any(v.ok for v in check(lab, ex.graded(tag)))
+    assert check(lab, ex.constraints(tag)).passed
     solve(lab, name, tag=tag)
     after = grade(lab, name, tag=tag)
-    assert after == float(len(every)), check(lab, every).reasons  # which goal, and why
+    every = goals(name, tag=tag, hidden=True)
+    assert after == float(ex.points), check(lab, every).reasons  # which goal, and why
     assert grade(lab, name, tag=tag, points=2) == 2.0
 
 
-def test_grade_of_a_lab_that_is_gone_is_zero_not_an_error(tag, cleanup):
+def test_breaking_a_constraint_costs_a_point(tag, cleanup):
+    """unanswered-at-home: the pings between a and b work as handed out (constraints);
+    a fixed lab that breaks them loses one graded goal's worth per constraint broken."""
+    ex = EXERCISES["unanswered-at-home"]
+    assert len(ex.constraints()) == 2 and ex.points == 3
+    lab = broken("unanswered-at-home", tag=tag)
+    cleanup(lab)
+    solve(lab, "unanswered-at-home", tag=tag)
+    assert grade(lab, "unanswered-at-home", tag=tag) == 3.0
+    n = exercises.names("unanswered-at-home", tag=tag)
+    lab.set_down(n["b"], n["vb"])  # both pings between a and b now fail
+    assert not check(lab, ex.constraints(tag)).passed
+    # a's own address and 127.0.0.1 still answer: 3 graded goals met, 2 constraints broken
+    assert grade(lab, "unanswered-at-home", tag=tag) == 1.0
+
+
+def test_old_names_still_work(tag, cleanup):
+    """A teacher's notebook written before the rename: broken("lo-down") is an alias."""
+    assert exercises.exercise("lo-down") is EXERCISES["unanswered-at-home"]
     lab = broken("down-end", tag=tag)
     cleanup(lab)
-    lab.reset()  # the student deleted everything
     assert grade(lab, "down-end", tag=tag) == 0.0
+    solve(lab, "down-end", tag=tag)
+    assert grade(lab, "down-end", tag=tag) == float(EXERCISES["cannot-talk"].points)
+
+
+def test_review_shows_only_verdicts_until_the_last_hint(tag, cleanup, monkeypatch):
+    """The student's check cell is no oracle: no hidden goal, no reason, no fix, until
+    the student has asked for every hint; then every goal, explained."""
+    from nslab.exercises import _core, hints, review
+
+    monkeypatch.delenv("NSLAB_GRADING", raising=False)
+    monkeypatch.setattr(_core, "_REVEALED", set())
+    lab = broken("cannot-talk", tag=tag)
+    cleanup(lab)
+    n = exercises.names("cannot-talk", tag=tag)
+    shown = review(lab, "cannot-talk", tag=tag)
+    text = str(shown)
+    assert [v.goal for v in shown] == goals("cannot-talk", tag=tag)
+    assert "lab.set_up" not in text and f"veth-b is up in {n['b']}" not in text
+    assert "lab.set_up" not in shown._repr_html_()
+    widget = hints("cannot-talk")
+    while widget.reveal() is not None:
+        pass
+    explained = review(lab, "cannot-talk", tag=tag)
+    assert f"veth-b is up in {n['b']}" in str(explained)
+    assert f"lab.set_up('{n['b']}', 'veth-b')" in str(explained)
+    monkeypatch.setattr(_core, "_REVEALED", set())
+    monkeypatch.setenv("NSLAB_GRADING", "1")  # the grading kernel: the teacher's report
+    assert f"lab.set_up('{n['b']}', 'veth-b')" in str(review(lab, "cannot-talk", tag=tag))
+
+
+def test_grade_of_a_lab_that_is_gone_is_zero_not_an_error(tag, cleanup):
+    lab = broken("cannot-talk", tag=tag)
+    cleanup(lab)
+    lab.reset()  # the student deleted everything
+    assert grade(lab, "cannot-talk", tag=tag) == 0.0
 
 
 @pytest.mark.parametrize("path", sorted(exercises.FOLDER.glob("[0-9][0-9]-*.toml")),
@@ -229,6 +298,23 @@ def test_check_file_fails_a_fault_that_breaks_nothing(tmp_path):
     assert not {"knoop-a", "knoop-b"} & netns()
 
 
+def test_check_file_refuses_a_graded_goal_that_already_holds(tmp_path):
+    """Points only for work: a goal met as handed out would score an untouched lab."""
+    own = '  { goal = "reachable", ns = "{a}", addr = "192.168.1.1" },\n'
+    text = exercises.template("freebie", 1).replace("goals = [\n", "goals = [\n" + own, 1)
+    path = tmp_path / "01-freebie.toml"
+    path.write_text(text)
+    result = check_file(path, tag="kfree")
+    assert not result.ok
+    assert 'already meets the graded goal "kfree-a can ping 192.168.1.1"' in str(result)
+    assert "constraints = [...]" in str(result)
+    assert not {"kfree-a", "kfree-b"} & netns()
+    # moved to the constraints, the same goal is fine
+    kept = exercises.template("freebie", 1).replace("# constraints = [", "constraints = [")
+    path.write_text(kept)
+    assert check_file(path, tag="kfree").ok
+
+
 def test_cli_exercise_new_then_check(tmp_path, capsys):
     from nslab.cli import main
 
@@ -247,13 +333,20 @@ def test_cli_exercise_new_then_check(tmp_path, capsys):
     assert "02-bad.toml, line" in err and "Did you mean 'hints'?" in err
 
 
-def test_first_drawing_of_every_exercise_carries_no_mistake_mark(tag, cleanup):
-    from nslab.exercises import drawing
+def test_first_drawing_of_every_exercise_carries_no_mistake_mark(tag, cleanup, monkeypatch):
+    from nslab.exercises import _core, drawing, hints
 
+    monkeypatch.setattr(_core, "_REVEALED", set())
     for name in TROUBLE:
         lab = broken(name, tag=tag)
         cleanup(lab)
         assert "⚠" not in drawing(lab).pipe(format="svg").decode(), name
-        if name == "down-end":  # asked for, the marks are there
+        if name == "cannot-talk":  # asked for before the last hint: held back, and said so
+            held = drawing(lab, marks=True)
+            assert "⚠" not in held.pipe(format="svg").decode()
+            assert "they come with the last hint" in repr(held)
+            widget = hints(name)
+            while widget.reveal() is not None:
+                pass
             assert "⚠" in drawing(lab, marks=True).pipe(format="svg").decode()
         lab.reset()

@@ -76,8 +76,8 @@ def _bad(tmp_path, old, new, name="01-mine.toml"):
     ('{ goal = "reachable", ns = "{a}", addr = "192.168.1.2" }',
      '{ goal = "reachable", ns = "{a}" }', "reachable needs the argument 'addr'", "reachable"),
     ('story = "`{a}`', 'story = "`{c}`', "{c} is not a role of [names]", "story"),
-    ('title = "A cable', 'title = A cable', "This is not valid TOML", "title"),
-    ('title = "A cable with one end down"', 'title = { en = "A", fr = "B" }',
+    ('title = "Two namespaces', 'title = Two namespaces', "This is not valid TOML", "title"),
+    ('title = "Two namespaces that cannot talk"', 'title = { en = "A", fr = "B" }',
      "translation 'fr'", "title"),
     ("number = 1", "number = 4", "does not match the file name", "number"),
     ('{ do = "add_netns", name = "{b}" }', '{ do = "add_netns", name = "test2" }',
@@ -131,7 +131,7 @@ def test_notebook_form(name):
     graded = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
               and c.cell_type == "code"]
     assert [c.source for c in graded] == [f'grade(lab, "{name}")']
-    assert graded[0].metadata["nbgrader"]["points"] == len(ex.goal_list(hidden=True))
+    assert graded[0].metadata["nbgrader"]["points"] == ex.points
     assert graded[0].metadata["nbgrader"]["locked"]
     assert nb.cells[-2].source.startswith("## Summary")
     assert nb.cells[-1].source.startswith("## Self-check")
@@ -143,8 +143,15 @@ def test_notebook_form(name):
         sources = [c.source for c in nb.cells]
         for command in ("ip -br a", "ip route", "ip neigh"):
             assert f'toolkit(lab, "{command}")' in sources
-        assert any("lab.capture(" in s for s in sources)
+        # the student chooses where to capture: blanks in the cell, the place in a hint
+        assert 'listen(lab, ns="", ifname="", ping="")' in sources
+        assert not any("lab.capture(" in s for s in sources)
         assert any("check(lab, goal, explain=False)" in s for s in sources)
+        assert f'review(lab, "{name}")' in sources  # not check(..., hidden=True): no oracle
+        assert not any("hidden=True" in s for s in sources if "check(" in s)
+        items = exercises.hints(name).items
+        if ex.spec.capture:
+            assert items[-2].startswith("Listen where the fault shows: `listen(lab, ")
 
 
 def test_grade_without_a_kernel_is_a_number():
@@ -165,6 +172,76 @@ def test_a_teachers_folder_adds_exercises_without_python(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split()[0] == "my-own"
-    (tmp_path / "43-down-end.toml").write_text(template("down-end", 43))  # a clash
+    (tmp_path / "43-cannot-talk.toml").write_text(template("cannot-talk", 43))  # a clash
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert "there is already an exercise 'down-end'" in out.stderr
+    assert "there is already an exercise 'cannot-talk'" in out.stderr
+    (tmp_path / "43-cannot-talk.toml").unlink()
+    # a teacher's own exercise called like a former name wins over the alias
+    (tmp_path / "44-down-end.toml").write_text(template("down-end", 44))
+    code = "from nslab.exercises import exercise; print(exercise('down-end').number)"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.split() == ["44"], out.stderr
+
+
+# ------------------------------------------------------------------ symptoms, not causes
+
+OLD_NAMES = {"down-end": "cannot-talk", "left-in-host": "silent-neighbour",
+             "wrong-prefix": "no-reply", "lo-down": "unanswered-at-home",
+             "duplicate-address": "misleading-ping", "missing-route": "across-a-router",
+             "down-and-prefix": "still-no-ping", "no-way-back": "router-no-answer"}
+CAUSES = ("down", "lo ", "lo-", "prefix", "duplicate", "missing", "left in", "way back",
+          "carrier", "127.0.0.1", "forgot", "knows the way", "stopped")
+
+
+@pytest.mark.parametrize("name", [n for n, e in EXERCISES.items() if e.troubleshooting])
+def test_a_troubleshooting_exercise_names_its_symptom_not_its_cause(name):
+    ex = EXERCISES[name]
+    said = " ".join([name, exercises.text(ex.spec.title, "en"), ex.fill(ex.spec.story, "ex9"),
+                     *(exercises.text(x, "en") for x in ex.spec.learn)]).lower()
+    assert not [w for w in CAUSES if w in said], said
+    for lang in ("zh_CN",):  # the Chinese title exists and is not the English one
+        assert exercises.text(ex.spec.title, lang) != exercises.text(ex.spec.title, "en")
+
+
+def test_old_names_are_aliases():
+    assert exercises.ALIASES == OLD_NAMES
+    for old, new in OLD_NAMES.items():
+        assert exercises.exercise(old) is EXERCISES[new]
+        assert exercises.goals(old, tag="t1") == exercises.goals(new, tag="t1")
+
+
+def test_bad_aliases_name_the_line_and_the_fix(tmp_path):
+    message, lines = _bad(tmp_path, "number = 1\n", 'number = 1\naliases = ["Old Name"]\n')
+    assert "aliases" in message and "lowercase letters" in message
+
+
+def test_review_is_no_oracle_until_the_last_hint(monkeypatch):
+    """Judged on an empty snapshot (no kernel): only the goals a student sees, ✔/✘ and no
+    fix, until every hint is out; then every goal, hidden ones too, with its fix."""
+    from nslab.exercises import _core
+
+    monkeypatch.delenv("NSLAB_GRADING", raising=False)
+    monkeypatch.setattr(_core, "_REVEALED", set())
+    empty = Snapshot(())
+    shown = exercises.review(empty, "cannot-talk")
+    assert [v.goal for v in shown] == exercises.goals("cannot-talk")
+    assert not shown.explain and "Fix:" not in str(shown) and "lab." not in str(shown)
+    widget = exercises.hints("cannot-talk")
+    assert widget.items[-1].startswith("Still stuck? From now on the check cell explains")
+    while widget.reveal() is not None:
+        pass
+    full = exercises.review(empty, "cannot-talk")
+    assert [v.goal for v in full] == exercises.goals("cannot-talk", hidden=True)
+    assert full.explain and "lab.add_netns" in str(full)
+
+
+def test_points_count_graded_goals_only():
+    for ex in EXERCISES.values():
+        assert ex.points == len(ex.spec.goals) + len(ex.spec.hidden_goals)
+        assert not set(ex.graded()) & set(ex.constraints()), ex.name
+    home = EXERCISES["unanswered-at-home"]
+    assert [g.describe() for g in home.constraints()] == [
+        "ex5-a can ping 192.168.1.2", "ex5-b can ping 192.168.1.1"]
+    text = "\n".join(c.source for c in notebook("unanswered-at-home").cells)
+    assert "ex5-a can ping 192.168.1.2 (it holds already: keep it so)" in text
+    assert "breaking it costs a point" in text

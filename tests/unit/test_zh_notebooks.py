@@ -126,7 +126,7 @@ def _fake_translations(nb) -> dict[str, str]:
     return out
 
 
-EXERCISE = ROOT / "notebooks" / "exercises" / "02-down-end.ipynb"
+EXERCISE = ROOT / "notebooks" / "exercises" / "02-cannot-talk.ipynb"
 
 
 @pytest.mark.skipif(not EXERCISE.exists(), reason="exercise notebook renamed")
