@@ -60,13 +60,15 @@ def read_record(name: str) -> classview.Record | None:
 
 
 async def running_students() -> list[str]:
-    """The hub users with a running server (the service's token may list them)."""
+    """The students with a running server: the hub's users with one, but the teachers."""
     api = os.environ["JUPYTERHUB_API_URL"]
     token = os.environ["JUPYTERHUB_API_TOKEN"]
     response = await AsyncHTTPClient().fetch(
         url_path_join(api, "users") + "?state=ready",
         headers={"Authorization": f"token {token}"})
-    return sorted(u["name"] for u in json.loads(response.body))
+    teachers = set(os.environ.get("NSLAB_CLASS_TEACHERS", "").split())
+    return sorted(u["name"] for u in json.loads(response.body)
+                  if u["name"] not in teachers and not u.get("admin"))
 
 
 class Page(HubOAuthenticated, RequestHandler):

@@ -185,6 +185,7 @@ c.JupyterHub.services.append({
     "url": f"http://127.0.0.1:{int(os.environ.get('NSLAB_HUB_CLASS_PORT', PORT + 3))}",
     "command": [sys.executable, str(HERE / "class_service.py")],
     "oauth_no_confirm": True,
+    "environment": {"NSLAB_CLASS_TEACHERS": " ".join(sorted(TEACHERS))},  # not shown as tiles
 })
 c.JupyterHub.load_roles.append({
     "name": "nslab-class-service",  # the service lists who has a running server
