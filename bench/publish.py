@@ -1,6 +1,6 @@
 """What publishing the class page's state record (nslab.publish) adds to a verb's time.
 
-    python bench/publish.py [--verbs 40] [--gap 0.5]      # as root (it makes namespaces)
+    python bench/publish.py [--verbs 30] [--rounds 5] [--gap 0.4]   # as root (namespaces)
 
 The lab is notebook 03's (two namespaces, a veth pair with addresses, everything up). The verb
 is `set_down`/`set_up` of one veth end, alternately. Each mode runs twice, side by side:
@@ -65,26 +65,40 @@ async def cells(lab: Lab, ns: str, ifname: str, n: int, gap: float) -> list[floa
     return times
 
 
-def run(mode: str, on: bool, n: int, gap: float, folder: Path) -> float:
-    publish.use(folder / f"{mode}.json" if on else None)
+def run(mode: str, on: bool, n: int, gap: float, folder: Path, lab: Lab, ns: str,
+        ifname: str) -> float:
+    """The mean time of N verbs in MODE, publishing ON or off."""
+    record = folder / f"{mode}.json"
+    publish.use(record if on else None)
+    if mode == "script":
+        times = [verb(lab, ns, ifname, i) for i in range(n)]
+        if on:
+            publish.flush()  # what the script's exit does
+    else:
+        times = asyncio.run(cells(lab, ns, ifname, n, gap if mode == "student" else 0))
+    assert record.exists() == on, (mode, on)
+    record.unlink(missing_ok=True)
+    return statistics.fmean(times)
+
+
+def compare(mode: str, args: argparse.Namespace, folder: Path) -> tuple[float, float]:
+    """Off and on, alternately, --rounds times on one lab: the median of each one's means
+    (a loaded machine drifts; alternating spreads the drift over both)."""
     lab, ns, ifname = build(uuid.uuid4().hex[:4])
     try:
-        if mode == "script":
-            times = [verb(lab, ns, ifname, i) for i in range(n)]
-        else:
-            times = asyncio.run(cells(lab, ns, ifname, n, gap if mode == "student" else 0))
-        if on and mode == "script":
-            publish.flush()  # what the script's exit does
-        if on:
-            assert (folder / f"{mode}.json").exists(), mode
+        off, on = [], []
+        for _ in range(args.rounds):
+            off.append(run(mode, False, args.verbs, args.gap, folder, lab, ns, ifname))
+            on.append(run(mode, True, args.verbs, args.gap, folder, lab, ns, ifname))
     finally:
+        publish.use(None)
         lab.reset()
-    return statistics.fmean(times)
+    return statistics.median(off), statistics.median(on)
 
 
 def record_cost(folder: Path, repeat: int = 10) -> float:
     lab, ns, ifname = build(uuid.uuid4().hex[:4])
-    p = publish.Publisher(folder / "cost.json")
+    p = publish.use(folder / "cost.json")
     try:
         times = []
         for i in range(repeat):
@@ -95,24 +109,25 @@ def record_cost(folder: Path, repeat: int = 10) -> float:
             p.flush()
             times.append((time.perf_counter() - start) * 1000)
     finally:
+        publish.use(None)
         lab.reset()
     return statistics.median(times)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--verbs", type=int, default=40)
-    parser.add_argument("--gap", type=float, default=0.5, help="seconds between two cells")
+    parser.add_argument("--verbs", type=int, default=30, help="verbs per round")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds off and on, alternately")
+    parser.add_argument("--gap", type=float, default=0.4, help="seconds between two cells")
     args = parser.parse_args()
     os.environ.pop(publish.ENV, None)
     with tempfile.TemporaryDirectory(prefix="nslab-publish-bench-") as tmp:
         folder = Path(tmp)
         print(f"{'mode':<9} {'off ms':>8} {'on ms':>8} {'ratio':>6}  (mean of {args.verbs} "
-              "verbs; target ratio <= 1.05)")
+              f"verbs, median of {args.rounds} rounds; target ratio <= 1.05)")
         worst = 0.0
         for mode in ("student", "run-all", "script"):
-            off = run(mode, False, args.verbs, args.gap, folder)
-            on = run(mode, True, args.verbs, args.gap, folder)
+            off, on = compare(mode, args, folder)
             worst = max(worst, on / off)
             print(f"{mode:<9} {off:8.3f} {on:8.3f} {on / off:6.2f}")
         cost = record_cost(folder)

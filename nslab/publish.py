@@ -63,6 +63,7 @@ class Publisher:
         self.pending = False
         self.first_pending = self.due = 0.0
         self.scheduled = False
+        self.no_loop = False  # changed() found no event loop (a script) since the last record
         self.first_seen: dict[str, float] = {}  # finding id -> time first seen
         self.goals: weakref.WeakKeyDictionary[Any, list[Any]] = weakref.WeakKeyDictionary()
         self.notebook = os.environ.get("JPY_SESSION_NAME") or None
@@ -80,12 +81,13 @@ class Publisher:
         if not self.pending:
             self.pending, self.first_pending = True, now
         self.due = min(now + IDLE_DELAY, self.first_pending + MAX_WAIT)
-        if self.scheduled:
+        if self.scheduled or self.no_loop:
             return
         try:
             loop = asyncio.get_running_loop()  # Jupyter: the kernel's own loop
         except RuntimeError:
-            return  # a script: the record is written at exit (or by flush())
+            self.no_loop = True  # a script: the record is written at exit (or by flush())
+            return
         self.scheduled = True
         loop.call_later(IDLE_DELAY, self._when_idle, loop)
 
@@ -105,7 +107,7 @@ class Publisher:
         """Build and write the record now, if anything changed since the last one."""
         if self.path is None or not self.pending or self.lab is None:
             return None
-        self.pending = False
+        self.pending = self.no_loop = False
         data = self.build(self.lab)
         write_atomic(self.path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
         return self.path
