@@ -12,6 +12,7 @@ browser gets 403; a student's hostile record renders as text and a damaged one a
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import os
 import pwd
@@ -78,7 +79,9 @@ def _cells(base: str, user: str, token: str, kernel: str, *cells: str) -> list[s
             ws.close()
         return outs
 
-    return asyncio.run(go())
+    # in a thread of its own: Playwright's sync API keeps an event loop in this one
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, go()).result()
 
 
 def _tile(page: Any, name: str) -> Any:
