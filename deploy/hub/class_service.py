@@ -44,14 +44,19 @@ def read_record(name: str) -> classview.Record | None:
         user = pwd.getpwnam(name)
     except KeyError:
         return None
-    path = Path(user.pw_dir) / RECORD
+    return read_owned(Path(user.pw_dir) / RECORD, user.pw_uid)
+
+
+def read_owned(path: Path, uid: int) -> classview.Record | None:
+    """The record at PATH if it is a regular file (not a symbolic link, a FIFO...) that UID
+    owns, of at most MAX_BYTES; else None. Root reads it: nothing else is opened."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
         return None
     try:
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_uid != user.pw_uid or st.st_size > MAX_BYTES:
+        if not stat.S_ISREG(st.st_mode) or st.st_uid != uid or st.st_size > MAX_BYTES:
             return None
         with os.fdopen(fd, "rb", closefd=False) as f:
             return classview.parse(f.read(MAX_BYTES + 1))
