@@ -60,7 +60,8 @@ class Record:
     time: float
     last_action: float | None
     steps: tuple[tuple[str, ...], tuple[str, ...], str | None] | None  # ids, done, next
-    goals: tuple[int, int, tuple[tuple[str, bool], ...]] | None  # met, total, items
+    # met, total, each goal met or not, its sentence in each language ("en", "zh_CN")
+    goals: tuple[int, int, tuple[bool, ...], dict[str, tuple[str, ...]]] | None
     findings: tuple[Finding, ...]
     drawing: str
     transcript: tuple[str, ...]
@@ -102,9 +103,12 @@ def parse(raw: bytes | str | None) -> Record | None:
     goal_t = None
     if isinstance(goals, dict) and _num(goals.get("met")) is not None \
             and _num(goals.get("total")) is not None:
-        items = tuple((_str(i[0]), i[1] is True) for i in (goals.get("items") or [])[:MAX_ITEMS]
-                      if isinstance(i, list) and len(i) == 2)
-        goal_t = (int(_num(goals["met"]) or 0), int(_num(goals["total"]) or 0), items)
+        ok = [x is True for x in goals.get("ok") or []][:MAX_ITEMS] \
+            if isinstance(goals.get("ok"), list) else []
+        texts = goals.get("text") if isinstance(goals.get("text"), dict) else {}
+        described = {_str(lang): _strs(t)[:len(ok)] for lang, t in list(texts.items())[:10]}
+        goal_t = (int(_num(goals["met"]) or 0), int(_num(goals["total"]) or 0), tuple(ok),
+                  described)
     findings = []
     for f in data.get("findings") or []:
         if not isinstance(f, dict) or len(findings) >= MAX_ITEMS:
@@ -346,8 +350,11 @@ def student_page(name: str, rec: Record | None, *, lang: str, now: float) -> str
     else:
         parts.append(f'<p>{_e(say("classview.no_findings"))}</p>')
     if rec.goals is not None and rec.goals[2]:
+        _, _, ok, described = rec.goals
+        texts = described.get(lang) or described.get("en") or ()
         parts.append(f'<h2>{_e(say("classview.goal_list"))}</h2><ul class="goals">' + "".join(
-            f"<li>{'✔' if ok else '✘'} {_e(text)}</li>" for text, ok in rec.goals[2]) + "</ul>")
+            f"<li>{'✔' if met else '✘'} {_e(text)}</li>"
+            for met, text in zip(ok, texts, strict=False)) + "</ul>")
     parts.append(f'<h2>{_e(say("classview.drawing"))}</h2>' + _drawing(rec, name, "full"))
     commands = "\n".join(rec.transcript) or say("classview.transcript_empty")
     parts.append(f'<h2>{_e(say("classview.transcript"))}</h2>'

@@ -29,12 +29,14 @@ import os
 import tempfile
 import time
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from . import messages
 from .diagnosis import Finding, diagnose
 from .draw import draw, to_svg
+from .i18n import available, catalogue
 from .snapshot import Snapshot
 
 __all__ = ["ENV", "RECORD", "VERSION", "Publisher", "changed", "flush", "publisher", "record",
@@ -149,6 +151,7 @@ def record(lab: Any, snap: Snapshot, findings: list[Finding], first_seen: dict[s
         steps = {"ids": ids, "done": done, "next": next((i for i in ids if i not in done), None)}
     goal_list = list(goals)
     met = [not tuple(g.judge(snap)) for g in goal_list]
+    described = _in_every_language(lambda: [g.describe() for g in goal_list])
     return {
         "version": VERSION,
         "lab": lab.name,
@@ -156,8 +159,7 @@ def record(lab: Any, snap: Snapshot, findings: list[Finding], first_seen: dict[s
         "time": now,
         "last_action": last_action,
         "steps": steps,
-        "goals": {"met": sum(met), "total": len(goal_list),
-                  "items": [[g.describe(), ok] for g, ok in zip(goal_list, met, strict=True)]}
+        "goals": {"met": sum(met), "total": len(goal_list), "ok": met, "text": described}
         if goal_list else None,
         "findings": [{
             "code": f.code, "key": f.key, "fields": dict(f.fields), "severity": f.severity,
@@ -168,6 +170,20 @@ def record(lab: Any, snap: Snapshot, findings: list[Finding], first_seen: dict[s
         "drawing": to_svg(draw(snap.lab_only())),
         "transcript": list(lab.transcript)[-TRANSCRIPT_MAX:],
     }
+
+
+def _in_every_language(say_it: Callable[[], list[str]]) -> dict[str, list[str]]:
+    """SAY_IT's sentences in every language nslab speaks (the teacher's may not be the
+    student's), with the student's language restored afterwards."""
+    before = messages.translations()
+    out = {}
+    try:
+        for lang in available():
+            messages.use(catalogue(lang))
+            out[lang] = say_it()
+    finally:
+        messages.use(before)
+    return out
 
 
 def write_atomic(path: Path, text: str) -> None:

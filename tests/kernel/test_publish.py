@@ -14,6 +14,7 @@ import pytest
 from nslab import classview, publish
 from nslab.checks import check
 from nslab.exercises import broken, goals
+from nslab.i18n import language
 from nslab.tutorial import VETH, Tutorial
 
 pytestmark = pytest.mark.kernel
@@ -40,6 +41,11 @@ def test_an_exercise_with_its_fault_then_fixed(record: Path, unique: str) -> Non
         data = read(record)
         assert data["lab"] == tag and data["version"] == 1
         assert data["goals"]["met"] == 0 and data["goals"]["total"] == 2
+        # each goal's sentence in every language (the teacher's may not be the student's),
+        # and the student's own language is left as it was
+        text = data["goals"]["text"]
+        assert len(text["en"]) == len(text["zh_CN"]) == 2 and text["en"] != text["zh_CN"]
+        assert str(language()) == "en"
         codes = {f["code"] for f in data["findings"]}
         assert "peer-down" in codes, data["findings"]
         peer = next(f for f in data["findings"] if f["code"] == "peer-down")

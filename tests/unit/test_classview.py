@@ -22,7 +22,9 @@ SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="80">'
 def record(lab: str = "ex2", *, findings: int = 1, since: float = NOW - 300, **extra: Any) -> dict:
     data = {
         "version": 1, "lab": lab, "notebook": None, "time": NOW, "last_action": NOW - 20,
-        "steps": None, "goals": {"met": 0, "total": 1, "items": [["ex2-a can ping", False]]},
+        "steps": None, "goals": {"met": 0, "total": 1, "ok": [False],
+                                     "text": {"en": ["ex2-a can ping 192.168.1.2"],
+                                              "zh_CN": ["ex2-a 能 ping 通 192.168.1.2"]}},
         "findings": [{
             "code": "peer-down", "key": "diag.peer-down",
             "fields": {"ifname": "veth-b", "ns": "ex2-b", "peer": "veth-a", "peer_ns": "ex2-a"},
@@ -134,6 +136,9 @@ def test_chinese_for_a_chinese_teacher() -> None:
     detail = classview.student_page("alice", parsed(record()), lang="zh_CN", now=NOW)
     assert "修正方法：lab.set_up(&#x27;ex2-b&#x27;, &#x27;veth-b&#x27;)" in detail
     assert "命令记录" in detail
+    assert "✘ ex2-a 能 ping 通 192.168.1.2" in detail  # the goal in the teacher's language
+    english = classview.student_page("alice", parsed(record()), lang="en", now=NOW)
+    assert "✘ ex2-a can ping 192.168.1.2" in english
 
 
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'&"
@@ -143,7 +148,7 @@ def test_a_hostile_record_renders_as_text() -> None:
     evil = record(HOSTILE)
     evil.update( notebook=HOSTILE, transcript=[HOSTILE, "</pre>" + HOSTILE],
         steps={"ids": [HOSTILE], "done": [], "next": HOSTILE},
-        goals={"met": 0, "total": 1, "items": [[HOSTILE, False]]},
+        goals={"met": 0, "total": 1, "ok": [False], "text": {"en": [HOSTILE], HOSTILE: [HOSTILE]}},
         drawing='<svg xmlns="http://www.w3.org/2000/svg" onload="alert(3)"><script>alert(4)'
                 "</script></svg>",
         findings=[{"code": HOSTILE, "key": "diag.peer-down", "since": NOW,
