@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from . import publish
 from ._kernel import Kernel, in_ns
 from .messages import say
 
@@ -110,6 +111,7 @@ class Verbs:
         with the PID of its process, which the script keeps in `${PID[NAME]}`."""
         if not self._muted:
             self.transcript.add(self._in_shell(command))
+            publish.changed(self)  # the teacher's class page: a record once the kernel is idle
 
     def _in_shell(self, command: str) -> str:
         """COMMAND with each container's namespace as the script reaches it."""

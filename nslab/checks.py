@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from . import paths
+from . import paths, publish
 from .diagnosis import Finding, links_of
 from .messages import say, say_n
 from .snapshot import NsKey, Snapshot, ns_label
@@ -470,6 +470,8 @@ def check(
         snap, live = _world(lab, goal_list), None
     else:
         snap, live = _with_forwarding(lab, _world(settled_snapshot(lab), goal_list)), lab
+    if live is not None:
+        publish.watch_goals(live, goal_list)  # the class page shows how many hold now
     verdicts = []
     for g in goal_list:
         if isinstance(g, Reachable) and live is not None and ping:

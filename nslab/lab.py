@@ -16,7 +16,7 @@ import subprocess
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import _batch, _tools, names, verbspec
+from . import _batch, _tools, names, publish, verbspec
 from ._kernel import Kernel, cleanup, in_ns, list_netns, netns_path, teardown
 from ._record import recorded
 from ._verbs import ExecResult, Removed, Transcript
@@ -276,6 +276,7 @@ class Lab(LinkVerbs, ContainerVerbs, NatVerbs):
         self.transcript.clear()
         self._history.clear()
         self._checkpoints.clear()
+        publish.changed(self)  # the class page shows the empty lab
         return removed
 
     # -- the article's commands as typed (nslab/shell.py) -----------------------------

@@ -167,3 +167,33 @@ if os.environ.get("NSLAB_HUB_SERVICE_TOKEN"):
         "scopes": ["admin:users", "admin:servers", "tokens", "access:servers"],
         "services": ["nslab-admin"],
     }]
+
+# The teacher's class page (class_service.py, /services/nslab-class/): every student's lab,
+# live, from the state record each lab writes in the student's own home (nslab.publish; 0600
+# in a 0700 home). The hub runs the service as its own user, root, because only root can read
+# into 0700 homes without making them readable to a group; the service reads that one file
+# (no symbolic link, only a file the student owns) and nothing else. Who may open it: the
+# hub's admins and the teachers in NSLAB_HUB_TEACHERS (hub users who log in like students);
+# everyone else gets 403 from the hub's OAuth.
+from nslab.publish import RECORD  # noqa: E402 - this block stays in one piece
+
+TEACHERS = set(os.environ.get("NSLAB_HUB_TEACHERS", "").split())
+c.Authenticator.allowed_users = _allowed() | TEACHERS
+c.Spawner.environment["NSLAB_CLASS_RECORD"] = lambda spawner: str(_home(spawner) / RECORD)
+c.JupyterHub.services.append({
+    "name": "nslab-class",
+    "url": f"http://127.0.0.1:{int(os.environ.get('NSLAB_HUB_CLASS_PORT', PORT + 3))}",
+    "command": [sys.executable, str(HERE / "class_service.py")],
+    "oauth_no_confirm": True,
+    "environment": {"NSLAB_CLASS_TEACHERS": " ".join(sorted(TEACHERS))},  # not shown as tiles
+})
+c.JupyterHub.load_roles.append({
+    "name": "nslab-class-service",  # the service lists who has a running server
+    "scopes": ["list:users", "read:users:name", "read:servers"],
+    "services": ["nslab-class"],
+})
+c.JupyterHub.load_roles.append({
+    "name": "nslab-teacher",
+    "scopes": ["access:services!service=nslab-class"],
+    "users": sorted(TEACHERS),
+})

@@ -25,10 +25,12 @@ import string
 from typing import Any
 
 from . import classroom, diagnosis, language, names, report, steps, system, tools, ui, verbs
+from . import classview as classview  # the teacher's class page
 
 Template = str | tuple[str, str]
 
 _DOMAINS = (verbs, names, diagnosis, steps, ui, report, classroom, tools, system, language)
+_DOMAINS += (classview,)
 
 
 def _merge() -> dict[str, Template]:

@@ -148,6 +148,7 @@ def running_hub(py: Path, env: dict[str, str], ca: Path | None = None) -> Iterat
     env = os.environ | {
         "NSLAB_HUB_STATE": str(state), "NSLAB_HUB_PORT": str(port),
         "NSLAB_HUB_API_PORT": str(free_port()), "NSLAB_HUB_PROXY_API_PORT": str(free_port()),
+        "NSLAB_HUB_CLASS_PORT": str(free_port()),
         "NSLAB_HUB_PYTHON": str(py), "NSLAB_HUB_SERVICE_TOKEN": service,
     } | env
     log = open(state / "hub.log", "w+")  # noqa: SIM115 - closed below
