@@ -1,22 +1,16 @@
 """In IPython/Jupyter: show nslab's errors as their message, and add the `%ip` magics.
 
 Every NslabError already says what went wrong and how to fix it; a student needs
-that sentence, not twenty lines of library frames. Other exceptions are untouched.
+that sentence, not twenty lines of library frames: IPython shows what its
+`_render_traceback_` returns, as a real error (the cell fails for nbclient, nbval,
+nbgrader and the hub), and no frames. Other exceptions are untouched.
 `%ip netns add test1` and `%%ip` (one command per line) run the article's commands
 through the notebook's `lab` (nslab.shell).
 """
 
 from __future__ import annotations
 
-import sys
 from typing import Any
-
-from .errors import NslabError
-
-
-def _show_message(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None):
-    print(f"{etype.__name__}: {value}", file=sys.stderr)
-    return None
 
 
 def find_lab(user_ns: dict[str, Any]) -> Any:
@@ -34,7 +28,7 @@ def find_lab(user_ns: dict[str, Any]) -> Any:
 
 
 def register() -> None:
-    """Install the handler and the magics in the running IPython shell, if there is one."""
+    """Install the magics in the running IPython shell, if there is one."""
     try:
         from IPython import get_ipython
     except ImportError:
@@ -42,7 +36,6 @@ def register() -> None:
     shell = get_ipython()
     if shell is None:
         return
-    shell.set_custom_exc((NslabError,), _show_message)
 
     def ip(line: str, cell: str | None = None) -> Any:
         from .shell import run

@@ -35,6 +35,11 @@ def privilege_fixes() -> str:
 class NslabError(Exception):
     """Base class of every error nslab raises on purpose."""
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython/Jupyter shows instead of a traceback: the message says it all. The
+        cell still fails (an error output), so every notebook driver sees it."""
+        return [f"{type(self).__name__}: {self}"]
+
 
 class InvalidName(NslabError, ValueError):
     """A namespace or interface name the kernel or `ip` would refuse."""
