@@ -331,7 +331,7 @@ def run_student(hub: Hub, student: Student, cells: list[tuple[str, bool]],
                 break
             if status == 200 and not server.get("pending") and not user.get("pending"):
                 raise RuntimeError("the server stopped or failed to start (see the hub log)")
-            time.sleep(0.25)
+            time.sleep(1)  # as the spawn page's progress stream: not a load of its own
         if stop.is_set():
             return
         student.ready = time.monotonic()
@@ -462,12 +462,17 @@ def _bare_server_cpu(py: Path, user: pwd.struct_passwd, stop: threading.Event) -
     port, token = free_port(), uuid.uuid4().hex
     others = _installed_server_extensions(py)
     enabled = {name: name in BARE_EXTENSIONS for name in others} | BARE_EXTENSIONS
+    config = Path(user.pw_dir, ".bare-jupyter")  # a dict trait is set by a config file
+    config.mkdir(exist_ok=True)
+    (config / "jupyter_server_config.json").write_text(
+        json.dumps({"ServerApp": {"jpserver_extensions": enabled}}))
+    for p in (config, config / "jupyter_server_config.json"):
+        os.chown(p, user.pw_uid, user.pw_gid)
     argv = ["runuser", "-u", user.pw_name, "--", "env", "-i", f"HOME={user.pw_dir}",
-            f"PATH={py.parent}:{sandboxing.ORDINARY_PATH}",
+            f"PATH={py.parent}:{sandboxing.ORDINARY_PATH}", f"JUPYTER_CONFIG_PATH={config}",
             f"JUPYTER_RUNTIME_DIR={user.pw_dir}/.local/share/jupyter/runtime",
             str(py), "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-            f"--IdentityProvider.token={token}", f"--notebook-dir={user.pw_dir}",
-            f"--ServerApp.jpserver_extensions={json.dumps(enabled)}"]
+            f"--IdentityProvider.token={token}", f"--notebook-dir={user.pw_dir}"]
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     try:
