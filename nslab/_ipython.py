@@ -4,22 +4,16 @@
 in a notebook does the same, without replacing what the user set up.
 
 Every NslabError already says what went wrong and how to fix it; a student needs
-that sentence, not twenty lines of library frames. Other exceptions are untouched.
+that sentence, not twenty lines of library frames: IPython shows what its
+`_render_traceback_` returns, as a real error (the cell fails for nbclient, nbval,
+nbgrader and the hub), and no frames. Other exceptions are untouched.
 `%ip netns add test1` and `%%ip` (one command per line) run the article's commands
 through the notebook's `lab` (nslab.shell).
 """
 
 from __future__ import annotations
 
-import sys
 from typing import Any
-
-from .errors import NslabError
-
-
-def _show_message(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None):
-    print(f"{etype.__name__}: {value}", file=sys.stderr)
-    return None
 
 
 def find_lab(user_ns: dict[str, Any]) -> Any:
@@ -37,9 +31,8 @@ def find_lab(user_ns: dict[str, Any]) -> Any:
 
 
 def register(shell: Any = None) -> None:
-    """Install the error display and the magics in SHELL (the running IPython shell, if
-    there is one). Harmless: a custom exception handler or an `ip` magic the user
-    already has is kept, and registering again changes nothing."""
+    """Install the magics in SHELL (the running IPython shell, if there is one). Harmless:
+    an `ip` magic the user already has is kept, and registering again changes nothing."""
     if shell is None:
         try:
             from IPython import get_ipython
@@ -48,8 +41,6 @@ def register(shell: Any = None) -> None:
         shell = get_ipython()
         if shell is None:
             return
-    if not shell.custom_exceptions or shell.custom_exceptions == (NslabError,):
-        shell.set_custom_exc((NslabError,), _show_message)
     magics = shell.magics_manager.magics
     if "ip" in magics["line"] and not getattr(magics["line"]["ip"], "_nslab", False):
         return  # someone else's %ip

@@ -20,7 +20,6 @@ import os
 import shlex
 import signal
 import subprocess
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any
 
 from . import _tools, names
 from ._netlink import NETNS_DIR, Netlink, netns_path, nl, settled_operstate
+from ._wait import Patience
 from .errors import CorruptJournal, InvalidName, NotFound, NotOwned, UnsafeTarget, did_you_mean
 from .journal import Entry, Journal, is_alive
 from .messages import say
@@ -36,8 +36,8 @@ from .verbspec import HOST_NETNS, fix, refusal_key
 
 NAT_TABLE = "nslab"  # nft table `ip nslab`, inside a lab namespace
 WWW = "www"  # web roots live in state_dir()/www/LAB-NS-PORT
-# How long to wait, at most, for the kernel to remove what a deletion took along: usually
-# milliseconds, longer on a loaded machine (namespaces are cleaned up by a kernel worker).
+# How long to wait, at most, on an idle machine, for the kernel to remove what a deletion took
+# along: usually milliseconds; the bound stretches with the load (nslab._wait.Patience).
 SETTLE_TIMEOUT = 5.0
 
 # Popen objects of the processes this Python process started (containers, web servers),
@@ -308,12 +308,12 @@ class Kernel:
         ends that depended on it, so the next observation shows the settled state."""
         if ns_path is not None:
             self.nl.forget(ns_path)
-        deadline = time.monotonic() + timeout
+        patience = Patience(timeout)  # stretched by the load: a kernel worker removes them
         pending = list(links)
-        while pending and time.monotonic() < deadline:
+        while pending and not patience.expired():
             pending = [(p, name) for p, name in pending if self._still_there(p, name)]
             if pending:
-                time.sleep(0.005)
+                patience.pause()
 
     def _still_there(self, path: str | None, ifname: str) -> bool:
         try:

@@ -40,6 +40,7 @@ from pyroute2 import IPRoute
 from pyroute2.netlink.exceptions import NetlinkError
 
 from . import _tools
+from ._wait import Patience
 from .errors import (
     AlreadyExists,
     KernelError,
@@ -653,11 +654,11 @@ class Netlink:
         after `up` would otherwise still say DOWN."""
 
         def wait() -> None:
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline and not all(
+            patience = Patience(timeout)  # on an idle machine; stretched by the load
+            while not patience.expired() and not all(
                 _settled(_link_dict(m)) for m in self._links_or_none(path)
             ):
-                time.sleep(0.005)
+                patience.pause()
 
         self.run(wait)
 

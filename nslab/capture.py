@@ -33,13 +33,13 @@ import io
 import os
 import pwd
 import re
+import select
 import shlex
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
-import time
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -51,6 +51,7 @@ import dpkt
 import graphviz
 
 from . import _sniff, _tools
+from ._wait import Patience
 from .errors import (
     InvalidFilter,
     KernelError,
@@ -66,10 +67,12 @@ from .messages import say, say_n
 __all__ = ["Capture", "InvalidFilter", "Packet", "capture", "decode_pcap"]
 
 FONT = "Noto Sans CJK SC"
-START_TIMEOUT = 10.0  # seconds to wait for "listening on"
-STOP_TIMEOUT = 3.0  # seconds per signal (SIGINT, SIGTERM) before the next one
-SETTLE = 0.05  # the pcap must stop growing this long before tcpdump is stopped
-SETTLE_MAX = 1.0
+# Bounds on an idle machine; each stretches with the load (nslab._wait.Patience), and each
+# wait ends at its event: tcpdump's "listening on" line, the recorder asleep with nothing
+# left to write, the recorder's exit.
+START_TIMEOUT = 10.0  # for "listening on" on stderr (the socket is bound and filtering)
+STOP_TIMEOUT = 3.0  # per signal (SIGINT, SIGTERM) before the next one
+SETTLE_MAX = 1.0  # for the recorder to write what the kernel queued (busy traffic: less)
 
 
 # --- decoding (pure) ---------------------------------------------------------------------
@@ -471,17 +474,27 @@ def recorder_argv(
     ]
 
 
+def _asleep(pid: int) -> bool:
+    """Whether process PID is in an interruptible sleep (S: waiting in poll/select for the
+    next frame), not runnable or running (R: it has frames to write) — /proc/PID/stat."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2 :].startswith("S")
+
+
 def _stop_process(proc: subprocess.Popen) -> None:
     """Stop our own child by its PID: SIGINT (tcpdump flushes), then SIGTERM, then SIGKILL."""
     for sig in (signal.SIGINT, signal.SIGTERM):
         if proc.poll() is not None:
             return
         proc.send_signal(sig)  # Popen signals only a child it has not reaped yet
-        try:
-            proc.wait(timeout=STOP_TIMEOUT)
+        patience = Patience(STOP_TIMEOUT)
+        while proc.poll() is None and not patience.expired():
+            patience.pause()
+        if proc.poll() is not None:
             return
-        except subprocess.TimeoutExpired:
-            pass
     proc.kill()
     proc.wait()
 
@@ -490,6 +503,8 @@ def _cleanup(proc: subprocess.Popen | None, tmpdir: str) -> None:
     """Finalizer: also runs if a running Capture is garbage-collected or at exit."""
     if proc is not None:
         _stop_process(proc)
+        if proc.stderr is not None:
+            proc.stderr.close()
     shutil.rmtree(tmpdir, ignore_errors=True)
 
 
@@ -511,6 +526,7 @@ class Capture:
         filter: str | None = None,
         timeout: float = START_TIMEOUT,
     ) -> None:
+        # timeout: seconds to wait for "listening on" on an idle machine, stretched by load
         self.netns_path = netns_path
         self.ifname = ifname
         self.label = label or _namespace_label(netns_path)
@@ -578,45 +594,47 @@ class Capture:
     def _launch(self, prefix: list[str], tcpdump: str, *, sniff: bool) -> Capture:
         self._tmpdir = tempfile.mkdtemp(prefix="nslab-capture-")
         pcap = os.path.join(self._tmpdir, "capture.pcap")
-        errpath = os.path.join(self._tmpdir, "tcpdump.err")
         self.argv = recorder_argv(
             prefix, self.ifname, pcap, self.filter, tcpdump=tcpdump, sniff=sniff
         )
-        with open(errpath, "wb") as err:
-            # New session: a Jupyter interrupt (SIGINT to the kernel's group) must not
-            # stop tcpdump behind our back; we stop it ourselves, by PID.
-            self._proc = subprocess.Popen(
-                self.argv,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=err,
-                start_new_session=True,
-            )
+        # New session: a Jupyter interrupt (SIGINT to the kernel's group) must not
+        # stop tcpdump behind our back; we stop it ourselves, by PID. Its stderr is a pipe:
+        # the wait below wakes when it writes, not on a polling tick.
+        self._proc = subprocess.Popen(
+            self.argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
         self.pid = self._proc.pid
         self._finalizer = weakref.finalize(self, _cleanup, self._proc, self._tmpdir)
         try:
-            self._wait_listening(Path(errpath))
+            self._wait_listening()
         except BaseException:
             self._stopped = True
             self._finalizer()  # stop tcpdump (if still alive) and remove the temp files
             raise
         return self
 
-    def _wait_listening(self, errpath: Path) -> None:
-        assert self._proc is not None
-        deadline = time.monotonic() + self.timeout
-        while True:
-            exited = self._proc.poll() is not None
-            text = errpath.read_text(errors="replace")
-            if "listening on" in text:
-                return
-            if exited:
-                raise self._start_error(text)
-            if time.monotonic() > deadline:
-                said = text.strip() or say("word.nothing")
+    def _wait_listening(self) -> None:
+        """Until the recorder says "listening on" (printed once its packet socket is bound
+        with the filter attached) or exits; bounded by `timeout` stretched by the load."""
+        assert self._proc is not None and self._proc.stderr is not None
+        fd = self._proc.stderr.fileno()
+        patience = Patience(self.timeout)
+        said = b""
+        while b"listening on" not in said:
+            ready, _, _ = select.select([fd], [], [], patience.left())
+            chunk = os.read(fd, 4096) if ready else b""
+            said += chunk
+            if ready and not chunk:  # end of file: the recorder exited
+                self._proc.wait()
+                raise self._start_error(said.decode(errors="replace"))
+            if not ready and patience.expired():
+                text = said.decode(errors="replace").strip() or say("word.nothing")
                 raise KernelError(say("capture.not_listening", where=self.where,
-                                      timeout=f"{self.timeout:g}", said=said))
-            time.sleep(0.01)
+                                      waited=patience.describe(), said=text))
 
     def _start_error(self, stderr: str) -> NslabError:
         said = " ".join(line.strip() for line in stderr.splitlines() if line.strip())
@@ -675,17 +693,23 @@ class Capture:
         return self
 
     def _settle(self, pcap: Path) -> None:
-        """Wait (briefly) until the pcap stops growing, so the last packets are written."""
-        end = time.monotonic() + SETTLE_MAX
-        last, since = -1, time.monotonic()
-        while time.monotonic() < end and self._proc is not None and self._proc.poll() is None:
+        """Wait until the recorder has written what the kernel queued for it: it is asleep
+        (waiting for the next frame) twice in a row with the pcap the same size. Under load
+        it is runnable, not asleep, until it has had the CPU to write. A capture of busy
+        traffic never settles: it stops after SETTLE_MAX (stretched by load) with what the
+        recorder wrote by then."""
+        assert self._proc is not None
+        patience = Patience(SETTLE_MAX, step=0.002, max_step=0.02)
+        last = -1
+        while self._proc.poll() is None and not patience.expired():
             size = pcap.stat().st_size if pcap.exists() else 0
-            now = time.monotonic()
-            if size != last:
-                last, since = size, now
-            elif now - since >= SETTLE:
-                return
-            time.sleep(0.01)
+            if _asleep(self._proc.pid):
+                if size == last:
+                    return
+                last = size
+            else:
+                last = -1
+            patience.pause()
 
     def __enter__(self) -> Capture:
         return self.start()

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import paths, publish
 from .diagnosis import Finding, links_of
+from ._wait import Patience
 from .messages import say, say_n
 from .snapshot import NsKey, Snapshot, ns_label
 
@@ -387,10 +388,10 @@ def _unsettled(snap: Snapshot) -> list[str]:
 
 def settled_snapshot(lab: Lab, timeout: float = 1.5) -> Snapshot:
     """lab.snapshot(), once every link of the lab shows its final state (or at TIMEOUT)."""
-    deadline = time.monotonic() + timeout
+    patience = Patience(timeout, step=0.02)  # on an idle machine; stretched by the load
     snap = lab.snapshot()
-    while _unsettled(snap) and time.monotonic() < deadline:
-        time.sleep(0.02)
+    while _unsettled(snap) and not patience.expired():
+        patience.pause()
         snap = lab.snapshot()
     return snap
 
@@ -427,6 +428,7 @@ def _ping(lab: Lab, goal: Reachable, snap: Snapshot) -> Verdict:
         # still broken, so the kernel marks it FAILED a moment later and answers every
         # packet queued on it with "Destination Host Unreachable". The next ping after
         # that starts a fresh resolution, which the fixed path answers.
+        # The wait is for the kernel's neighbour timers (wall clock, not CPU): not stretched.
         retry_until = time.monotonic() + RETRY_SECONDS
         while not result.ok and not found and time.monotonic() < retry_until:
             time.sleep(0.2)

@@ -25,7 +25,6 @@ import ipaddress
 import os
 import shlex
 import subprocess
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,6 +32,7 @@ from . import _tools, names, verbspec
 from ._kernel import children, in_ns, netns_path, q
 from ._record import recorded
 from ._verbs import PIDS, ExecResult, Verbs, pid_var
+from ._wait import Patience
 from .errors import AlreadyExists, KernelError, NotFound, PrivilegeError, privilege_fixes
 from .journal import process_start
 from .messages import say
@@ -281,8 +281,8 @@ def _start_process(name: str) -> int:
     except FileNotFoundError:
         raise NotFound(say("container.no_unshare")) from None
     mine = os.stat("/proc/self/ns/net").st_ino
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
+    patience = Patience(5)  # on an idle machine; stretched by the load
+    while not patience.expired():
         if proc.poll() is not None:
             err = proc.stderr.read().decode() if proc.stderr else ""
             if "Operation not permitted" in err:
@@ -297,7 +297,7 @@ def _start_process(name: str) -> int:
                 return proc.pid
         except FileNotFoundError:
             pass
-        time.sleep(0.002)
+        patience.pause()
     os.kill(proc.pid, 9)
     proc.wait()
     raise KernelError(say("container.no_namespace", name=name))

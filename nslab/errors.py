@@ -52,6 +52,11 @@ class NslabError(Exception):
         super().__init__(*args)
         self.obj, self.fix_call, self.fix_ip = obj, fix_call, fix_ip
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython/Jupyter shows instead of a traceback: the message says it all. The
+        cell still fails (an error output), so every notebook driver sees it."""
+        return [f"{type(self).__name__}: {self}"]
+
 
 class InvalidName(NslabError, ValueError):
     """A namespace or interface name the kernel or `ip` would refuse."""

@@ -20,6 +20,7 @@ from . import _batch, _tools, names, publish, verbspec
 from ._kernel import Kernel, cleanup, in_ns, list_netns, netns_path, teardown
 from ._record import recorded
 from ._verbs import ExecResult, Removed, Transcript
+from ._wait import load_factor
 from .containers import ContainerVerbs
 from .diff import Changes, diff
 from .errors import (
@@ -175,7 +176,9 @@ class Lab(LinkVerbs, ContainerVerbs, NatVerbs):
             raise ValueError(say("ping.count", count=count))
         self.kernel.check_target(ns, ip)
         argv = ["ping", "-n", "-c", str(count), "-i", "0.2", "-W", str(timeout), str(ip)]
-        result = self.exec(ns, argv, timeout=timeout * count + 5)
+        # ping itself bounds the wait (-W); this bound only catches a hung ping, and
+        # stretches with the load so a starved but working ping is never cut short.
+        result = self.exec(ns, argv, timeout=(timeout * count + 5) * load_factor())
         if "ping:" in result.stderr and "Operation not permitted" in result.stderr:
             raise PrivilegeError(say("ping.no_raw", where=ns_label(ns)))
         return parse_ping(result.stdout, str(ip))

@@ -28,7 +28,6 @@ import re
 import shlex
 import subprocess
 import sys
-import time
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +38,7 @@ from ._kernel import NAT_TABLE as TABLE
 from ._kernel import WWW, children, in_ns
 from ._record import recorded
 from ._verbs import SERVERS, Verbs, pid_var
+from ._wait import Patience
 from .errors import AlreadyExists, InvalidAddress, InvalidName, KernelError, NotFound, NotOwned
 from .journal import process_start, state_dir
 from .messages import say
@@ -474,8 +474,8 @@ def _dnat_port(rule: dict) -> tuple[str, int] | None:
 
 def _wait_listening(proc: subprocess.Popen, log: str, ns: NsKey, port: int) -> None:
     """Until http.server says it serves (it prints that after listen()), or fails."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+    patience = Patience(10)  # on an idle machine; stretched by the load
+    while not patience.expired():
         text = _read(log)
         if "Serving HTTP on" in text:
             return
@@ -484,8 +484,9 @@ def _wait_listening(proc: subprocess.Popen, log: str, ns: NsKey, port: int) -> N
                 raise AlreadyExists(say("http.port_in_use", port=port, where=ns_label(ns)))
             last = text.strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
             raise KernelError(say("http.not_started", where=ns_label(ns), error=last[0]))
-        time.sleep(0.01)
-    raise KernelError(say("http.not_listening", where=ns_label(ns), port=port))
+        patience.pause()
+    raise KernelError(say("http.not_listening", where=ns_label(ns), port=port,
+                          waited=patience.describe()))
 
 
 # The HTTP client run inside the namespace (Python's urllib; no proxies, no redirects).

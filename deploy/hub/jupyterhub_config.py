@@ -20,12 +20,15 @@
 # installed (not under /root, which is mode 700); default: the one running the hub.
 # NSLAB_HUB_STATE: where the hub keeps its database, cookie secret and proxy pid (0700).
 
+import asyncio
 import ipaddress
-import json
 import os
 import pwd
 import sys
 from pathlib import Path
+
+from jupyterhub.spawner import LocalProcessSpawner
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 c = get_config()  # noqa: F821 - provided by JupyterHub when it loads this file
 
@@ -95,18 +98,107 @@ c.Authenticator.allowed_users = _allowed()
 c.Authenticator.admin_users = set()
 c.PAMAuthenticator.open_sessions = False  # no systemd-logind session per server
 
-c.JupyterHub.spawner_class = "localprocess"
+# --- A whole class at once (see README.md, "A class at once") ---------------------------
+# A student's server costs a few CPU-seconds to start. Started together, thirty servers share
+# the CPUs and all finish late together: past ~19 on two cores the whole wave used to miss
+# http_timeout (60 s) at once. So servers start START_SLOTS at a time, in login order, each
+# keeping its slot until it answers HTTP; a student further back waits on the spawn page,
+# which shows their place in the queue. Nobody gets "too many users" (429): the hub's own
+# throttle is set above any class, and the timeouts cover the queue of the largest class.
+START_SLOTS = int(os.environ.get("NSLAB_HUB_START_SLOTS", os.cpu_count() or 2))
+CLASS_SIZE = int(os.environ.get("NSLAB_HUB_CLASS_SIZE", "60"))  # the largest class expected
+SERVER_MEMORY_MB = 175  # measured: a student's server and kernel after notebook 03 (PSS)
+
+
+class ClassroomSpawner(LocalProcessSpawner):
+    """LocalProcessSpawner that starts at most START_SLOTS servers at a time (first come,
+    first served) and reports the queue to the spawn page."""
+
+    _slots: asyncio.Semaphore | None = None
+    _waiting: list[str] = []  # usernames in queue order
+
+    @classmethod
+    def _semaphore(cls) -> asyncio.Semaphore:
+        if cls._slots is None:  # made in the hub's running event loop
+            cls._slots = asyncio.Semaphore(START_SLOTS)
+        return cls._slots
+
+    async def start(self):  # noqa: ANN201 - JupyterHub's signature
+        slots = self._semaphore()
+        me = self.user.name
+        self._waiting.append(me)
+        try:
+            await slots.acquire()
+        finally:
+            self._waiting.remove(me)
+        try:
+            ip, port = await super().start()
+            await self._until_answering(ip, port)
+            return ip, port
+        finally:
+            slots.release()
+
+    async def _until_answering(self, ip: str, port: int) -> None:
+        """Until the server answers HTTP (any status) or its process exits: the event the
+        slot is held for. No limit of its own; start_timeout bounds the whole start."""
+        url = f"http://{ip}:{port}{self.server.base_url}api"
+        client = AsyncHTTPClient()
+        delay = 0.05
+        while True:
+            try:
+                await client.fetch(url, request_timeout=30)
+                return
+            except HTTPClientError as e:
+                if e.code != 599:  # an HTTP answer (e.g. 403): the server is up
+                    return
+            except OSError:  # not listening yet
+                pass
+            if await self.poll() is not None:
+                return  # exited: the hub reports it (with the server's log) as usual
+            await asyncio.sleep(delay)
+            delay = min(delay * 1.5, 0.5)
+
+    async def progress(self):  # noqa: ANN201 - an async generator of progress events
+        while True:
+            waiting = self._waiting
+            if self.user.name in waiting:
+                ahead = waiting.index(self.user.name) + START_SLOTS
+                yield {"progress": 10, "message": f"Waiting for a free start slot: {ahead} "
+                       f"student servers are starting before yours (usually a few seconds "
+                       f"each)."}
+            else:
+                yield {"progress": 50, "message": "Starting your JupyterLab server..."}
+            await asyncio.sleep(1)
+
+
+c.JupyterHub.spawner_class = ClassroomSpawner
+# The hub's own throttle answers 429 "Too many users trying to log in right now": above any
+# class, since the queue above already paces the starts without turning students away.
+c.JupyterHub.concurrent_spawn_limit = 2 * CLASS_SIZE
+# Servers running at once, at most: memory is the limit (~175 MB each; 24 GB holds >100).
+c.JupyterHub.active_server_limit = int(os.environ.get(
+    "NSLAB_HUB_ACTIVE_SERVER_LIMIT", 2 * CLASS_SIZE))
+# Whole-start bound: the queue of the largest class (a few CPU-seconds per server, shared by
+# the CPUs) with a wide margin; the server's own HTTP wait is inside ClassroomSpawner.start.
+c.Spawner.start_timeout = int(os.environ.get("NSLAB_HUB_START_TIMEOUT", "900"))
+c.Spawner.http_timeout = 300
 c.Spawner.cmd = [str(PYTHON_BIN / "jupyterhub-singleuser")]
+IDLE_HOURS = float(os.environ.get("NSLAB_HUB_IDLE_HOURS", "4"))
 c.Spawner.args = [
     "--KernelManager.transport=ipc",  # TCP on 127.0.0.1 does not reach a sandboxed kernel
     "--MappingKernelManager.default_kernel_name=nslab-sandbox",
     "--KernelSpecManager.allowed_kernelspecs=nslab-sandbox",
+    # Culling: only what was idle for hours (a culled kernel ends the student's lab: its
+    # namespaces live in it). A kernel with a browser tab open is never culled; a server
+    # with no kernel, terminal or request for IDLE_HOURS stops itself.
+    f"--MappingKernelManager.cull_idle_timeout={int(IDLE_HOURS * 3600)}",
+    "--MappingKernelManager.cull_interval=300",
+    "--MappingKernelManager.cull_connected=False",
+    f"--ServerApp.shutdown_no_activity_timeout={int(IDLE_HOURS * 3600)}",
 ]
 c.Spawner.notebook_dir = "~/nslab-notebooks"
 c.Spawner.default_url = "/lab"
 c.Spawner.ip = "127.0.0.1"
-c.Spawner.http_timeout = 60
-c.Spawner.start_timeout = 120
 
 
 def _home(spawner) -> Path:  # noqa: ANN001 - JupyterHub's Spawner
@@ -114,11 +206,9 @@ def _home(spawner) -> Path:  # noqa: ANN001 - JupyterHub's Spawner
 
 
 # A student's JupyterLab without nbgrader's teacher tools (its menus and "Create Assignment"
-# panel) or the news prompt: the page_config.json of `nslab lab`'s workbook, in a config
+# panel, its server extensions) or the news prompt: prepare_home.py writes them in a config
 # dir of the student's own that comes first on JUPYTER_CONFIG_PATH.
 STUDENT_CONFIG = ".nslab-jupyter"
-PAGE_CONFIG = {"disabledExtensions": {"@jupyter/nbgrader": True,
-                                      "@jupyterlab/apputils-extension:announcements": True}}
 
 c.Spawner.environment = {
     "PATH": f"{PYTHON_BIN}:/usr/local/bin:/usr/bin:/bin",
@@ -128,31 +218,17 @@ c.Spawner.environment = {
 }
 
 
-def _prepare_home(spawner) -> None:  # noqa: ANN001
-    """Before each start: a private home (many distributions create homes 0755, readable by
-    every other student), the student's JupyterLab page config, and on the first start the
-    course in ~/nslab-notebooks as `nslab lab`'s workbook has it: notebooks without outputs
-    (no spoiled predictions, nothing untrusted), exercises as student versions (no
-    solutions), and reference/ with the real outputs, trusted for this student."""
-    user = pwd.getpwnam(spawner.user.name)
-    home = Path(user.pw_dir)
-    os.chmod(home, 0o700)
-    labconfig = home / STUDENT_CONFIG / "labconfig"
-    labconfig.mkdir(parents=True, exist_ok=True)
-    (labconfig / "page_config.json").write_text(json.dumps(PAGE_CONFIG, indent=1) + "\n")
-    made = [labconfig.parent, labconfig, labconfig / "page_config.json"]
-    dest = home / "nslab-notebooks"
-    if not dest.exists() and NOTEBOOKS.is_dir():
-        from nslab.workbook import prepare
-
-        data = home / ".local" / "share" / "jupyter"  # the student's trust database
-        prepare(NOTEBOOKS, dest, quiet=True, jupyter_data=data)
-        if (NOTEBOOKS / "zh-CN").is_dir():
-            prepare(NOTEBOOKS / "zh-CN", dest / "zh-CN", quiet=True, jupyter_data=data)
-        made += [home / ".local", home / ".local" / "share", data, *data.iterdir(),
-                 dest, *dest.rglob("*")]
-    for p in made:
-        os.chown(p, user.pw_uid, user.pw_gid, follow_symlinks=False)
+async def _prepare_home(spawner) -> None:  # noqa: ANN001
+    """Before each start: prepare_home.py (a private home, the student's Jupyter config, the
+    course on the first start), in a process of its own: the hub keeps serving meanwhile."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, str(HERE / "prepare_home.py"), spawner.user.name, str(NOTEBOOKS),
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE)
+    _, err = await proc.communicate()
+    if proc.returncode != 0:
+        raise RuntimeError(err.decode(errors="replace").strip()
+                           or f"prepare_home.py failed (status {proc.returncode})")
 
 
 c.Spawner.pre_spawn_hook = _prepare_home

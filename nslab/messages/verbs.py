@@ -332,7 +332,8 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     ),
     "http.not_started": N_("The web server in {where} did not start: {error}"),
     "http.not_listening": N_(
-        "The web server in {where} did not listen on port {port} within 10 s."
+        "The web server in {where} did not listen on port {port}: nslab waited {waited} "
+        "for its \"Serving HTTP on\" line. The machine may be overloaded: try again."
     ),
     "fetch.failed": N_("GET {url} from {where} failed: {error}"),
     "fetch.ok": N_("HTTP {status} from {url}\n{body}"),
@@ -374,8 +375,9 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "`ip netns list` (or lab.list_netns())."
     ),
     "capture.not_listening": N_(
-        "tcpdump did not start listening on {where} within {timeout} s (it said: {said}). "
-        "Try again, or pass a larger timeout=."
+        "tcpdump did not start listening on {where}: nslab waited {waited} for its "
+        "\"listening on\" line, and it said: {said}. The machine may be overloaded: try "
+        "again, or pass a larger timeout= (seconds on an idle machine)."
     ),
     "capture.said_nothing": N_("nothing (exit status {status})"),
     "capture.no_link": N_(

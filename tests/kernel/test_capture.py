@@ -10,6 +10,7 @@ Every test runs twice: with tcpdump, and with the fallback recorder `nslab._snif
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -21,6 +22,7 @@ import tempfile
 import textwrap
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +30,7 @@ import pytest
 
 from nslab import capture as capture_mod
 from nslab.capture import Capture, InvalidFilter, capture, decode_pcap
-from nslab.errors import NotFound, StepOrderError
+from nslab.errors import KernelError, NotFound, StepOrderError
 from tests.helpers import ip, link
 
 pytestmark = [
@@ -435,3 +437,126 @@ def test_capture_in_rootless_sandbox(sandbox_user, sandbox_venv):
         assert len(summaries) == 1 and summaries[0].endswith("-> 9 [SYN]"), out["nb05"]
     assert "nslab._sniff" in out["retry"]["argv"]
     assert out["retry"]["summaries"] == ["echo request seq=1", "echo reply seq=1"]
+
+
+# --- waiting under load: for the event, never a fixed wall clock ---------------------------
+
+
+@contextlib.contextmanager
+def cpu_hogs(n: int) -> Iterator[list[int]]:
+    """N busy-looping processes (this test's own children), ended by their PIDs afterwards."""
+    procs: list[subprocess.Popen] = []
+    try:
+        for _ in range(n):
+            procs.append(subprocess.Popen([sys.executable, "-c", "while True: pass"]))
+        yield [p.pid for p in procs]
+    finally:
+        for p in procs:
+            p.kill()
+        for p in procs:
+            p.wait()
+
+
+def test_capture_under_cpu_load_waits_for_listening(pair: Pair, recorder: str):
+    """Four busy processes per CPU (thirty students starting on two cores): the capture
+    starts (it waits for "listening on", stretched by the load), records the whole ping,
+    and settles on the recorder's own state, not on a 50 ms guess."""
+    from nslab._wait import load_factor
+
+    hogs = 4 * (os.cpu_count() or 1)
+    with cpu_hogs(hogs) as pids:
+        while load_factor() < 2:  # the hogs are running: the machine is loaded now
+            time.sleep(0.05)
+        for _ in range(3):
+            t0 = time.monotonic()
+            with capture(pair.path_a, pair.veth_a, filter="arp or icmp") as cap:
+                listening = time.monotonic() - t0
+                assert pair.ping_b().returncode == 0
+                ip(pair.a, "neigh", "flush", "dev", pair.veth_a)  # the next one ARPs again
+            assert [p.summary for p in cap.packets] == [
+                f"who-has {pair.addr_b} tell {pair.addr_a}",
+                f"{pair.addr_b} is-at {pair.mac_b}",
+                "echo request seq=1",
+                "echo reply seq=1",
+            ], (listening, cap.packets)
+            assert _gone(cap.pid)
+        assert all(os.path.exists(f"/proc/{pid}") for pid in pids)  # still loading
+    assert all(not os.path.exists(f"/proc/{pid}") or _zombie_or_gone(pid) for pid in pids)
+
+
+def _zombie_or_gone(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def test_a_recorder_that_never_listens_is_stopped_with_what_it_waited_for(
+    pair: Pair, tmp_path: Path, monkeypatch
+):
+    """A recorder that never says "listening on": the error names the interface, what nslab
+    waited for and how long under what load, and what the recorder said; it is stopped."""
+    fake = tmp_path / "tcpdump"
+    fake.write_text("#!/bin/sh\necho 'tcpdump: warming up' >&2\nexec sleep 600\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(capture_mod, "tcpdump_cannot_drop_privileges", lambda: False)
+    monkeypatch.setattr(capture_mod._tools, "find", lambda name: str(fake)
+                        if name == "tcpdump" else shutil.which(name))
+    cap = capture(pair.path_a, pair.veth_a, timeout=0.3)
+    t0 = time.monotonic()
+    with pytest.raises(KernelError) as err:
+        cap.start()
+    took = time.monotonic() - t0
+    msg = str(err.value)
+    assert f"tcpdump did not start listening on {pair.a}/{pair.veth_a}" in msg
+    assert '"listening on" line' in msg and "load" in msg and "per CPU" in msg
+    assert "it said: tcpdump: warming up" in msg and "timeout=" in msg
+    assert took >= 0.3
+    assert _gone(cap.pid) and not cap.running
+    assert cap._tmpdir is not None and not os.path.exists(cap._tmpdir)
+
+
+def test_the_recorder_is_asleep_when_it_has_nothing_to_write(recorder: str):
+    """What `_settle` reads: a process waiting in select() is asleep (S), a busy one is not."""
+    asleep = subprocess.Popen([sys.executable, "-c", "import select; select.select([], [], [])"])
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        deadline = time.monotonic() + 60
+        while not capture_mod._asleep(asleep.pid):  # once its interpreter has started
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert not any(capture_mod._asleep(busy.pid) for _ in range(20))
+    finally:
+        for p in (asleep, busy):
+            p.kill()
+            p.wait()
+    assert not capture_mod._asleep(asleep.pid)  # gone: not asleep
+
+
+@pytest.mark.parametrize("recorder", ["tcpdump"], indirect=True)
+def test_a_failed_capture_fails_its_notebook_cell(pair: Pair, tmp_path: Path):
+    """In a notebook, a capture that cannot start is an error output (friendly: the message,
+    no library frames), so nbclient (and nbval, nbgrader, the hub) see the cell fail."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("import nslab\nfrom nslab.capture import capture"),
+        nbformat.v4.new_code_cell(f"cap = capture({pair.path_a!r}, 'cap-z').start()"),
+        nbformat.v4.new_code_cell("print('never runs')"),
+    ]
+    client = NotebookClient(nb, kernel_name="python3", timeout=600, resources={
+        "metadata": {"path": str(tmp_path)}})
+    with pytest.raises(CellExecutionError) as err:
+        client.execute()
+    assert "NotFound" in str(err.value)
+    outputs = nb.cells[1].outputs
+    assert [o.output_type for o in outputs] == ["error"], outputs
+    assert outputs[0].ename == "NotFound"
+    assert outputs[0].traceback == [
+        f"NotFound: {outputs[0].evalue}"
+    ], outputs[0].traceback  # one friendly line, no frames
+    assert "Interface 'cap-z' not found" in outputs[0].evalue
+    assert nb.cells[2].outputs == []
