@@ -24,6 +24,12 @@ python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
 installed fonts-noto-cjk || need+=(fonts-noto-cjk)   # Chinese labels in drawings and pages
 pkg nodejs       node                                 # configurable-http-proxy (JupyterHub)
 pkg npm          npm
+# deploy/slurm and its test: a Slurm cluster of network namespaces (no service is enabled:
+# the test starts the daemons itself, with a config and a munge key of its own)
+pkg slurmctld    slurmctld
+pkg slurmd       slurmd
+pkg slurm-client sbatch
+pkg munge        munged
 if [ "${1:-}" = "container" ]; then  # make test-container: podman builds from a debootstrap
   have docker && docker info >/dev/null 2>&1 || {
     have podman      || need+=(podman)
