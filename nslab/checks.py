@@ -31,8 +31,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from . import paths, publish
-from .diagnosis import Finding, links_of
 from ._wait import Patience
+from .diagnosis import Finding, links_of
 from .messages import say, say_n
 from .snapshot import NsKey, Snapshot, ns_label
 
