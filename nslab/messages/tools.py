@@ -150,7 +150,9 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "namespaces; as an ordinary user it runs in the rootless sandbox kernel {kernel!r}. "
         "Other options are passed to `jupyter lab`."
     ),
-    "sandbox.lab.notebooks": N_("notebooks folder (default: ./notebooks)"),
+    "sandbox.lab.notebooks": N_(
+        "the course's notebooks folder (default: the course installed with nslab)"
+    ),
     "sandbox.lab.sandbox": N_(
         "force the sandbox kernel on or off (default: on for an ordinary user without "
         "CAP_NET_ADMIN/CAP_SYS_ADMIN; off for root, also in a container without them, where "
@@ -174,4 +176,8 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "cli.workbook.fresh": N_("save your current copy aside and start from a fresh one"),
     "cli.workbook.dir": N_("where (default: $NSLAB_WORKBOOK or ~/nslab-workbook)"),
     "cli.workbook.notebooks": N_("copy from this folder (default: nslab's notebooks)"),
+    "cli.lang": N_(
+        "the course's language: en or zh_CN (default: NSLAB_LANG, JupyterLab's language, "
+        "the locale)"
+    ),
 }

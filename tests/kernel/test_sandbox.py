@@ -126,6 +126,12 @@ def veth_notebook() -> nbformat.NotebookNode:
         "import os\nfrom nslab import sandbox\n"
         "print('in_sandbox', sandbox.in_sandbox())\n"
         "print('uid_map', open('/proc/self/uid_map').read().split())",
+        # the sandbox's "host" looks like a host: lo up, and /sys describes its own links
+        "import subprocess\n"
+        "print('HOSTLINKS', subprocess.run(['ip', '-br', 'link'], capture_output=True,\n"
+        "      text=True).stdout.split())\n"
+        "print('SYSNET', sorted(os.listdir('/sys/class/net')))\n"
+        "print('OPERSTATE', open('/sys/class/net/lo/operstate').read().strip())",
     ]
     if _has_lab():
         cells += [
@@ -177,6 +183,9 @@ def test_veth_experiment_in_sandbox_kernel(
     text = text_of(nb)
     assert r.returncode == 0, f"{r.stdout}\n{r.stderr}\n--- notebook output ---\n{text}"
     assert "in_sandbox True" in text, text
+    assert "HOSTLINKS ['lo', 'UNKNOWN'," in text, text  # lo up, as on every real host
+    assert "SYSNET ['lo']" in text, text  # its own sysfs, not the real host's links
+    assert "OPERSTATE unknown" in text, text
     assert "uid_map ['0', " in text and f" '{sandbox_user.pw_uid}', '1']" in text, text
     assert "netns ['test1', 'test2']" in text, text
     assert "PING True 2" in text, text
