@@ -12,6 +12,7 @@ Chinese widget labels, is tests/browser/test_package_browser.py.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pwd
@@ -27,7 +28,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.sandboxing import REPO, SYSTEM_PYTHON, as_user, run
+from tests.sandboxing import (
+    REPO,
+    SYSTEM_PYTHON,
+    as_user,
+    assert_host_untouched,
+    host_network_state,
+    run,
+)
 
 pytestmark = pytest.mark.kernel
 
@@ -259,3 +267,103 @@ def test_the_doctor_names_each_missing_tool_with_its_package(package_venv: Path,
         assert package in r.stdout.split(f"binary: {tool}", 1)[1].split("binary:", 1)[0], \
             (tool, r.stdout)
         assert line, r.stdout
+
+
+# -- `nslab lab` from the wheel, in a real Chromium -------------------------------------------
+
+STEPPER_ZH = ("运行步骤", "后退", "重置")  # Run step, Back, Reset in the Chinese catalogue
+
+
+@pytest.mark.browser
+def test_nslab_lab_serves_the_chinese_notebook_03_in_the_sandbox(package_venv: Path,
+                                                                 student) -> None:
+    """`nslab lab --lang zh_CN` as the student (the wheel's course, the sandbox kernel):
+    Run All of the Chinese notebook 03 in Chromium, no error, the ping and the capture
+    done in the sandbox, and the Stepper's buttons in Chinese."""
+    from tests.browser import jupyterlab as jl
+    from tests.sandboxing import end_processes_of
+
+    if not os.access(jl.CHROMIUM, os.X_OK):
+        pytest.skip(f"{jl.CHROMIUM} is missing (apt-get install chromium)")
+    pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    before = host_network_state()
+    port, token = jl.free_port(), os.urandom(16).hex()
+    settings = Path(student.pw_dir) / ".jupyter" / "lab" / "user-settings"
+    as_user(student, package_venv, ["mkdir", "-p", str(settings)])
+    env = [f"HOME={student.pw_dir}", f"USER={student.pw_name}", "LANG=C.UTF-8",
+           f"PATH={package_venv}/bin:/usr/local/bin:/usr/bin:/bin"]  # a student's PATH
+    argv = ["nslab", "lab", "--lang", "zh_CN", "--no-browser", f"--port={port}",
+            "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1",
+            f"--IdentityProvider.token={token}", "--LabApp.expose_app_in_browser=True"]
+    log = tempfile.TemporaryFile(mode="w+")
+    server = subprocess.Popen(
+        ["runuser", "-u", student.pw_name, "--", "env", "-i", *env, *argv],
+        stdout=log, stderr=subprocess.STDOUT, cwd=str(elsewhere(student)),
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_server(base, token, server, log)
+        with jl.browser_page(1280, 800) as page:
+            try:
+                jl.open_notebook(page, f"{base}/lab/tree/zh-CN/03-veth-pair.ipynb"
+                                       f"?token={token}&reset", timeout=90_000)
+                kernel = page.locator(".jp-NotebookPanel .jp-KernelName").first.inner_text()
+                assert "nslab sandbox" in kernel, kernel
+                assert page.locator(".jp-OutputArea-output").count() == 0  # fresh copy
+                page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+                page.locator(".nslab-stepper").wait_for(timeout=90_000)
+                jl.wait_all_cells_ran(page, 240_000)
+                page.wait_for_selector(jl.KERNEL_IDLE, timeout=120_000)
+                stepper = page.locator(".nslab-stepper")
+                labels = stepper.locator("button").all_inner_texts()
+                assert all(word in " ".join(labels) for word in STEPPER_ZH), labels
+                text = page.locator(".jp-NotebookPanel").inner_text()
+                errors = page.locator(".jp-OutputArea-output[data-mime-type*='error']")
+                # one cell raises on purpose (a /32 address: raises-exception)
+                assert errors.count() <= 1, text[-3000:]
+                assert "1 received" in text or "1/1" in text, text[-3000:]
+                assert "网络命名空间" in text and "ARP" in text, text[-3000:]
+                jl.ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                stepper.scroll_into_view_if_needed()
+                page.screenshot(path=str(jl.ARTIFACTS / "package-zh-03.png"))
+            except Exception:
+                jl.ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(jl.ARTIFACTS / "package-zh-03-failure.png"),
+                                full_page=True)
+                raise
+    finally:
+        with contextlib.suppress(OSError):
+            _post(f"{base}/api/shutdown?token={token}")
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.terminate()  # our own runuser process, by PID
+            server.wait(timeout=10)
+        end_processes_of(student)  # a kernel left behind, by PID
+        log.seek(0)
+        server_log = log.read()
+    assert "--KernelManager.transport=ipc" in server_log, server_log[-3000:]
+    assert "zh-CN/00-start-here.ipynb" in server_log, server_log[-3000:]
+    assert_host_untouched(before, host_network_state())
+
+
+def _post(url: str) -> None:
+    import urllib.request
+
+    urllib.request.urlopen(urllib.request.Request(url, method="POST", data=b""), timeout=10)
+
+
+def _wait_for_server(base: str, token: str, server: subprocess.Popen, log) -> None:  # noqa: ANN001
+    """Until the server answers (it copies the workbook first); fails if it exits."""
+    import time
+    import urllib.request
+
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2):
+                return
+        except OSError:
+            if server.poll() is not None:
+                log.seek(0)
+                pytest.fail(f"nslab lab exited early:\n{log.read()}")
+            time.sleep(0.3)

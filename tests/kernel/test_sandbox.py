@@ -350,25 +350,8 @@ def test_doctor_with_an_ordinary_users_path(
                                 shutil.which("sysctl", path="/usr/sbin:/sbin")], r.stdout
 
 
-NOTEBOOKS = sorted(
-    p for g in ("01-*.ipynb", "02-*.ipynb", "03-*.ipynb") for p in (REPO / "notebooks").glob(g)
-)
-
-
-@pytest.mark.skipif(not NOTEBOOKS, reason="notebooks 01-03 do not exist yet")
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_course_notebook_in_sandbox_kernel(
-    path: Path, sandbox_user: pwd.struct_passwd, sandbox_venv: Path, workdir: Path
-) -> None:
-    before = host_network_state()
-    nb = nbformat.read(path, as_version=4)
-    r, out = run_notebook(sandbox_user, sandbox_venv, workdir, nb)
-    assert r.returncode == 0, f"{path.name}:\n{r.stdout}\n{r.stderr[-4000:]}"
-    assert_host_untouched(before, host_network_state())
-    text = text_of(out)
-    assert "Error" not in "".join(
-        o.get("ename", "") for c in out.cells for o in c.get("outputs", [])
-    ), text
+# Every course notebook through the sandbox kernel, against its committed outputs (strict
+# nbval): tests/kernel/test_sandbox_notebooks.py.
 
 
 if __name__ == "__main__":
