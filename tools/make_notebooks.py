@@ -301,7 +301,9 @@ and `veth-test1`, the end of test1's cable (the `vethXXXX` a real Docker host sh
         answer("No. If your host lists an `eth0`, it is the host's own network card, a "
                "different device that happens to have the same name: each namespace has its "
                "own set of interface names. The host does not list the container's "
-               "interfaces at all. (This output differs from machine to machine.)"),
+               "interfaces at all. (This output differs from machine to machine. In the "
+               "rootless sandbox kernel the host is the sandbox's own namespace: it lists only "
+               "`lo`.)"),
         code('lab.exec("docker-host", "ip -br link")'),
         happened("`ip -br` prints one line per link: name, state, MAC, flags. In "
                  "docker-host, `veth-test1@if2` is the peer of the container's eth0 "
@@ -410,7 +412,8 @@ it shows the state."""),
                 "UP, or something else?"),
         look("S10", 0, ignore=HOST),
         answer("`state UNKNOWN` (the rest of the host's list differs from machine to "
-               "machine). The file the kernel exposes says the same:"),
+               "machine; in the rootless sandbox kernel the host has only `lo`). The file the "
+               "kernel exposes says the same:"),
         code('lab.exec(None, "cat /sys/class/net/lo/operstate")'),
         look("S10", 1),
         happened("test1 sees only its own `lo`: a namespace starts with nothing of the "
