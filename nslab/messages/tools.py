@@ -8,6 +8,8 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "doctor.verdict.warn": N_("Ready (with warnings: {checks})."),
     "doctor.verdict.ok": N_("Ready: every check passed."),
     "doctor.fix": N_("fix: {fix}"),
+    "doctor.col.check": N_("check"),
+    "doctor.col.result": N_("result"),
     "doctor.usage": N_(
         "usage: nslab doctor [--apparmor-profile]\n\nCheck privileges, kernel features, "
         "binaries and packages.\n--apparmor-profile prints the AppArmor profile for the "
