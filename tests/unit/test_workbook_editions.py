@@ -109,6 +109,16 @@ def test_language_chosen_like_nslab_speaks(tmp_path, monkeypatch):
         root, options = for_lab(NOTEBOOKS, [], dry_run=True)
         assert options[-1] == "zh-CN/00-start-here.ipynb"
         assert edition("en", NOTEBOOKS) == "en"  # --lang before everything
+        # JupyterLab's Settings > Language (before the locale, after NSLAB_LANG)
+        monkeypatch.delenv("NSLAB_LANG")
+        monkeypatch.setenv("LANG", "C.UTF-8")
+        plugin = tmp_path / "lab-settings" / "@jupyterlab" / "translation-extension"
+        plugin.mkdir(parents=True)
+        (plugin / "plugin.jupyterlab-settings").write_text('{"locale": "zh_CN"}')
+        monkeypatch.setenv("JUPYTERLAB_SETTINGS_DIR", str(tmp_path / "lab-settings"))
+        i18n.set_language(None)
+        assert edition(None, NOTEBOOKS) == "zh_CN"
+        monkeypatch.setenv("NSLAB_LANG", "en")
     finally:
         monkeypatch.delenv("NSLAB_LANG")
         monkeypatch.delenv("LANG")
