@@ -187,7 +187,7 @@ def test_workbook_from_the_wheel_in_both_languages(package_venv: Path, student) 
     assert len(list((zh / "reference").glob("*.ipynb"))) == len(tutorials)
 
     total, dead = dead_links(book)
-    assert total > 100 and dead == [], dead  # both editions, their exercises and references
+    assert total >= 80 and dead == [], dead  # both editions: notebooks and their references
     owner = {p.stat().st_uid for p in [book, *book.rglob("*")]}
     assert owner == {student.pw_uid}, "everything in the workbook belongs to the student"
 
