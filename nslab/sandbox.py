@@ -201,7 +201,12 @@ def main_lab(argv: Sequence[str] | None = None) -> int:
         if not userns.ok:
             print(say("sandbox.lab.failed", detail=userns.detail, fix=userns.fix), file=sys.stderr)
             return 1
-        spec = install_kernelspec(None)
+        try:
+            spec = install_kernelspec(None)
+        except OSError as exc:  # a home the user cannot write: say so, start nothing
+            print(say("sandbox.lab.cannot_install", path=user_kernels_dir(),
+                      reason=exc.strerror or str(exc)), file=sys.stderr)
+            return 1
         print(say("sandbox.lab.installed", kernel=DISPLAY_NAME, path=spec), file=sys.stderr)
     cmd, env = lab_command(notebooks, extra, sandbox=sandbox)
     if sandbox:

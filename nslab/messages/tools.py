@@ -178,6 +178,10 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "cli.workbook.fresh": N_("save your current copy aside and start from a fresh one"),
     "cli.workbook.dir": N_("where (default: $NSLAB_WORKBOOK or ~/nslab-workbook)"),
     "cli.workbook.notebooks": N_("copy from this folder (default: nslab's notebooks)"),
+    "sandbox.lab.cannot_install": N_(
+        "Cannot install the sandbox kernel in {path} ({reason}); nothing was started. Make "
+        "that folder writable, or set JUPYTER_DATA_DIR to a folder you can write."
+    ),
     "cli.lang": N_(
         "the course's language: en or zh_CN (default: NSLAB_LANG, JupyterLab's language, "
         "the locale)"
