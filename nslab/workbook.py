@@ -143,6 +143,8 @@ class _Links:
             aim = (src_nb.parent / target).resolve()
             if aim.parent == self.docs:
                 name = GLOSSARY.get(self.lang, aim.name) if aim.name == "glossary.md" else aim.name
+                if name not in DOC_FILES or not (self.docs / name).is_file():
+                    return None  # a course without that file: the link is left as it was
                 mapped = self.dest / DOCS / name
             elif aim == self.source or self.source in aim.parents:
                 mapped = self.dest / aim.relative_to(self.source)
