@@ -30,6 +30,11 @@ def own_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("NSLAB_WORKBOOK", str(tmp_path / "default-book"))
     for var in ("NSLAB_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
         monkeypatch.delenv(var, raising=False)
+    yield
+    monkeypatch.undo()  # then choose the language again, as the next test's environment says
+    from nslab import i18n
+
+    i18n.set_language(None)
 
 
 def relative_links(book: Path) -> list[tuple[Path, str]]:
@@ -120,8 +125,7 @@ def test_language_chosen_like_nslab_speaks(tmp_path, monkeypatch):
         assert edition(None, NOTEBOOKS) == "zh_CN"
         monkeypatch.setenv("NSLAB_LANG", "en")
     finally:
-        monkeypatch.delenv("NSLAB_LANG")
-        monkeypatch.delenv("LANG")
+        monkeypatch.undo()
         i18n.set_language(None)
 
 
