@@ -117,7 +117,7 @@ def package_venv(dist: Path) -> Path:
         stamp.write_text(digest)
     r = run(pip + ["--no-deps", "--force-reinstall", str(wheel_of(dist))], timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
-    r = run([str(py), "-c", "import nslab, sys; print(nslab.__file__)"])
+    r = run([str(py), "-c", "import nslab, sys; print(nslab.__file__)"], cwd="/")  # not ./nslab
     assert r.returncode == 0 and r.stdout.startswith(str(PACKAGE_VENV)), r.stdout + r.stderr
     return PACKAGE_VENV
 

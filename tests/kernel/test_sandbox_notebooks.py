@@ -27,6 +27,7 @@ import pytest
 from tests.sandboxing import REPO, as_user, assert_host_untouched, host_network_state
 
 pytestmark = pytest.mark.kernel
+ARTIFACTS = REPO / "tests" / "artifacts"
 
 # Loaded by the user's pytest (-p sandbox_kernel): nbval's KernelManager -> ipc transport.
 PLUGIN = textwrap.dedent(
@@ -81,10 +82,12 @@ def test_every_notebook_passes_nbval_in_the_sandbox_kernel(
         sandbox_user, sandbox_venv,
         ["python", "-m", "pytest", "notebooks", "--nbval", "--nbval-kernel-name",
          "nslab-sandbox", "--nbval-sanitize-with", "sanitize.cfg", "-p", "sandbox_kernel",
-         "-p", "no:cacheprovider", "-q", "-rfE", "--rootdir", str(course)],
+         "-p", "no:cacheprovider", "-q", "-rfE", "-vv", "--rootdir", str(course)],
         cwd=course, timeout=1800, env={"PYTHONPATH": str(course)},
     )
     took = time.monotonic() - started
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "sandbox-nbval.log").write_text(r.stdout + r.stderr)  # the whole report
     tail = (r.stdout + r.stderr)[-12000:]
     assert r.returncode == 0, tail
     summary = re.search(r"(\d+) passed", r.stdout)
