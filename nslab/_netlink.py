@@ -52,6 +52,8 @@ from .errors import (
 from .messages import say
 
 NETNS_DIR = "/run/netns"
+# What every namespace nslab creates starts with, whatever the host has (_lesson_defaults).
+LESSON_DEFAULTS = {"net/ipv4/ip_forward": "0"}
 NETNS_LIMIT = "/proc/sys/user/max_net_namespaces"
 CLONE_NEWNET = 0x40000000
 MS_BIND, MS_REC, MS_SHARED = 0x1000, 0x4000, 1 << 20
@@ -482,11 +484,20 @@ class Netlink:
                 self._sockets[path] = _Socket.open_here(inode, os.open(path, os.O_RDONLY))
             finally:
                 _check(_libc.setns(self._home_fd, CLONE_NEWNET), "return to own namespace")
+            self._lesson_defaults(path)
         except BaseException:
             _libc.umount2(path.encode(), MNT_DETACH)
             os.unlink(path)
             raise
         return inode
+
+    def _lesson_defaults(self, path: str) -> None:
+        """Forwarding off in a new namespace, as the lessons assume: the kernel copies
+        net.ipv4.ip_forward from the initial namespace (devconf_inherit_init_net=0), so on
+        a Docker host a new namespace would forward before the student turns it on."""
+        for key, off in LESSON_DEFAULTS.items():
+            if self._sysctl_direct(path, key, None) != off:
+                self._sysctl(path, key, off)
 
     def _make_netns_dir(self) -> None:
         """Like iproute2: /run/netns is a shared mount, so bind mounts propagate."""

@@ -292,6 +292,11 @@ def _table_rows(packets: list[Packet]) -> list[tuple[str, str, str, str, str]]:
     return [(str(i), p.src, p.dst, p.protocol, p.summary) for i, p in enumerate(packets, 1)]
 
 
+# the HTML table's column headings (in the notebook's language; the text table stays as is)
+CAPTURE_COLUMNS = ("capture.col.time", "capture.col.source", "capture.col.destination",
+                   "capture.col.protocol", "capture.col.summary")
+
+
 def text_table(packets: list[Packet]) -> str:
     """The packets as an aligned plain-text table, without times (deterministic)."""
     head = ("#", "source", "destination", "protocol", "summary")
@@ -761,7 +766,7 @@ class Capture:
         esc = html.escape
         head = "".join(
             f"<th style='text-align:left'>{h}</th>"
-            for h in ("#", "time (s)", "source", "destination", "protocol", "summary")
+            for h in ("#", *(html.escape(say(k)) for k in CAPTURE_COLUMNS))
         )
         rows = "".join(
             "<tr>"

@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     book.add_argument("--fresh", action="store_true", help=say("cli.workbook.fresh"))
     book.add_argument("--dir", help=say("cli.workbook.dir"))
     book.add_argument("--notebooks", help=say("cli.workbook.notebooks"))
+    book.add_argument("--lang", help=say("cli.lang"))
     student = sub.add_parser("student", help=say("cli.student.help"))
     student.add_argument("src", help=say("cli.student.src"))
     student.add_argument("dest", help=say("cli.student.dest"))
@@ -54,10 +55,10 @@ def main(argv: list[str] | None = None) -> int:
             return sandbox.main_lab(rest)
         if args.command == "workbook":
             from .sandbox import find_notebooks
-            from .workbook import prepare
+            from .workbook import prepare_edition
 
-            print(prepare(find_notebooks(args.notebooks), args.dir and Path(args.dir),
-                          fresh=args.fresh))
+            print(prepare_edition(find_notebooks(args.notebooks), args.lang,
+                                  args.dir and Path(args.dir), fresh=args.fresh))
             return 0
         if args.command == "student":
             from . import student as student_mod

@@ -140,7 +140,8 @@ class Report(list[Check]):
             )
         verdict = str(self).rsplit("\n", 1)[-1]
         return (
-            "<table><thead><tr><th></th><th>check</th><th style='text-align:left'>result</th>"
+            f"<table><thead><tr><th></th><th>{html.escape(say('doctor.col.check'))}</th>"
+            f"<th style='text-align:left'>{html.escape(say('doctor.col.result'))}</th>"
             f"</tr></thead><tbody>{''.join(rows)}</tbody></table><p><b>{html.escape(verdict)}"
             "</b></p>"
         )

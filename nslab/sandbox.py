@@ -25,17 +25,22 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ._tools import MissingTool, tool
+from ._tools import find as find_tool
 from ._userns import DISPLAY_NAME, ENV_FLAG, in_sandbox, userns_is_initial  # noqa: F401
 from .messages import say
 
 KERNEL_NAME = "nslab-sandbox"
 START_NOTEBOOK = "00-start-here.ipynb"
 
-# Run by `sh -c` inside the new namespaces; "$0" is the connection file. If the private
-# /run cannot be mounted (no capabilities in the new user namespace, e.g. AppArmor on
-# Ubuntu 23.10+), the kernel exits with nslab's explanation instead of mount's raw error.
+# Run by `sh -c` inside the new namespaces; "$0" is the connection file. The sandbox's
+# "host" is made to look like a real host where the lessons look at it: a sysfs of its own
+# (else /sys/class/net would describe the real host's links) and `lo` up, as on every host.
+# If the private /run cannot be mounted (no capabilities in the new user namespace, e.g.
+# AppArmor on Ubuntu 23.10+), the kernel exits with nslab's explanation instead of mount's
+# raw error.
 _INNER = (
-    "if mount -t tmpfs tmpfs /run 2>/dev/null; then mkdir -p /run/netns && "
+    "if mount -t tmpfs tmpfs /run 2>/dev/null && mkdir -p /run/netns && "
+    "mount -t sysfs sysfs /sys && {ip} link set dev lo up; then "
     'exec {python} -m ipykernel_launcher -f "$0"; '
     "else exec {python} -m nslab.sandbox --cannot-start; fi"
 )
@@ -44,7 +49,8 @@ _INNER = (
 def kernel_argv(python: str | None = None) -> list[str]:
     """The kernelspec argv: the DESIGN.md unshare recipe around ipykernel_launcher."""
     py = shlex.quote(python or sys.executable)
-    return ["unshare", "-Urnm", "sh", "-c", _INNER.format(python=py), "{connection_file}"]
+    ip = shlex.quote(find_tool("ip") or "ip")
+    return ["unshare", "-Urnm", "sh", "-c", _INNER.format(python=py, ip=ip), "{connection_file}"]
 
 
 def kernelspec(python: str | None = None) -> dict:
@@ -95,11 +101,21 @@ def install_kernelspec(
     return dest
 
 
+def packaged_course() -> Path:
+    """The course inside the installed package (nslab/course/notebooks: the build puts the
+    repository's notebooks/ and docs/ there, see setup.py)."""
+    return Path(__file__).resolve().parent / "course" / "notebooks"
+
+
 def find_notebooks(explicit: str | None = None) -> Path:
-    """The notebooks folder: --notebooks, $NSLAB_NOTEBOOKS, ./notebooks, the source tree's,
-    or the current directory."""
-    candidates = [explicit, os.environ.get("NSLAB_NOTEBOOKS"), "notebooks"]
-    candidates.append(str(Path(__file__).resolve().parent.parent / "notebooks"))
+    """The course's notebooks folder: --notebooks, $NSLAB_NOTEBOOKS, the source tree's (a
+    clone), the installed package's, ./notebooks, or the current directory. Found from any
+    folder, so `pip install nslab` and `nslab lab` are enough."""
+    source_tree = Path(__file__).resolve().parent.parent
+    candidates = [explicit, os.environ.get("NSLAB_NOTEBOOKS")]
+    if (source_tree / "pyproject.toml").is_file():
+        candidates.append(str(source_tree / "notebooks"))
+    candidates += [str(packaged_course()), "notebooks"]
     for c in candidates:
         if c and Path(c).is_dir():
             return Path(c).resolve()
@@ -121,7 +137,7 @@ def lab_command(
 ) -> tuple[list[str], dict[str, str]]:
     """The `jupyter lab` argv and environment for `nslab lab` (pure apart from env lookup)."""
     argv = [sys.executable, "-m", "jupyterlab"]
-    if (notebooks / START_NOTEBOOK).exists():
+    if (notebooks / START_NOTEBOOK).exists() and not any(a.endswith(".ipynb") for a in extra):
         argv.append(START_NOTEBOOK)
     argv.append(f"--ServerApp.root_dir={notebooks}")
     env = dict(os.environ)
@@ -154,6 +170,8 @@ def main_lab(argv: Sequence[str] | None = None) -> int:
         help=say("sandbox.lab.sandbox"),
     )
     parser.add_argument("--dry-run", action="store_true", help=say("sandbox.lab.dry_run"))
+    parser.add_argument("--lang", help=say("cli.lang"))
+    parser.add_argument("--dir", help=say("cli.workbook.dir"))
     args, extra = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
 
     from .doctor import has_caps
@@ -162,9 +180,15 @@ def main_lab(argv: Sequence[str] | None = None) -> int:
     if sandbox is None:
         sandbox = os.geteuid() != 0 and not has_caps("CAP_NET_ADMIN", "CAP_SYS_ADMIN")
     notebooks = find_notebooks(args.notebooks)
+    from .errors import NslabError
     from .workbook import for_lab  # the student's own copy, without outputs (nslab.workbook)
 
-    notebooks, extra = for_lab(notebooks, extra, dry_run=args.dry_run)
+    try:
+        notebooks, extra = for_lab(notebooks, extra, dry_run=args.dry_run, lang=args.lang,
+                                   root=args.dir and Path(args.dir))
+    except NslabError as exc:
+        print(say("cli.error", command="lab", error=exc), file=sys.stderr)
+        return 1
     if sandbox:
         try:
             tool("unshare")
@@ -177,7 +201,12 @@ def main_lab(argv: Sequence[str] | None = None) -> int:
         if not userns.ok:
             print(say("sandbox.lab.failed", detail=userns.detail, fix=userns.fix), file=sys.stderr)
             return 1
-        spec = install_kernelspec(None)
+        try:
+            spec = install_kernelspec(None)
+        except OSError as exc:  # a home the user cannot write: say so, start nothing
+            print(say("sandbox.lab.cannot_install", path=user_kernels_dir(),
+                      reason=exc.strerror or str(exc)), file=sys.stderr)
+            return 1
         print(say("sandbox.lab.installed", kernel=DISPLAY_NAME, path=spec), file=sys.stderr)
     cmd, env = lab_command(notebooks, extra, sandbox=sandbox)
     if sandbox:

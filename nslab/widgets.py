@@ -47,6 +47,22 @@ if TYPE_CHECKING:
 __all__ = ["Panel", "Stepper", "render"]
 
 HOST = ""  # dropdown value for the host namespace: a namespace name is never empty
+# Panel button (its key, CSS class and tests' handle) -> its label's message
+PANEL_BUTTONS = {
+    "add namespace": "panel.button.add_namespace",
+    "delete namespace": "panel.button.delete_namespace",
+    "add veth": "panel.button.add_veth",
+    "move": "panel.button.move",
+    "add address": "panel.button.add_address",
+    "set up": "panel.button.set_up",
+    "set down": "panel.button.set_down",
+    "ping": "panel.button.ping",
+    "add bridge": "panel.button.add_bridge",
+    "set master": "panel.button.set_master",
+    "delete link": "panel.button.delete_link",
+    "run": "panel.button.run",
+    "reset lab": "panel.button.reset_lab",
+}
 NOMASTER = "\0nomaster"  # dropdown value for "detach from the bridge" (no name has a NUL)
 
 _ERROR_STYLE = "color:#b00020;margin:2px 0 6px 0;white-space:pre-wrap"
@@ -252,7 +268,7 @@ class Panel(widgets.VBox):
 
         forms = self._build_forms()
         left = widgets.VBox(
-            [widgets.HTML(f"<b>Lab {_text(lab.name)}</b>: each button runs one command")]
+            [widgets.HTML(say("panel.heading", lab=f"<b>Lab {_text(lab.name)}</b>"))]
             + [f.box for f in forms],
             layout=widgets.Layout(flex="0 1 680px", max_width="100%"),
         )
@@ -263,11 +279,12 @@ class Panel(widgets.VBox):
         bottom = widgets.HBox(
             [
                 widgets.VBox(
-                    [widgets.HTML("<b>Output of the last command</b>"), self.output],
+                    [widgets.HTML(f"<b>{_text(say('panel.output'))}</b>"), self.output],
                     layout=widgets.Layout(width="50%"),
                 ),
                 widgets.VBox(
-                    [widgets.HTML("<b>Transcript</b> (the equivalent ip commands)"),
+                    [widgets.HTML(say("panel.transcript",
+                                      transcript=f"<b>{_text(say('panel.transcript_word'))}</b>")),
                      self.transcript_view],
                     layout=widgets.Layout(width="50%"),
                 ),
@@ -320,8 +337,9 @@ class Panel(widgets.VBox):
             command = verbspec.VERBS[verb].form
         buttons: dict[str, widgets.Button] = {}
         for label in actions:
-            button = widgets.Button(
-                description=label, layout=widgets.Layout(width="auto", flex="0 0 auto")
+            button = widgets.Button(  # the label in the notebook's language; the key stays
+                description=say(PANEL_BUTTONS.get(label, label)),
+                layout=widgets.Layout(width="auto", flex="0 0 auto"),
             )
             button.add_class("nslab-" + label.replace(" ", "-"))
             buttons[label] = button
@@ -463,8 +481,8 @@ class Panel(widgets.VBox):
                 if result is not None and not isinstance(result, list):
                     text += str(result).rstrip("\n") + "\n"
                 elif isinstance(result, list) and result:
-                    text += "removed: " + ", ".join(map(str, result)) + "\n"
-                self.output.append_stdout(text or "(done)\n")
+                    text += say("panel.removed", what=", ".join(map(str, result))) + "\n"
+                self.output.append_stdout(text or say("panel.done") + "\n")
         finally:
             _refresh_or_say(self.refresh, form.show)
 

@@ -30,7 +30,8 @@ USER_PREFIX = "nslabt"  # + 6 hex digits: a name no real user has
 ORDINARY_PATH = "/usr/local/bin:/usr/bin:/bin"  # Debian's default PATH for a normal user
 VENV = Path(os.environ.get("NSLAB_SANDBOX_VENV", "/var/tmp/nslab-sandbox-venv"))
 SYSTEM_PYTHON = "/usr/bin/python3"
-EXTRA = ["nbclient>=0.10", "ipykernel>=6", "nbformat>=5"]
+# nbval and pytest: the notebooks' own regression run, in the sandbox kernel as the user
+EXTRA = ["nbclient>=0.10", "ipykernel>=6", "nbformat>=5", "nbval>=0.11", "pytest>=8"]
 
 
 def run(argv: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
@@ -111,10 +112,13 @@ def remove_user(user: pwd.struct_passwd) -> None:
 
 
 def source_copy() -> Path:
-    """Copy the package sources so pip's in-tree build never writes into the repository."""
+    """Copy what the package is built from (setup.py compiles the catalogues and puts the
+    course in), so pip's in-tree build never writes into the repository."""
     dst = Path(tempfile.mkdtemp(prefix="nslab-src-"))
-    shutil.copytree(REPO / "nslab", dst / "nslab", ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", "README.md", "LICENSE"):
+    skip = shutil.ignore_patterns("__pycache__", "*.mo", ".ipynb_checkpoints")
+    for name in ("nslab", "notebooks", "docs"):
+        shutil.copytree(REPO / name, dst / name, ignore=skip)
+    for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "LICENSE"):
         if (REPO / name).exists():
             shutil.copy2(REPO / name, dst / name)
     return dst

@@ -8,6 +8,8 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "doctor.verdict.warn": N_("Ready (with warnings: {checks})."),
     "doctor.verdict.ok": N_("Ready: every check passed."),
     "doctor.fix": N_("fix: {fix}"),
+    "doctor.col.check": N_("check"),
+    "doctor.col.result": N_("result"),
     "doctor.usage": N_(
         "usage: nslab doctor [--apparmor-profile]\n\nCheck privileges, kernel features, "
         "binaries and packages.\n--apparmor-profile prints the AppArmor profile for the "
@@ -150,7 +152,9 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "namespaces; as an ordinary user it runs in the rootless sandbox kernel {kernel!r}. "
         "Other options are passed to `jupyter lab`."
     ),
-    "sandbox.lab.notebooks": N_("notebooks folder (default: ./notebooks)"),
+    "sandbox.lab.notebooks": N_(
+        "the course's notebooks folder (default: the course installed with nslab)"
+    ),
     "sandbox.lab.sandbox": N_(
         "force the sandbox kernel on or off (default: on for an ordinary user without "
         "CAP_NET_ADMIN/CAP_SYS_ADMIN; off for root, also in a container without them, where "
@@ -174,4 +178,12 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "cli.workbook.fresh": N_("save your current copy aside and start from a fresh one"),
     "cli.workbook.dir": N_("where (default: $NSLAB_WORKBOOK or ~/nslab-workbook)"),
     "cli.workbook.notebooks": N_("copy from this folder (default: nslab's notebooks)"),
+    "sandbox.lab.cannot_install": N_(
+        "Cannot install the sandbox kernel in {path} ({reason}); nothing was started. Make "
+        "that folder writable, or set JUPYTER_DATA_DIR to a folder you can write."
+    ),
+    "cli.lang": N_(
+        "the course's language: en or zh_CN (default: NSLAB_LANG, JupyterLab's language, "
+        "the locale)"
+    ),
 }

@@ -24,6 +24,25 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     ),
     "step.run_first": N_(" Run step {step} first."),
     # the Stepper
+    "panel.heading": N_("{lab}: each button runs one command"),
+    "panel.output": N_("Output of the last command"),
+    "panel.transcript": N_("{transcript} (the equivalent ip commands)"),
+    "panel.transcript_word": N_("Transcript"),
+    "panel.removed": N_("removed: {what}"),
+    "panel.done": N_("(done)"),
+    "panel.button.add_namespace": N_("add namespace"),
+    "panel.button.delete_namespace": N_("delete namespace"),
+    "panel.button.add_veth": N_("add veth"),
+    "panel.button.move": N_("move"),
+    "panel.button.add_address": N_("add address"),
+    "panel.button.set_up": N_("set up"),
+    "panel.button.set_down": N_("set down"),
+    "panel.button.ping": N_("ping"),
+    "panel.button.add_bridge": N_("add bridge"),
+    "panel.button.set_master": N_("set master"),
+    "panel.button.delete_link": N_("delete link"),
+    "panel.button.run": N_("run"),
+    "panel.button.reset_lab": N_("reset lab"),
     "stepper.run": N_("Run step"),
     "stepper.back": N_("Back"),
     "stepper.reset": N_("Reset"),
@@ -71,6 +90,18 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "nslab workbook: copied {n} notebooks (without outputs) to {path}",
     ),
     "workbook.kept": N_("nslab workbook: using your notebooks in {path}"),
+    "workbook.updated": Nn_(
+        "nslab workbook: using your notebooks in {path}; added {n} new notebook",
+        "nslab workbook: using your notebooks in {path}; added {n} new notebooks",
+    ),
+    "workbook.unknown_lang": N_(
+        "The course has no notebooks in language {lang!r}; it has: {available}. "
+        "Choose one of them, e.g. {example}."
+    ),
+    "workbook.cannot_write": N_(
+        "Cannot write your workbook in {path} ({reason}); nothing was changed. Choose a "
+        "folder you can write: nslab lab --dir DIR, or set NSLAB_WORKBOOK=DIR."
+    ),
     "workbook.fresh": N_(
         "nslab workbook: saved your notebooks as {saved}; a fresh copy is in {path}"
     ),

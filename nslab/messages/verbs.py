@@ -401,6 +401,11 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "capture.not_allowed": N_("Not allowed to capture on {where} ({said}). {fix}"),
     "capture.failed": N_("tcpdump could not capture on {where}: {said}"),
     "capture.title": N_("capture on {where}"),
+    "capture.col.time": N_("time (s)"),
+    "capture.col.source": N_("source"),
+    "capture.col.destination": N_("destination"),
+    "capture.col.protocol": N_("protocol"),
+    "capture.col.summary": N_("summary"),
     "capture.sequence_text": Nn_("sequence diagram: {n} packet", "sequence diagram: {n} packets"),
     "capture.heading": Nn_(
         "Capture on {where} ({state}): {n} packet", "Capture on {where} ({state}): {n} packets"

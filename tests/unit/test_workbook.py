@@ -82,7 +82,7 @@ def test_the_cli_and_nslab_lab(tmp_path, capsys):
     assert (tmp_path / "b" / "00-start-here.ipynb").exists()
     dest, options = for_lab(NOTEBOOKS, ["--port=1"], dry_run=True)
     assert dest == tmp_path / "default-book" and not dest.exists()  # a dry run writes nothing
-    assert options == [*LAB_OPTIONS, "--port=1"]
+    assert options == [*LAB_OPTIONS, "--port=1", "00-start-here.ipynb"]  # the edition's first
     assert "--LabApp.news_url=None" in options
 
 

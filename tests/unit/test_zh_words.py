@@ -1,5 +1,6 @@
 """The Chinese text keeps the glossary's words and the typography convention it names
-(docs/glossary.zh-CN.md: 中文文案排版指北), and README.zh-CN.md gives README.md's two commands."""
+(docs/translation/terms.zh-CN.md: 中文文案排版指北), and README.zh-CN.md gives README.md's two
+commands."""
 
 from __future__ import annotations
 
@@ -49,7 +50,8 @@ def test_there_is_chinese_to_check():
 @pytest.mark.parametrize("avoid, use", sorted(AVOID.items()))
 def test_glossary_words(avoid, use):
     bad = [f"{where}: {text[:60]!r}" for where, text in _translations() if avoid in text]
-    assert not bad, f"write {use!r}, not {avoid!r} (docs/glossary.zh-CN.md):\n" + "\n".join(bad)
+    assert not bad, (f"write {use!r}, not {avoid!r} (docs/translation/terms.zh-CN.md):\n"
+                     + "\n".join(bad))
 
 
 def test_spaces_between_chinese_and_latin():
@@ -80,5 +82,5 @@ def _commands(readme: Path) -> list[str]:
 
 def test_chinese_readme_gives_the_same_two_commands():
     assert _commands(ROOT / "README.zh-CN.md") == _commands(ROOT / "README.md") == \
-        ["make lab", "make test"]
+        ["pip install nslab", "nslab lab"]
     assert "README.zh-CN.md" in (ROOT / "README.md").read_text(encoding="utf-8")
