@@ -81,7 +81,7 @@ def test_outputs_pass_axe_and_the_stepper_works_by_keyboard(lab_server):
         jl.fold_file_browser(page)
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
         page.locator(".nslab-stepper").wait_for(timeout=60_000)
-        page.locator(".jp-OutputArea-output button:has-text('Hint 1')").first.wait_for(
+        page.locator(".jp-OutputArea-output button:has-text('Show a hint')").first.wait_for(
             timeout=60_000)
         jl.wait_all_cells_ran(page, 60_000)
 
@@ -138,7 +138,7 @@ def test_outputs_pass_axe_and_the_stepper_works_by_keyboard(lab_server):
             assert focused == "BUTTON|Run step", focused
 
         # the hints, by keyboard: Enter on the button, the hint in a live region
-        button = page.locator(".jp-OutputArea-output button:has-text('Hint 1')").first
+        button = page.locator(".jp-OutputArea-output button:has-text('Show a hint')").first
         button.focus()
         page.keyboard.press("Enter")
         hint = page.locator(".jp-OutputArea-output [role=status]:has-text('Look at the drawing')")

@@ -149,7 +149,7 @@ def test_drawings_under_colour_vision_deficiency(site, browser, deficiency):
     cdp = page.context.new_cdp_session(page)
     cdp.send("Emulation.setEmulatedVisionDeficiency", {"type": deficiency})
     page.goto(base + "04-bridge.html", wait_until="load")
-    figure = page.locator(".nslab-figure").nth(2)
+    figure = page.locator(".nslab-figure").first  # the bridge, its ports and containers
     figure.scroll_into_view_if_needed()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / f"04-bridge-drawing-{deficiency}.png"
