@@ -68,9 +68,17 @@ WORDS = {
         "sections": ("教程", "练习"),
     },
 }
-# Colours nbconvert's theme leaves below 4.5:1 (prompts), and the frame's own styles.
+# Colours nbconvert's theme leaves below 4.5:1 on its grey (prompts, comments, numbers,
+# operators), links told apart from text by more than colour, long lines wrapped rather
+# than in a region that scrolls without a keyboard (WCAG 1.4.3, 1.4.1, 2.1.1); the frame.
 STYLE = """<style>
+:root{--jp-mirror-editor-comment-color:#2f6060;--jp-mirror-editor-number-color:#006400;
+--jp-mirror-editor-operator-color:#7a1fbf;--jp-mirror-editor-meta-color:#7a1fbf;
+--jp-mirror-editor-error-color:#b00020;--jp-cell-inprompt-font-color:#1a4f9f;
+--jp-cell-outprompt-font-color:#8a2b00}
 .jp-InputPrompt{color:#1a4f9f!important}.jp-OutputPrompt{color:#8a2b00!important}
+.jp-RenderedHTMLCommon a{text-decoration:underline}
+pre{white-space:pre-wrap;overflow-wrap:anywhere}
 .nslab-nav{display:flex;gap:1.5em;flex-wrap:wrap;padding:.5em 1em;border-bottom:1px solid #767676}
 .nslab-nav a{color:#1a4f9f}
 :focus-visible{outline:3px solid #1a4f9f;outline-offset:2px}
