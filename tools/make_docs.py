@@ -76,8 +76,9 @@ STYLE = """<style>
 --jp-mirror-editor-operator-color:#7a1fbf;--jp-mirror-editor-meta-color:#7a1fbf;
 --jp-mirror-editor-error-color:#b00020;--jp-cell-inprompt-font-color:#1a4f9f;
 --jp-cell-outprompt-font-color:#8a2b00}
-.jp-InputPrompt{color:#1a4f9f!important}.jp-OutputPrompt{color:#8a2b00!important}
-.jp-RenderedHTMLCommon a{text-decoration:underline}
+.jp-InputPrompt{color:#1a4f9f!important;opacity:1!important}
+.jp-OutputPrompt{color:#8a2b00!important;opacity:1!important}
+a:link,a:visited{text-decoration:underline!important}
 pre{white-space:pre-wrap;overflow-wrap:anywhere}
 .nslab-nav{display:flex;gap:1.5em;flex-wrap:wrap;padding:.5em 1em;border-bottom:1px solid #767676}
 .nslab-nav a{color:#1a4f9f}
