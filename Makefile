@@ -61,6 +61,7 @@ notebooks-prose: deps
 
 # The reading edition: every notebook with its real outputs as static HTML, in docs/reading.
 docs: deps
+	npm install --prefix tools/a11y --no-package-lock --no-audit --no-fund --silent pagefind@1 axe-core@4
 	$(PY) tools/make_docs.py
 
 # JupyterHub on this machine, 127.0.0.1 only (run as root; see deploy/hub/). The students'

@@ -52,6 +52,7 @@ import graphviz
 
 from . import _sniff, _tools
 from ._wait import Patience
+from .draw import TextAlt, accessible_svg, figure_html
 from .errors import (
     InvalidFilter,
     KernelError,
@@ -343,11 +344,11 @@ def sequence_diagram(
         with g.subgraph(name=f"row{r}") as s:
             s.attr(rank="same")
             for c in range(len(hosts)):
-                s.node(f"p{c}_{r}", "", shape="point", width="0.03", color="#9e9e9e")
+                s.node(f"p{c}_{r}", "", shape="point", width="0.03", color="#767676")
     for c in range(len(hosts)):  # lifelines
         chain = [f"h{c}"] + [f"p{c}_{r}" for r in range(1, rows + 1)]
         for a, b in zip(chain, chain[1:], strict=False):
-            g.edge(a, b, style="dashed", arrowhead="none", color="#9e9e9e", weight="100")
+            g.edge(a, b, style="dashed", arrowhead="none", color="#767676", weight="100")
     for r in range(rows + 1):  # keep the columns in order on every row
         for c in range(len(hosts) - 1):
             a, b = (f"h{c}", f"h{c + 1}") if r == 0 else (f"p{c}_{r}", f"p{c + 1}_{r}")
@@ -368,9 +369,10 @@ class SequenceDiagram:
     repr with its memory address) where no image can be shown. Anything else, such as
     `.source` or `.pipe()`, is the graphviz.Digraph's."""
 
-    def __init__(self, graph: graphviz.Digraph, packets: int) -> None:
+    def __init__(self, graph: graphviz.Digraph, packets: int, alt: TextAlt | None = None) -> None:
         self.graph = graph
         self.packets = packets  # how many arrows it draws
+        self.alt = alt or TextAlt(str(self))  # the diagram in words (nslab.draw.TextAlt)
 
     def __getattr__(self, name: str) -> Any:
         if name == "graph":  # not set yet (copy, pickle): no recursion
@@ -387,9 +389,20 @@ class SequenceDiagram:
         p.text(str(self))
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        bundle = dict(self.graph._repr_mimebundle_(include, exclude))
-        bundle["text/plain"] = str(self)
-        return bundle
+        """The accessible SVG, and HTML with the diagram in words under it (never a bare
+        image: JupyterLab shows an SVG output as an <img> without alt)."""
+        svg = accessible_svg(self.graph.pipe(format="svg", encoding="utf-8"), self.alt)
+        return {"image/svg+xml": svg, "text/html": figure_html(svg, self.alt),
+                "text/plain": str(self)}
+
+
+def _sequence_alt(packets: list[Packet], title: str) -> TextAlt:
+    """The sequence diagram in words: who talks to whom, one line per arrow."""
+    hosts = list(dict.fromkeys(h for p in packets for h in (p.src, p.dst)))
+    head = say_n("a11y.sequence", len(packets), title=title, hosts=say("a11y.sep").join(hosts))
+    rows = [say("a11y.packet", i=i, src=p.src, dst=p.dst, label=p.label)
+            for i, p in enumerate(packets, 1)]
+    return TextAlt(head, tuple((r, ()) for r in rows))
 
 
 # --- the live capture --------------------------------------------------------------------
@@ -748,7 +761,8 @@ class Capture:
         graph = sequence_diagram(self.packets, title=say("capture.title", where=self.where),
                                  limit=limit)
         shown = len(self.packets) if limit is None else min(limit, len(self.packets))
-        return SequenceDiagram(graph, shown)
+        alt = _sequence_alt(self.packets[:shown], say("capture.title", where=self.where))
+        return SequenceDiagram(graph, shown, alt)
 
     def _heading(self, n: int) -> str:
         return say_n("capture.heading", n, where=self.where, state=say(_STATE_WORDS[self.state]))

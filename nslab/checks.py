@@ -331,15 +331,15 @@ class Report:
         rows = []
         for v in self.verdicts:
             mark = (
-                '<span style="color:#2ca02c;font-weight:bold">✔</span>' if v.ok
-                else '<span style="color:#d62728;font-weight:bold">✘</span>'
+                '<span style="color:#0b6e0b;font-weight:bold">✔</span>' if v.ok
+                else '<span style="color:#b00020;font-weight:bold">✘</span>'
             )
             why = "".join(
                 f'<div style="margin-left:1.5em;color:#555">{_html_text(r)}</div>'
                 for r in (v.reasons if self.explain else ())
             )
             rows.append(f"<li>{mark} {html.escape(v.goal.describe())}{why}</li>")
-        colour = "#2ca02c" if self.passed else "#d62728"
+        colour = "#0b6e0b" if self.passed else "#b00020"  # 4.5:1 or more on white
         return (
             '<div class="nslab-report">'
             '<ul style="list-style:none;padding-left:0;margin:0">' + "".join(rows) + "</ul>"

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .diff import Changes, changes_html
+from .draw import TextAlt, figure_html
 from .messages import say
 
 
@@ -19,10 +20,15 @@ class StepView:
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         """The SVG (compared by nbval), the list as text, and both together as HTML,
-        which JupyterLab prefers: the drawing with what changed under it."""
+        which JupyterLab prefers: the drawing (with its text alternative, see
+        nslab.draw.figure_html) and what changed under it."""
         bundle = dict(self.graph._repr_mimebundle_(include, exclude))
         svg = bundle.get("image/svg+xml", "")
-        inline = svg[svg.find("<svg"):] if "<svg" in svg else ""
-        bundle["text/html"] = f"<div>{inline}</div>{changes_html(self.changes)}"
+        alt = getattr(self.graph, "alt", None)
+        if isinstance(alt, TextAlt) and svg:
+            figure = figure_html(svg, alt)
+        else:
+            figure = f"<div>{svg[svg.find('<svg'):] if '<svg' in svg else ''}</div>"
+        bundle["text/html"] = figure + changes_html(self.changes)
         bundle["text/plain"] = str(self)
         return bundle

@@ -33,7 +33,7 @@ import ipywidgets as widgets
 
 from . import names, verbspec
 from .diff import changes_html
-from .draw import draw, to_svg
+from .draw import draw, figure_html, to_svg
 from .errors import NotFound, NslabError
 from .messages import say
 from .snapshot import NsKey, Snapshot
@@ -99,25 +99,43 @@ def _pre(text: str, cls: str = "nslab-pre") -> str:
 
 
 def _error_html(message: str) -> str:
-    return f'<div class="nslab-error" style="{_ERROR_STYLE}">{_text(message)}</div>'
+    """An error, announced by screen readers as it appears (role=alert)."""
+    return (f'<div class="nslab-error" role="alert" style="{_ERROR_STYLE}">'
+            f"{_text(message)}</div>")
 
 
-_FIT = 'style="max-width:100%;height:auto" '
-# ipywidgets sizes an HTML widget's content to its content: let it shrink to the cell,
-# so the SVG's max-width:100% scales the drawing down instead of overflowing.
-_FIT_CSS = (
-    "<style>.nslab-drawing .widget-html-content{flex:1 1 auto;min-width:0;max-width:100%;"
-    "overflow:hidden}</style>"
+# Accessibility (WCAG 2.1 AA) of the Panel and the Stepper: a focus ring of 3:1 or more
+# (2.4.7, 1.4.11); the labels that name fields hidden visually but read by screen readers
+# (4.1.2); a drawing at its natural size, scrolling rather than shrunk (1.4.4).
+_A11Y_CSS = (
+    "<style>.nslab-panel :focus-visible,.nslab-stepper :focus-visible{"
+    "outline:3px solid #1a4f9f!important;outline-offset:2px}"
+    ".nslab-named>.widget-label{position:absolute!important;width:1px!important;"
+    "min-width:0!important;height:1px;overflow:hidden;clip-path:inset(50%);"
+    "white-space:nowrap;margin:0;padding:0}"
+    ".nslab-drawing .widget-html-content{flex:1 1 auto;min-width:0;max-width:100%}</style>"
 )
 
+# The accessible name of each Panel field, by field name (both languages: nslab.messages).
+_FIELD_NAMES = {
+    "name": "panel.field.name", "ns": "panel.field.ns", "peer": "panel.field.peer",
+    "peer_ns": "panel.field.peer_ns", "link": "panel.field.link", "to": "panel.field.to",
+    "cidr": "panel.field.cidr", "target": "panel.field.target",
+    "master": "panel.field.master", "command": "panel.field.command",
+}  # fmt: skip
 
-def _svg_element(svg: str) -> str:
-    """The <svg> element alone (no XML declaration or DOCTYPE inside an HTML page),
-    scaled down to the width of its cell, never wider."""
-    start = svg.find("<svg")
-    if start < 0:
-        return svg
-    return "<svg " + _FIT + svg[start + 4:].lstrip()
+
+def _name(control: widgets.Widget, name: str) -> None:
+    """Give a field an accessible name: its <label>, hidden visually (see _A11Y_CSS)."""
+    control.description = name
+    control.add_class("nslab-named")
+
+
+def _keep_focus(clicked: widgets.Button | None, fallback: widgets.Widget) -> None:
+    """A button just clicked that is now disabled would drop the keyboard focus to the
+    page: move it to `fallback` instead (WCAG 2.4.3)."""
+    if clicked is not None and clicked.disabled:
+        fallback.focus()
 
 
 def _changes_html(changes: Changes | None, title: str = "") -> str:
@@ -163,7 +181,7 @@ def _lab_view(snap: Snapshot) -> Snapshot:
 
 def render(snapshot: Snapshot, changes: Changes | None = None, **options: Any) -> str:
     """Snapshot -> the SVG the widgets show (draw + `dot`)."""
-    return _svg_element(to_svg(draw(snapshot, changes=changes, **options)))
+    return to_svg(draw(snapshot, changes=changes, **options))
 
 
 def _refresh_or_say(refresh: Callable[[], None], show: Callable[[str], None]) -> None:
@@ -181,8 +199,9 @@ def _redraw(view: Any, snap: Snapshot, changes: Changes | None, **options: Any) 
     key = (snap, changes or None, options)
     if key == getattr(view, "_drawn", None):
         return
-    view.svg = render(snap, changes, **options)
-    view.drawing.value = _FIT_CSS + view.svg
+    drawing = draw(snap, changes=changes, **options)
+    view.svg = to_svg(drawing)  # accessible: role=img, <title>, <desc> (nslab.draw)
+    view.drawing.value = _A11Y_CSS + figure_html(view.svg, drawing.alt)
     view._drawn = key
 
 
@@ -351,6 +370,7 @@ class Panel(widgets.VBox):
         )
         for name, w in fields.items():
             w.add_class(f"nslab-{verb}-{name}")  # stable hooks for browser tests and CSS
+            _name(w, say("panel.field-name", command=command, field=say(_FIELD_NAMES[name])))
         row = widgets.HBox(
             [label, *fields.values(), *buttons.values()],
             layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
@@ -458,7 +478,8 @@ class Panel(widgets.VBox):
 
     # -- callbacks ----------------------------------------------------------------
     def _callback(self, form: _Form, action: Callable[[dict[str, Any]], Any]):
-        def on_click(_button: widgets.Button) -> None:
+        def on_click(button: widgets.Button) -> None:
+            self._clicked = button
             self._click(form, action)
 
         return on_click
@@ -525,6 +546,7 @@ class Panel(widgets.VBox):
             for button in form.buttons.values():
                 button.disabled = empty
                 button.tooltip = "nothing to choose yet" if empty else ""
+        _keep_focus(getattr(self, "_clicked", None), self.forms["add_netns"].fields["name"])
 
 
 # ---------------------------------------------------------------- Stepper
@@ -550,11 +572,13 @@ class Stepper(widgets.VBox):
         self.svg = ""
         self.error = ""
         self._title = ""  # what the next "what changed" is about ("S19 undone")
+        self._clicked: widgets.Button | None = None  # the last button clicked (focus)
 
         self.choice = widgets.Dropdown(
             options=[(f"{s.id} {s.title}", s.id) for s in tutorial.steps.values()],
             layout=widgets.Layout(width="auto", max_width="100%"),
         )
+        _name(self.choice, say("stepper.choice"))
         self.heading = widgets.HTML()
         self.explain = widgets.HTML()  # the step's introduction: what to do
         self.explained = widgets.HTML()  # what happened: shown only after Run step
@@ -583,9 +607,9 @@ class Stepper(widgets.VBox):
         self.drawing = widgets.HTML(layout=widgets.Layout(max_width="100%", overflow="hidden"))
         self.drawing.add_class("nslab-drawing")
 
-        self.run_button.on_click(lambda _b: self.run_step())
-        self.back_button.on_click(lambda _b: self.back())
-        self.reset_button.on_click(lambda _b: self.reset())
+        for button, act in ((self.run_button, self.run_step), (self.back_button, self.back),
+                            (self.reset_button, self.reset)):
+            button.on_click(lambda b, act=act: (setattr(self, "_clicked", b), act()))
         self.choice.observe(lambda _c: self._show_step(), names="value")
 
         controls = widgets.HBox(
@@ -696,5 +720,9 @@ class Stepper(widgets.VBox):
         done = self.tutorial.done
         text = (say("stepper.done", steps=", ".join(done)) if done
                 else say("stepper.none_done"))
-        self.progress.value = f"<small class='nslab-step-progress'>{_text(text)}</small>"
+        self.progress.value = (  # announced after every click (a live region)
+            f"<small class='nslab-step-progress' role='status' aria-live='polite'>"
+            f"{_text(text)}</small>")
         self.back_button.disabled = not done
+        _keep_focus(self.back_button if self._clicked is self.back_button else None,
+                    self.run_button)

@@ -419,10 +419,10 @@ class Hints(widgets.VBox):
             return None
         hint = self.items[self.shown]
         self.shown += 1
-        self.text.value = "".join(
+        self.text.value = "<div role='status' aria-live='polite'>" + "".join(  # announced
             say("classroom.hints.item", n=i + 1, text=_hint_html(h))
             for i, h in enumerate(self.items[: self.shown])
-        )
+        ) + "</div>"
         self._label()
         if self.shown == len(self.items) and self.on_last is not None:
             self.on_last()

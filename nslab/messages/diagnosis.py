@@ -122,6 +122,7 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "draw.edge.port": N_("{ifname} is a port of bridge {bridge}"),
     "draw.edge.moved": N_("moved"),
     # -- the drawing's legend (nslab.draw.LEGEND): what `ip` shows, what it means
+    "legend.title": N_("Legend of the drawing"),
     "legend.up": N_("state UP"),
     "legend.up.means": N_("set up, with a carrier: passes packets"),
     "legend.unknown": N_("state UNKNOWN"),
@@ -133,9 +134,31 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "legend.changed": N_("blue outline"),
     "legend.changed.means": N_("changed by the last step"),
     "legend.mistake": N_("red, \u26a0"),
-    "legend.mistake.means": N_("a mistake: hover for the fix"),
+    "legend.mistake.means": N_("a mistake: its fix is in the drawing as text, under it"),
     "legend.removed": N_("dashed grey"),
     "legend.removed.means": N_("removed by the last step"),
+    # -- the drawing as text (nslab.draw.TextAlt): the SVG's <title>/<desc> and the
+    # collapsed "drawing as text" under every drawing
+    "a11y.title": N_("Drawing of the lab: {namespaces}"),
+    "a11y.title.titled": N_("{title}: drawing of the lab: {namespaces}"),
+    "a11y.summary": N_("Drawing as text"),
+    "a11y.sep": N_(", "),
+    "a11y.items-sep": N_("; "),
+    "a11y.group": N_("{head}: {items}"),
+    "a11y.cables": N_("Cables"),
+    "a11y.cable": N_("{a} in {a_ns} is cabled to {b} in {b_ns} (veth pair)"),
+    "a11y.cable.unseen": N_(
+        "{a} in {a_ns} is cabled to peer ifindex {index}, in a namespace this drawing "
+        "cannot see"
+    ),
+    "a11y.port": N_("{a} in {ns} is a port of bridge {bridge}"),
+    "a11y.moved": N_("{a} moved from {src} to {dst}"),
+    "a11y.mistakes": N_("Mistakes and their fixes"),
+    "a11y.no-mistakes": N_("No mistakes found."),
+    "a11y.sequence": Nn_(
+        "{title}: {n} packet between {hosts}", "{title}: {n} packets between {hosts}"
+    ),
+    "a11y.packet": N_("{i}. {src} to {dst}: {label}"),
     # -- "what changed" (nslab.diff): one sentence per change
     "changes.title": N_("What changed:"),
     "changes.none": N_("No changes."),

@@ -49,6 +49,7 @@ WIDER_THAN_CELL = """([selector, name]) => {
     const right = cell.getBoundingClientRect().right + 1;
     const wide = [...widget.querySelectorAll('*')]
         .filter(e => e.getBoundingClientRect().right > right && e.getClientRects().length)
+        .filter(e => !e.closest('.nslab-scroll'))  // a drawing at natural size: it scrolls
         .map(e => e.tagName + '.' + [...e.classList].join('.'));
     if (widget.scrollWidth > widget.clientWidth + 1) wide.push(name + ' scrolls sideways');
     const cut = [...widget.querySelectorAll('button')]

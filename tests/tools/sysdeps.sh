@@ -42,7 +42,13 @@ proxy() {  # JupyterHub's proxy comes from npm, through npm's default registry
   [ "$(id -u)" -eq 0 ] || { echo "nslab's hub test needs: npm install -g configurable-http-proxy" >&2; return 0; }
   npm install -g --silent configurable-http-proxy
 }
-if [ ${#need[@]} -eq 0 ]; then proxy; exit 0; fi
+a11y() {  # the reading edition's offline search (pagefind) and axe-core, from npm
+  local dir; dir="$(cd "$(dirname "$0")/../.." && pwd)/tools/a11y"
+  [ -x "$dir/node_modules/.bin/pagefind" ] && [ -f "$dir/node_modules/axe-core/axe.min.js" ] && return 0
+  have npm || return 0
+  npm install --prefix "$dir" --no-package-lock --no-audit --no-fund --silent pagefind@1 axe-core@4
+}
+if [ ${#need[@]} -eq 0 ]; then proxy; a11y; exit 0; fi
 if [ "$(id -u)" -ne 0 ]; then
   echo "nslab needs these Debian packages: ${need[*]}" >&2
   echo "Install them with: sudo apt-get install ${need[*]}" >&2
@@ -53,3 +59,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${need[@]}"
 proxy
+a11y

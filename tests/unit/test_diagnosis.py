@@ -224,7 +224,7 @@ def test_infrastructure_namespaces_are_never_blamed():
 def test_drawing_without_marks():
     snap = pair(up_b=False, cb="192.168.2.2/24")
     src = draw(snap, marks=False).source
-    assert "\u26a0" not in src and "#d62728" not in src
+    assert "\u26a0" not in src and "#b00020" not in src
     assert "NO-CARRIER, state LOWERLAYERDOWN" in src  # the state itself is still shown
 
 

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from nslab.diff import diff
-from nslab.draw import FILL_DOWN, FILL_UNKNOWN, FILL_UP, draw, mistakes, to_svg
+from nslab.draw import FILL_DOWN, FILL_UNKNOWN, FILL_UP, draw, draw_legend, mistakes, to_svg
 from nslab.snapshot import Address, Link, Namespace, Peer, Route, Snapshot
 
 # ---------------------------------------------------------------- builders
@@ -106,7 +106,7 @@ def test_s8_two_empty_namespaces_in_order():
     assert 'label="netns test1"' in src
     lo1 = node_line(src, "ns.test1/lo")
     assert "state DOWN" in lo1 and f'fillcolor="{FILL_DOWN}"' in lo1
-    assert "#d62728" not in src  # only lo: nothing to blame
+    assert "#b00020" not in src  # only lo: nothing to blame
     assert mistakes(article("S8")) == []
     assert edges(src) == []
 
@@ -135,7 +135,7 @@ def test_s12_pair_in_host_is_one_edge_and_flagged():
         "(ip: ip link set dev veth-test2 netns test2)",
     ]
     v1 = node_line(src, "host/veth-test1")
-    assert "still in host: move it" in v1 and 'color="#d62728"' in v1 and "bold" in v1
+    assert "still in host: move it" in v1 and 'color="#b00020"' in v1 and "bold" in v1
     assert "lab.move('veth-test1', 'test1')" in v1  # in the tooltip
     assert "52:54" not in src and "02:00:00" not in src  # no MACs without details
 
@@ -186,10 +186,10 @@ def test_s17_up_is_green_and_clean_once_lo_is_up():
     for node in ("ns.test1/veth-test1", "ns.test2/veth-test2"):
         line = node_line(src, node)
         assert "state UP" in line and f'fillcolor="{FILL_UP}"' in line
-        assert "#d62728" not in line
-    assert "penwidth=2" in edges(src)[0] and "#d62728" not in edges(src)[0]
+        assert "#b00020" not in line
+    assert "penwidth=2" in edges(src)[0] and "#b00020" not in edges(src)[0]
     assert mistakes(article("S18")) == []
-    assert "#d62728" not in draw(article("S18")).source
+    assert "#b00020" not in draw(article("S18")).source
 
 
 # ---------------------------------------------------------------- mistakes
@@ -207,7 +207,7 @@ def test_veth_up_with_peer_down():
     assert "DOWN: peer veth-test1 has NO-CARRIER" in node_line(src, "ns.test2/veth-test2")
     assert "NO-CARRIER, state LOWERLAYERDOWN" in node_line(src, "ns.test1/veth-test1")
     assert "\u26a0" not in node_line(src, "ns.test1/veth-test1")  # the fault is veth-test2's
-    assert 'color="#d62728" penwidth=3' in edges(src)[0]
+    assert 'color="#b00020" penwidth=3' in edges(src)[0]
 
 
 def test_peer_down_takes_precedence_over_address_on_down_link():
@@ -231,7 +231,7 @@ def test_different_subnets_reported_once_with_a_fix():
     src = draw(snap).source
     assert "other subnet than veth-test2" in node_line(src, "ns.test1/veth-test1")
     assert "other subnet than veth-test1" in node_line(src, "ns.test2/veth-test2")
-    assert "#d62728" in edges(src)[0]
+    assert "#b00020" in edges(src)[0]
 
 
 def test_overlapping_prefixes_are_fine_and_ipv6_checked_too():
@@ -391,8 +391,8 @@ def test_title_and_svg():
     graph = draw(article("S17"), title="After S17")
     assert 'label="After S17" labelloc=t' in graph.source
     svg = to_svg(graph)
-    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
-    assert "veth&#45;test1 (veth)" in svg  # raw `dot` output, nothing stripped
+    assert svg.startswith("<svg") and 'role="img"' in svg  # no XML prolog: it goes inline
+    assert "veth&#45;test1 (veth)" in svg  # `dot`'s own text, nothing stripped
     svg = html.unescape(svg)
     assert "veth-test1 (veth)" in svg and "192.168.1.2/24" in svg
 
@@ -456,7 +456,7 @@ def test_changes_mark_moved_links_with_a_ghost():
     src = draw(after, changes=after - before).source
     moved = node_line(src, "ns.test1/veth-test1")
     assert "moved here from host" in moved
-    assert 'color="#1f5fbf"' in moved and "penwidth=3" in moved
+    assert 'color="#1a4f9f"' in moved and "penwidth=3" in moved
     ghost = node_line(src, "host/veth-test1#gone")
     assert "(moved to test1)" in ghost and "dashed" in ghost
     assert '"host/veth-test1#gone" -- "ns.test1/veth-test1" [label=moved' in src
@@ -469,8 +469,8 @@ def test_changes_mark_new_links_addresses_and_state():
     assert "192.168.1.1/24 (new)" in node_line(src, "ns.test1/veth-test1")
     src = draw(article("S17"), changes=article("S17") - article("S15")).source
     line = node_line(src, "ns.test2/veth-test2")
-    assert "state UP, was DOWN" in line and "#1f5fbf" in line
-    assert "#1f5fbf" not in node_line(src, "ns.test1/lo")
+    assert "state UP, was DOWN" in line and "#1a4f9f" in line
+    assert "#1a4f9f" not in node_line(src, "ns.test1/lo")
 
 
 def test_changes_show_removed_links_and_namespaces_faded():
@@ -544,5 +544,95 @@ def test_marks_false_draws_the_same_without_marks():
     snap = article("S12")
     plain, marked = draw(snap, marks=False).source, draw(snap).source
     assert "\u26a0" in marked and "\u26a0" not in plain
-    assert "#d62728" not in plain
+    assert "#b00020" not in plain
     assert len(edges(plain)) == len(edges(marked))
+
+
+# ---------------------------------------------------------------- the text alternative
+
+
+def _svg_parts(svg: str) -> tuple[str, str, str]:
+    """(the <svg ...> tag, its <title>, its <desc>), unescaped."""
+    tag = svg[: svg.find(">") + 1]
+    title = re.search(r"<title id=\"[^\"]+\">(.*?)</title>", svg, re.S).group(1)
+    desc = re.search(r"<desc id=\"[^\"]+\">(.*?)</desc>", svg, re.S).group(1)
+    return tag, html.unescape(title), html.unescape(desc)
+
+
+def test_text_alternative_says_what_the_drawing_shows():
+    """S16: what each namespace holds, the cable, and every mistake with its fix."""
+    snap = article("S16")
+    g = draw(snap)
+    text = str(g.alt)
+    assert g.alt.title == "Drawing of the lab: host, netns test1, netns test2"
+    assert "netns test1: lo, 127.0.0.1/8, state UNKNOWN; veth-test1 (veth), 192.168.1.1/24" in text
+    assert "veth-test1 in test1 is cabled to veth-test2 in test2 (veth pair)" in text
+    for sentence in mistakes(snap):  # each finding, with its fix, as the drawing marks it
+        assert sentence in text and "Fix: lab." in sentence
+    tag, title, desc = _svg_parts(to_svg(g))
+    assert 'role="img"' in tag and "aria-labelledby" in tag and "max-width:none" in tag
+    assert title == g.alt.title
+    assert desc.splitlines() == g.alt.lines()
+
+
+def test_text_alternative_of_a_sound_lab_and_of_an_exercise():
+    assert "No mistakes found." in str(draw(article("S18")).alt)
+    before_hint = str(draw(article("S16"), marks=False).alt)  # an exercise: nothing given away
+    assert "Mistakes" not in before_hint and "No mistakes" not in before_hint
+
+
+def test_text_alternative_says_what_changed_and_what_moved():
+    g = draw(article("S14"), changes=diff(article("S12"), article("S14")))
+    text = str(g.alt)
+    assert "veth-test1 moved from host to test1" in text
+    assert "veth-test2 moved from host to test2" in text
+
+
+def test_drawing_shows_as_html_with_the_drawing_as_text():
+    g = draw(article("S17"), title="After S17")
+    bundle = g._repr_mimebundle_()
+    page = bundle["text/html"]
+    assert '<details class="nslab-alt"><summary>Drawing as text</summary>' in page
+    assert page.count("<svg") == 1 and "<?xml" not in page
+    assert 'tabindex="0"' in page and "overflow:auto" in page  # scrolls, never shrunk
+    assert bundle["text/plain"].startswith("After S17: drawing of the lab: host, netns test1")
+    assert 'role="img"' in bundle["image/svg+xml"]
+
+
+def test_ids_are_unique_per_drawing_and_deterministic():
+    a, b = to_svg(draw(article("S17"))), to_svg(draw(article("S17")))
+    ids_a = re.findall(r'\bid="([^"]+)"', a)
+    ids_b = re.findall(r'\bid="([^"]+)"', b)
+    assert len(ids_a) == len(set(ids_a)) and not set(ids_a) & set(ids_b)
+    prefix = ids_a[0].rsplit("-", 1)[0]
+    assert re.fullmatch(r"nslab-[0-9a-f]{10}(-\d+)?", prefix)
+    assert all(i.startswith(prefix + "-") for i in ids_a)
+    assert re.search(r'aria-labelledby="([^"]+)"', a).group(1) in ids_a
+
+
+def test_text_alternative_is_in_the_notebook_language():
+    import nslab
+
+    nslab.set_language("zh_CN")
+    try:
+        g = draw(article("S16"))
+        text = str(g.alt)
+        page = g._repr_mimebundle_()["text/html"]
+    finally:
+        nslab.set_language("en")
+    assert g.alt.title.startswith("实验拓扑图：")
+    assert "test1 中的 veth-test1 与 test2 中的 veth-test2 相连（veth pair）" in text
+    assert "错误及修正方法" in text and "<summary>拓扑图的文字版</summary>" in page
+
+
+def test_legend_and_sequence_diagram_have_text_too():
+    from nslab.capture import Packet, SequenceDiagram, _sequence_alt, sequence_diagram
+
+    assert "state UP: set up, with a carrier" in str(draw_legend().alt)
+    packets = [Packet(0.0, "10.0.0.1", "10.0.0.2", "ICMP", "echo request seq=1"),
+               Packet(0.1, "10.0.0.2", "10.0.0.1", "ICMP", "echo reply seq=1")]
+    seq = SequenceDiagram(sequence_diagram(packets), 2, _sequence_alt(packets, "test1"))
+    bundle = seq._repr_mimebundle_()
+    assert "1. 10.0.0.1 to 10.0.0.2: ICMP echo request seq=1" in bundle["text/html"]
+    assert "test1: 2 packets between 10.0.0.1, 10.0.0.2" in bundle["text/html"]
+    assert 'role="img"' in bundle["image/svg+xml"] and "<details" in bundle["text/html"]
