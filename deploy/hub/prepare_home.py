@@ -8,8 +8,7 @@ everyone when a class logged in at once).
   other student);
 - the student's Jupyter config dir (~/.nslab-jupyter, first on JUPYTER_CONFIG_PATH): the
   JupyterLab page config without nbgrader's teacher tools and the news prompt, and a server
-  config that does not load nbgrader's server extensions (a student needs none of them:
-  ~1 CPU-second less per start);
+  config that does not load nbgrader's server extensions (a student needs none of them);
 - on the first start, the course in ~/nslab-notebooks as `nslab lab`'s workbook has it:
   notebooks without outputs (no spoiled predictions, nothing untrusted), exercises as student
   versions (no solutions), and reference/ with the real outputs, trusted for this student.
@@ -28,10 +27,10 @@ from pathlib import Path
 STUDENT_CONFIG = ".nslab-jupyter"
 PAGE_CONFIG = {"disabledExtensions": {"@jupyter/nbgrader": True,
                                       "@jupyterlab/apputils-extension:announcements": True}}
-# Server extensions a student's server does not load (measured: ~1 CPU-second of a start
-# of ~3): nbgrader's (formgrader, course and assignment lists, validation: the teacher's
-# tools; its lab extension is off above too) and Notebook 7's pages, which nbgrader brings
-# along (students work in JupyterLab, /lab).
+# Server extensions a student's server does not load (nbgrader's formgrader alone takes
+# ~1.4 s to import here): nbgrader's (formgrader, course and assignment lists, validation:
+# the teacher's tools; its lab extension is off above too) and Notebook 7's pages, which
+# nbgrader brings along (students work in JupyterLab, /lab).
 STUDENT_SKIPS = {
     "notebook": False,
     "nbgrader": False,
