@@ -49,7 +49,7 @@ messages: deps
 
 # Write every notebook from its text (course/*.md, the exercises' TOML; English and zh-CN) and
 # run it for real (root or the sandbox kernel; on a shared machine wrap it: flock
-# /tmp/nslab-kernel.lock make notebooks). ONLY=03 or ONLY=02-down-end for one notebook.
+# /tmp/nslab-kernel.lock make notebooks). ONLY=03 or ONLY=02-cannot-talk for one notebook.
 ONLY ?=
 notebooks: deps
 	$(PY) tools/make_notebooks.py $(foreach o,$(ONLY),--only $(o))

@@ -153,7 +153,7 @@ def _age(seconds: float) -> str:
 
 
 def _exercise(lab: str) -> str | None:
-    """The exercise whose lab is named LAB ("ex2" -> "02-down-end"), if any."""
+    """The exercise whose lab is named LAB ("ex2" -> "02-cannot-talk"), if any."""
     from .exercises import EXERCISES
 
     for ex in EXERCISES.values():

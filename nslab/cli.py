@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import NslabError
@@ -50,9 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "cleanup":
             return _cleanup(include_live=args.all)
         if args.command == "lab":
-            from . import sandbox
-
-            return sandbox.main_lab(rest)
+            return main_lab(rest)
         if args.command == "workbook":
             from .sandbox import find_notebooks
             from .workbook import prepare_edition
@@ -107,3 +108,73 @@ def _cleanup(*, include_live: bool) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def main_lab(argv: Sequence[str] | None = None) -> int:
+    """`nslab lab`: start JupyterLab on the notebooks; as an ordinary user, in the sandbox."""
+    from ._tools import MissingTool, tool
+    from .sandbox import (
+        DISPLAY_NAME,
+        find_notebooks,
+        install_kernelspec,
+        lab_command,
+        user_kernels_dir,
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="nslab lab",
+        description=say("sandbox.lab.description", kernel=DISPLAY_NAME),
+    )
+    parser.add_argument("--notebooks", help=say("sandbox.lab.notebooks"))
+    parser.add_argument(
+        "--sandbox",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help=say("sandbox.lab.sandbox"),
+    )
+    parser.add_argument("--dry-run", action="store_true", help=say("sandbox.lab.dry_run"))
+    parser.add_argument("--lang", help=say("cli.lang"))
+    parser.add_argument("--dir", help=say("cli.workbook.dir"))
+    args, extra = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
+
+    from .doctor import has_caps
+
+    sandbox = args.sandbox
+    if sandbox is None:
+        sandbox = os.geteuid() != 0 and not has_caps("CAP_NET_ADMIN", "CAP_SYS_ADMIN")
+    notebooks = find_notebooks(args.notebooks)
+    from .workbook import for_lab  # the student's own copy, without outputs (nslab.workbook)
+
+    try:
+        notebooks, extra = for_lab(notebooks, extra, dry_run=args.dry_run, lang=args.lang,
+                                   root=args.dir and Path(args.dir))
+    except NslabError as exc:
+        print(say("cli.error", command="lab", error=exc), file=sys.stderr)
+        return 1
+    if sandbox:
+        try:
+            tool("unshare")
+        except MissingTool as exc:
+            print(say("cli.error", command="lab", error=exc), file=sys.stderr)
+            return 1
+        from .doctor import check_userns
+
+        userns = check_userns(required=True)
+        if not userns.ok:
+            print(say("sandbox.lab.failed", detail=userns.detail, fix=userns.fix), file=sys.stderr)
+            return 1
+        try:
+            spec = install_kernelspec(None)
+        except OSError as exc:  # a home the user cannot write: say so, start nothing
+            print(say("sandbox.lab.cannot_install", path=user_kernels_dir(),
+                      reason=exc.strerror or str(exc)), file=sys.stderr)
+            return 1
+        print(say("sandbox.lab.installed", kernel=DISPLAY_NAME, path=spec), file=sys.stderr)
+    cmd, env = lab_command(notebooks, extra, sandbox=sandbox)
+    if sandbox:
+        Path(env["JUPYTER_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True, mode=0o700)
+    print(say("sandbox.lab.command", command=shlex.join(cmd)), file=sys.stderr)
+    if args.dry_run:
+        return 0
+    os.chdir(notebooks)
+    os.execvpe(cmd[0], cmd, env)  # replaces this process; Ctrl-C goes straight to Jupyter

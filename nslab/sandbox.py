@@ -15,7 +15,6 @@ under /run, since the kernel sees its own empty /run). `nslab lab` sets that up.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shlex
@@ -24,7 +23,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ._tools import MissingTool, tool
 from ._tools import find as find_tool
 from ._userns import DISPLAY_NAME, ENV_FLAG, in_sandbox, userns_is_initial  # noqa: F401
 from .messages import say
@@ -156,68 +154,6 @@ def lab_command(
     return argv, env
 
 
-def main_lab(argv: Sequence[str] | None = None) -> int:
-    """`nslab lab`: start JupyterLab on the notebooks; as an ordinary user, in the sandbox."""
-    parser = argparse.ArgumentParser(
-        prog="nslab lab",
-        description=say("sandbox.lab.description", kernel=DISPLAY_NAME),
-    )
-    parser.add_argument("--notebooks", help=say("sandbox.lab.notebooks"))
-    parser.add_argument(
-        "--sandbox",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help=say("sandbox.lab.sandbox"),
-    )
-    parser.add_argument("--dry-run", action="store_true", help=say("sandbox.lab.dry_run"))
-    parser.add_argument("--lang", help=say("cli.lang"))
-    parser.add_argument("--dir", help=say("cli.workbook.dir"))
-    args, extra = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
-
-    from .doctor import has_caps
-
-    sandbox = args.sandbox
-    if sandbox is None:
-        sandbox = os.geteuid() != 0 and not has_caps("CAP_NET_ADMIN", "CAP_SYS_ADMIN")
-    notebooks = find_notebooks(args.notebooks)
-    from .errors import NslabError
-    from .workbook import for_lab  # the student's own copy, without outputs (nslab.workbook)
-
-    try:
-        notebooks, extra = for_lab(notebooks, extra, dry_run=args.dry_run, lang=args.lang,
-                                   root=args.dir and Path(args.dir))
-    except NslabError as exc:
-        print(say("cli.error", command="lab", error=exc), file=sys.stderr)
-        return 1
-    if sandbox:
-        try:
-            tool("unshare")
-        except MissingTool as exc:
-            print(say("cli.error", command="lab", error=exc), file=sys.stderr)
-            return 1
-        from .doctor import check_userns
-
-        userns = check_userns(required=True)
-        if not userns.ok:
-            print(say("sandbox.lab.failed", detail=userns.detail, fix=userns.fix), file=sys.stderr)
-            return 1
-        try:
-            spec = install_kernelspec(None)
-        except OSError as exc:  # a home the user cannot write: say so, start nothing
-            print(say("sandbox.lab.cannot_install", path=user_kernels_dir(),
-                      reason=exc.strerror or str(exc)), file=sys.stderr)
-            return 1
-        print(say("sandbox.lab.installed", kernel=DISPLAY_NAME, path=spec), file=sys.stderr)
-    cmd, env = lab_command(notebooks, extra, sandbox=sandbox)
-    if sandbox:
-        Path(env["JUPYTER_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True, mode=0o700)
-    print(say("sandbox.lab.command", command=shlex.join(cmd)), file=sys.stderr)
-    if args.dry_run:
-        return 0
-    os.chdir(notebooks)
-    os.execvpe(cmd[0], cmd, env)  # replaces this process; Ctrl-C goes straight to Jupyter
-
-
 def cannot_start_message(proc_sys: Path | None = None) -> str:
     """Why the sandbox kernel could not set up its namespaces, and the fix."""
     from . import doctor  # doctor imports this module for the kernel's name
@@ -233,4 +169,4 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["--cannot-start"]:  # the kernelspec's fallback (see _INNER)
         print(cannot_start_message(), file=sys.stderr)
         sys.exit(1)
-    sys.exit(main_lab())
+    sys.exit("nslab lab: start JupyterLab with the `nslab lab` command.")

@@ -1,7 +1,7 @@
 """Student versions of teacher notebooks, made the way nbgrader makes them.
 
     nslab student notebooks/exercises/ student/      # every notebook in the folder
-    nslab student notebooks/exercises/02-down-end.ipynb student/
+    nslab student notebooks/exercises/02-cannot-talk.ipynb student/
 
 nbgrader's conventions (its ClearSolutions, ClearHiddenTests, ClearMarkScheme and
 ClearOutput preprocessors), so a teacher who uses nbgrader can import the same

@@ -2,7 +2,7 @@
 
     nslab workbook              # make it (first run) or keep it; print where it is
     nslab workbook --fresh      # save the current one aside, copy a fresh one
-    nslab lab                   # opens JupyterLab on the workbook (see sandbox.main_lab)
+    nslab lab                   # opens JupyterLab on the workbook (see cli.main_lab)
 
 The repository's notebooks are committed WITH their real outputs (nbval checks them):
 they are the reference. A student who opened them would see every answer before

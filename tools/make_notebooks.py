@@ -4,7 +4,7 @@ their TOML files, each in English and in every translated language (notebooks/zh
     python tools/make_notebooks.py            # execute every notebook for real (make notebooks)
     python tools/make_notebooks.py --prose    # prose only: keep the last real run's outputs
     python tools/make_notebooks.py --check    # which committed notebooks differ from the text
-    ... [--only 03 --only 02-down-end] [--lang en|zh_CN]
+    ... [--only 03 --only 02-cannot-talk] [--lang en|zh_CN]
 
 A real run touches the kernel: on a shared machine, `flock /tmp/nslab-kernel.lock make
 notebooks`. `--prose` runs nothing: it writes the new markdown around the outputs of the
@@ -36,7 +36,7 @@ LANGUAGES = ["en", *course.LANGS]
 class Book:
     """One notebook to write: a tutorial (its course text) or an exercise (its name)."""
 
-    key: str  # "03" or "02-down-end"
+    key: str  # "03" or "02-cannot-talk"
     lang: str
     text: Path | None = None  # course/03-veth-pair.md for a tutorial
 
@@ -107,7 +107,7 @@ def write(book: Book, *, execute: bool) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", action="append",
-                        help="a tutorial (03) or an exercise (02-down-end); repeatable")
+                        help="a tutorial (03) or an exercise (02-cannot-talk); repeatable")
     parser.add_argument("--lang", action="append", choices=LANGUAGES)
     how = parser.add_mutually_exclusive_group()
     how.add_argument("--prose", action="store_true",

@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("extract", help="write nslab/locale/notebooks.pot from the course texts")
     b = sub.add_parser("build", help="write the translated notebooks under notebooks/zh-CN/")
-    b.add_argument("only", nargs="*", help="tutorials (03) or exercises (02-down-end)")
+    b.add_argument("only", nargs="*", help="tutorials (03) or exercises (02-cannot-talk)")
     b.add_argument("--execute", action="store_true", help="run them (under the kernel lock)")
     b.add_argument("--lang", default="zh_CN", choices=sorted(course.LANGS))
     args = parser.parse_args(argv)

@@ -146,8 +146,8 @@ def test_the_teacher_sees_the_class_live(classroom: dict[str, Any]) -> None:
     tokens, kernels, browsers = {}, {}, {}
     for name in (broken_one, fixer, stepper):
         browsers[name], tokens[name] = _start(hub, name)
-    for name, path in ((broken_one, "exercises/02-down-end.ipynb"),
-                       (fixer, "exercises/02-down-end.ipynb"), (stepper, "03-veth-pair.ipynb")):
+    for name, path in ((broken_one, "exercises/02-cannot-talk.ipynb"),
+                       (fixer, "exercises/02-cannot-talk.ipynb"), (stepper, "03-veth-pair.ipynb")):
         kernels[name] = _session(base, name, tokens[name], path)
     _cells(base, broken_one, tokens[broken_one], kernels[broken_one], BROKEN)
     _cells(base, fixer, tokens[fixer], kernels[fixer], BROKEN, FIX)
@@ -199,7 +199,7 @@ def test_the_teacher_sees_the_class_live(classroom: dict[str, Any]) -> None:
             assert page.locator("a.tile").count() == 3
             _wait_text(page, broken_one, "peer-down")
             a = _tile(page, broken_one).inner_text()
-            assert "exercise 02-down-end" in a and "goals met: 0 of 2" in a, a
+            assert "exercise 02-cannot-talk" in a and "goals met: 0 of 2" in a, a
             assert "veth-b in ex2-b is DOWN" in a and "oldest finding open for" in a, a
             b = _tile(page, fixer).inner_text()
             assert "goals met: 2 of 2" in b and "no findings" in b, b
@@ -211,7 +211,7 @@ def test_the_teacher_sees_the_class_live(classroom: dict[str, Any]) -> None:
                 "ts => ts.map(t => t.dataset.student)")
             assert order[0] == broken_one, order
             summary = page.locator(".summary").inner_text()
-            assert "exercise 02-down-end" in summary and "peer-down" in summary, summary
+            assert "exercise 02-cannot-talk" in summary and "peer-down" in summary, summary
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOT), full_page=True)
 
@@ -219,7 +219,7 @@ def test_the_teacher_sees_the_class_live(classroom: dict[str, Any]) -> None:
             page.goto(url + "?lang=zh_CN")
             _wait_text(page, broken_one, "已达成目标：0/2")
             a = _tile(page, broken_one).inner_text()
-            assert "练习 02-down-end" in a and "最早的诊断结果已存在" in a, a
+            assert "练习 02-cannot-talk" in a and "最早的诊断结果已存在" in a, a
             assert "已达成目标：2/2" in _tile(page, fixer).inner_text()
             assert f"下一个步骤 {next_step}" in _tile(page, stepper).inner_text()
 

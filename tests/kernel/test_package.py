@@ -235,14 +235,14 @@ def test_older_workbook_gets_new_notebooks_and_keeps_work(package_venv: Path, st
     r = as_user(student, package_venv, ["python", "-c", edit, str(mine)], cwd=cwd)
     assert r.returncode == 0, r.stderr
     # what an older nslab left: no notebook 05, no exercise 10, no docs/
-    for p in (zh / "05-nat-and-ports.ipynb", zh / "exercises" / "10-no-way-back.ipynb"):
+    for p in (zh / "05-nat-and-ports.ipynb", zh / "exercises" / "10-router-no-answer.ipynb"):
         p.unlink()
     shutil.rmtree(zh / "docs")
     r = as_user(student, package_venv, ["nslab", "workbook"], cwd=cwd, env=env)
     assert r.returncode == 0, r.stderr
     assert "我的笔记" in mine.read_text(encoding="utf-8")
     assert (zh / "05-nat-and-ports.ipynb").exists()
-    assert (zh / "exercises" / "10-no-way-back.ipynb").exists()
+    assert (zh / "exercises" / "10-router-no-answer.ipynb").exists()
     assert (zh / "docs" / "glossary.zh-CN.md").exists()
     assert "2 个新的笔记本" in r.stderr, r.stderr
 

@@ -90,7 +90,7 @@ def test_fields_of_the_wrong_type_are_dropped_not_fatal() -> None:
 def test_a_tile_says_where_progress_findings_age_and_idle_time() -> None:
     page = classview.class_page([("alice", parsed(record()))], lang="en", now=NOW)
     text = re.sub(r"<[^>]+>", " ", page)
-    assert "exercise 02-down-end" in text
+    assert "exercise 02-cannot-talk" in text
     assert "goals met: 0 of 1" in text
     assert "peer-down" in text and "veth-b" in text
     assert "oldest finding open for 5 min 0 s" in text
@@ -123,7 +123,7 @@ def test_summary_counts_places_and_the_most_common_finding() -> None:
                                  notebook="03-veth-pair.ipynb")))]
     page = classview.class_page(tiles, lang="en", now=NOW)
     summary = page[page.index('class="summary"'):page.index('class="tiles"')]
-    assert "exercise 02-down-end: 3 students" in summary
+    assert "exercise 02-cannot-talk: 3 students" in summary
     assert "03-veth-pair · next step S12 (0 of 2 done): 1 student" in summary
     assert "<code>peer-down</code> (2 students)" in summary
 
@@ -131,7 +131,7 @@ def test_summary_counts_places_and_the_most_common_finding() -> None:
 def test_chinese_for_a_chinese_teacher() -> None:
     page = classview.class_page([("alice", parsed(record()))], lang="zh_CN", now=NOW)
     assert 'lang="zh-CN"' in page
-    assert "练习 02-down-end" in page and "已达成目标：0/1" in page
+    assert "练习 02-cannot-talk" in page and "已达成目标：0/1" in page
     assert "最早的诊断结果已存在 5 分 0 秒" in page and "veth-b" in page
     detail = classview.student_page("alice", parsed(record()), lang="zh_CN", now=NOW)
     assert "修正方法：lab.set_up(&#x27;ex2-b&#x27;, &#x27;veth-b&#x27;)" in detail

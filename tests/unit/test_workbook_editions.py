@@ -136,7 +136,7 @@ def test_unknown_language_names_the_ones_there_are(tmp_path, capsys):
     assert not (tmp_path / "book").exists()
     assert main(["workbook", "--lang", "fr", "--dir", str(tmp_path / "b")]) == 1
     assert "en, zh_CN" in capsys.readouterr().err and not (tmp_path / "b").exists()
-    from nslab.sandbox import main_lab
+    from nslab.cli import main_lab
 
     assert main_lab(["--lang", "xx", "--dry-run"]) == 1
     assert "en, zh_CN" in capsys.readouterr().err
@@ -152,7 +152,7 @@ def test_a_workbook_from_an_older_version_gets_the_new_notebooks(tmp_path, capsy
     nbformat.write(nb, mine)
     # an older nslab had neither these notebooks nor docs/ in the workbook
     (zh / "05-nat-and-ports.ipynb").unlink()
-    (zh / "exercises" / "10-no-way-back.ipynb").unlink()
+    (zh / "exercises" / "10-router-no-answer.ipynb").unlink()
     for f in (zh / "docs").iterdir():
         f.unlink()
     (zh / "docs").rmdir()
@@ -160,7 +160,7 @@ def test_a_workbook_from_an_older_version_gets_the_new_notebooks(tmp_path, capsy
     out = capsys.readouterr()
     assert "我的笔记" in mine.read_text(encoding="utf-8"), "the student's work is kept"
     assert (zh / "05-nat-and-ports.ipynb").exists()
-    assert (zh / "exercises" / "10-no-way-back.ipynb").exists()
+    assert (zh / "exercises" / "10-router-no-answer.ipynb").exists()
     assert (zh / "docs" / "glossary.zh-CN.md").exists()
     assert "2" in out.err and str(zh) in out.out
     assert dead_links(zh) == []
