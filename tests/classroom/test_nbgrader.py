@@ -122,12 +122,12 @@ def _fill(release: Path, source: Path, answers: dict[str, str | None]) -> nbform
 def _half(path: Path) -> dict[str, str | None]:
     """A half-solved submission: a build exercise's first part (the teacher's solution),
     or the first step of a troubleshooting exercise's one solution cell."""
-    ids = _solution_ids(path)
-    if len(ids) > 1:
-        return {ids[0]: None}
-    cell = next(c for c in _cells(nbformat.read(path, as_version=4))
-                if _meta(c).get("grade_id") == ids[0])
-    return {ids[0]: _solution_text(cell).strip().splitlines()[0]}
+    code = [c for c in _cells(nbformat.read(path, as_version=4))
+            if _meta(c).get("solution") and c.cell_type == "code"]  # not the written answer
+    first = _meta(code[0])["grade_id"]
+    if len(code) > 1:
+        return {first: None}
+    return {first: _solution_text(code[0]).strip().splitlines()[0]}
 
 
 def _solution_ids(path: Path) -> list[str]:
