@@ -318,7 +318,7 @@ def test_nslab_lab_serves_the_chinese_notebook_03_in_the_sandbox(package_venv: P
                 jl.wait_all_cells_ran(page, 240_000)
                 page.wait_for_selector(jl.KERNEL_IDLE, timeout=120_000)
                 stepper = page.locator(".nslab-stepper")
-                labels = stepper.locator("button").all_inner_texts()
+                labels = stepper.locator("button").all_text_contents()
                 assert all(word in " ".join(labels) for word in STEPPER_ZH), labels
                 text = page.locator(".jp-NotebookPanel").inner_text()
                 # one cell raises on purpose (a /32 address: InvalidAddress); nothing else
