@@ -1,7 +1,8 @@
 """What one network namespace holds, as a drawing (pure: no kernel, no I/O).
 
     from nslab.anatomy import anatomy
-    anatomy("test1")      # a graphviz drawing; Jupyter shows it as SVG
+    anatomy("test1")      # Jupyter shows the drawing (SVG); its text lists the same parts
+    anatomy("test1").graph   # the graphviz graph itself
 
 Each part is a box with the command that shows it inside the namespace; outside the box,
 what is not part of it but attaches to it: the processes that run in it and the name under
@@ -11,13 +12,15 @@ what is not part of it but attaches to it: the processes that run in it and the 
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
+from typing import Any
 
 import graphviz
 
 from .draw import BLUE, FONT, GHOST
 from .messages import say
 
-__all__ = ["PARTS", "anatomy"]
+__all__ = ["PARTS", "Anatomy", "anatomy"]
 
 # (message key of the part, the command that shows it, run inside the namespace)
 PARTS: tuple[tuple[str, str], ...] = (
@@ -38,8 +41,34 @@ def _box(title: str, command: str) -> str:
             f'<font face="monospace" point-size="9">{html.escape(command)}</font>>')
 
 
-def anatomy(ns: str = "test1") -> graphviz.Digraph:
+@dataclass(frozen=True)
+class Anatomy:
+    """The drawing, with a text version of it (what a screen reader, or a diff, reads)."""
+
+    ns: str
+    graph: graphviz.Digraph
+
+    def __str__(self) -> str:
+        lines = [say("anatomy.title", ns=self.ns)]
+        lines += [f"- {say(key)}: {command}" for key, command in PARTS]
+        lines += [f"  {say('anatomy.processes')}: ip netns exec {self.ns} COMMAND",
+                  f"  {say('anatomy.name')}: /run/netns/{self.ns}"]
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self))
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        svg = self.graph.pipe(format="svg", encoding="utf-8")
+        return {"image/svg+xml": svg, "text/plain": str(self)}
+
+
+def anatomy(ns: str = "test1") -> Anatomy:
     """A drawing of what the network namespace NS holds, and what attaches to it."""
+    return Anatomy(ns, _graph(ns))
+
+
+def _graph(ns: str) -> graphviz.Digraph:
     g = graphviz.Digraph("anatomy")
     g.attr(fontname=FONT, rankdir="LR", nodesep="0.15")
     g.attr("node", fontname=FONT, fontsize="11", shape="box", style="rounded,filled",

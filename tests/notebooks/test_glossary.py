@@ -83,12 +83,12 @@ def places(per_machine: bool = False) -> list[tuple[str, str]]:
 
 
 def first_in(word: str) -> str | None:
-    """Where an output first shows WORD ("02 S10"); "01 S3, host" when only the host's own
-    list shows it (which differs per machine)."""
+    """Where an output first shows WORD ("02 S10"); "01 S3, per machine" when only an
+    output that differs per machine (nbval-ignore-output) shows it."""
     found = next((where for where, text in places() if word in text), None)
     if found is None:
         host = next((where for where, text in places(True) if word in text), None)
-        found = host and f"{host}, host"
+        found = host and f"{host}, per machine"
     return found
 
 

@@ -93,7 +93,7 @@ def test_a_prose_fix_keeps_the_outputs_of_the_last_run(tmp_path):
 
 def test_a_code_change_needs_a_real_run(tmp_path):
     text = course.tutorials()[2]
-    changed = _copy_text(tmp_path, lambda s: s.replace('lab.delete_netns("test1")\n',
+    changed = _copy_text(tmp_path, lambda s: s.replace('lab.delete_netns("web")\n',
                                                        'lab.delete_netns("test2")\n', 1))
     nb, _ = course.build(changed)
     with pytest.raises(course.CourseError, match=r"code cell \d+ .*delete_netns.*make notebooks"):
