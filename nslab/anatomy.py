@@ -17,7 +17,7 @@ from typing import Any
 
 import graphviz
 
-from .draw import BLUE, FONT, GHOST
+from .draw import BLUE, FONT, GHOST, TextAlt, figure_html
 from .messages import say
 
 __all__ = ["PARTS", "Anatomy", "anatomy"]
@@ -58,9 +58,17 @@ class Anatomy:
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         p.text(str(self))
 
+    @property
+    def alt(self) -> TextAlt:
+        """The same drawing in words, for the SVG's title and description (screen readers)
+        and the collapsed "drawing as text" under it."""
+        title, *lines = str(self).splitlines()
+        return TextAlt(title, tuple((line.strip().removeprefix("- "), ()) for line in lines))
+
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         svg = self.graph.pipe(format="svg", encoding="utf-8")
-        return {"image/svg+xml": svg, "text/plain": str(self)}
+        return {"image/svg+xml": svg, "text/html": figure_html(svg, self.alt),
+                "text/plain": str(self)}
 
 
 def anatomy(ns: str = "test1") -> Anatomy:
