@@ -468,11 +468,15 @@ def test_capture_under_cpu_load_waits_for_listening(pair: Pair, recorder: str):
         while load_factor() < 2:  # the hogs are running: the machine is loaded now
             time.sleep(0.05)
         for _ in range(3):
+            # Forget both sides' neighbours, so this ping ARPs again: b learnt a from the last
+            # ARP request, and its delayed probe (delay_first_probe_time, 5 s, which the load
+            # can reach) would otherwise teach a about b before this ping.
+            for ns, dev in ((pair.a, pair.veth_a), (pair.b, pair.veth_b)):
+                ip(ns, "neigh", "flush", "dev", dev)
             t0 = time.monotonic()
             with capture(pair.path_a, pair.veth_a, filter="arp or icmp") as cap:
                 listening = time.monotonic() - t0
                 assert pair.ping_b().returncode == 0
-                ip(pair.a, "neigh", "flush", "dev", pair.veth_a)  # the next one ARPs again
             assert [p.summary for p in cap.packets] == [
                 f"who-has {pair.addr_b} tell {pair.addr_a}",
                 f"{pair.addr_b} is-at {pair.mac_b}",
