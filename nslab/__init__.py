@@ -69,6 +69,7 @@ __all__ = [
     "PingResult",
     "PrivilegeError",
     "Route",
+    "SequenceDiagram",
     "Server",
     "ShellResult",
     "Snapshot",
@@ -84,7 +85,8 @@ __all__ = [
 ]
 
 # public types whose modules `import nslab` does not load: imported when first named
-_LAZY = {"Capture": "capture", "Packet": "capture", "ShellResult": "shell",
+_LAZY = {"Capture": "capture", "Packet": "capture", "SequenceDiagram": "capture",
+         "ShellResult": "shell",
          "UnsupportedCommand": "shell", "StepView": "view"}
 
 

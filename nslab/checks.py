@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import paths, publish
 from ._wait import Patience
-from .diagnosis import Finding, links_of
+from .diagnosis import Finding, Fix, links_of
 from .messages import say, say_n
 from .snapshot import NsKey, Snapshot, ns_label
 
@@ -263,19 +263,23 @@ class Verdict:
         return "\n".join(lines)
 
 
-# Lab calls, `quoted` commands, and the `ip` command of a fix ("(ip: ...)")
-_CODE = re.compile(r"(lab\.\w+\((?:[^()']|'[^']*')*\)|`[^`]+`|(?<=\(ip: )[^()]+(?=\)))")
+_QUOTED = re.compile(r"`([^`]+)`")  # a message template's own `command`, as markdown
+_CODE_FIELDS = re.compile("\0(call|command)\0")
 
 
 def _html_text(text: str) -> str:
-    parts = _CODE.split(text)
-    out = []
-    for i, part in enumerate(parts):
-        if i % 2:
-            out.append(f"<code>{html.escape(part.strip('`'))}</code>")
-        else:
-            out.append(html.escape(part))
-    return "".join(out)
+    """A sentence as HTML: escaped, its `backticked` words as <code>."""
+    return _QUOTED.sub(r"<code>\1</code>", html.escape(text))
+
+
+def _finding_html(f: Finding) -> str:
+    """A finding's sentence and its fix as HTML, from its fields: the fix's Lab call and
+    `ip` command go in as <code> where the sentence places them, never found in the text."""
+    holes = replace(f, fixes=(Fix("\0call\0", "\0command\0"),)) if f.fixes else f
+    text = holes.text  # the finding's own sentence, with holes where its fix goes
+    code = {"call": f.call, "command": f.command}
+    return _CODE_FIELDS.sub(lambda m: f"<code>{html.escape(code[m[1]])}</code>",
+                            _html_text(text))
 
 
 @dataclass(frozen=True)
@@ -335,8 +339,8 @@ class Report:
                 else '<span style="color:#b00020;font-weight:bold">✘</span>'
             )
             why = "".join(
-                f'<div style="margin-left:1.5em;color:#555">{_html_text(r)}</div>'
-                for r in (v.reasons if self.explain else ())
+                f'<div style="margin-left:1.5em;color:#555">{r}</div>'
+                for r in (_reasons_html(v) if self.explain else ())
             )
             rows.append(f"<li>{mark} {html.escape(v.goal.describe())}{why}</li>")
         colour = "#0b6e0b" if self.passed else "#b00020"  # 4.5:1 or more on white
@@ -346,6 +350,17 @@ class Report:
             f'<div style="font-weight:bold;color:{colour}">{html.escape(self.summary())}</div>'
             "</div>"
         )
+
+
+def _reasons_html(v: Verdict) -> list[str]:
+    """The verdict's reasons as HTML: each finding once, from its fields; a reason with
+    no finding (a refused ping: the error's sentence) as text."""
+    if not v.findings:
+        return [_html_text(r) for r in v.reasons]
+    seen: dict[str, str] = {}
+    for f in v.findings:
+        seen.setdefault(f.text, _finding_html(f))
+    return list(seen.values())
 
 
 # ------------------------------------------------------------------ checking

@@ -9,13 +9,14 @@ Each `Verb` says, once:
 - its inverse (the call that undoes it, for the Stepper's Back), its effect (what the
   kernel shows after it, for "is this step done?");
 - whether a run of it can be batched (`Lab.apply`), whether exercise files may use it,
-  the label of its Panel form, and its ownership rule (which refusal it raises on an
-  object the lab did not create).
+  and its ownership rule (which refusal it raises on an object the lab did not create);
+- its Panel form (`Offer`, and each parameter's `ui`): the control of each parameter,
+  its example, the button, the form's place; `panel_verbs` lists what the Panel offers.
 
 Derived from it: `_batch.py` (the planner's signatures and `ip` text),
 `exercises/_schema.py` (the signature mirror), `tutorial.py` (inverse and effect),
-`shell.py` (`%ip`), the Panel's form labels, `_kernel.py`'s refusal sentences and
-`diagnosis.py`'s fixes.
+`shell.py` (`%ip`), the Panel's forms (`widgets.py`), `_kernel.py`'s refusal sentences
+and `diagnosis.py`'s fixes.
 
 Template words: a literal (`link`), a value (`{ifname}`, or a word that holds one, as in
 `net.ipv4.ip_forward={on}`), and trailing optional groups (`[via {via}]`), which the
@@ -61,7 +62,9 @@ class Param:
     """One parameter of a verb, in the verb's own order.
 
     kind: "name" (a word: namespace or link name), "ns" (a namespace key; the target
-    of `netns`, None is the host), "bool01" (True/False written 1/0), "text".
+    of `netns`, None is the host), "bool01" (True/False written 1/0), "int", "text".
+    ui: the Panel's control for it (one of UI; "" : the Panel does not ask for it),
+    example: the text field's placeholder, field: the form field's key (the name if "").
     """
 
     name: str
@@ -69,6 +72,9 @@ class Param:
     default: Any = REQUIRED
     keyword: bool = False
     meta: str = ""  # how a usage line shows it ("NAME"); the name in capitals if empty
+    ui: str = ""
+    example: str = ""
+    field: str = ""
 
     @property
     def required(self) -> bool:
@@ -77,6 +83,35 @@ class Param:
     @property
     def shown(self) -> str:
         return self.meta or self.name.upper()
+
+
+# The Panel's controls (Param.ui): what each shows and where its choices come from.
+UI = {
+    "ns": "a dropdown: the host, then the lab's namespaces",
+    "lab_ns": "a dropdown of the lab's own namespaces (not the host)",
+    "netns": "a dropdown of the lab's named namespaces",
+    "link": "a dropdown of the lab's links; it gives the link's name and the verb's scope",
+    "bridge": "a dropdown: nomaster, then the lab's bridges",
+    "new_netns": "text: the name of a new namespace",
+    "new_link": "text: the name of a new link",
+    "cidr": "text: an address with its prefix",
+    "addr": "text: an address",
+    "text": "text",
+}
+
+
+@dataclass(frozen=True)
+class Offer:
+    """How the Panel offers a verb: its button (the key, also its CSS class and tests'
+    handle) and the message of its label, the form's place among the Panel's forms, the
+    form's key (verbs with the same key share one form and its fields, a button each:
+    set_up and set_down), and its fields' order (default: the parameters' order)."""
+
+    button: str
+    label: str
+    place: int
+    form: str = ""
+    fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -112,6 +147,7 @@ class Verb:
     batch: bool = False
     exercise: bool = False  # exercise files may call it (exercises/_schema.py)
     form: str = ""  # the Panel form's label
+    panel: Offer | None = None  # how the Panel offers it (None: it does not)
     owner: tuple[tuple[str, str], ...] = ()  # (object kind, refusal action) it checks
     makes: tuple[tuple[str, str], ...] = ()  # ("netns"|"link", the parameter naming it)
 
@@ -122,6 +158,11 @@ class Verb:
 
     def param(self, name: str) -> Param:
         return _by_name(self)[name]
+
+    @property
+    def form_key(self) -> str:
+        """The key of its Panel form (`Panel.forms[...]`)."""
+        return (self.panel.form if self.panel else "") or self.name
 
 
 def _by_name(verb: Verb) -> dict[str, Param]:
@@ -134,8 +175,8 @@ _FORCE = Param("force", "bool", False, keyword=True)
 
 
 def _p(name: str, kind: str = "name", default: Any = REQUIRED, *, keyword: bool = False,
-       meta: str = "") -> Param:
-    return Param(name, kind, default, keyword, meta)
+       meta: str = "", ui: str = "", example: str = "", field: str = "") -> Param:
+    return Param(name, kind, default, keyword, meta, ui, example, field)
 
 
 def _one(verb: str, *args: Any, **kwargs: Any) -> Call:
@@ -147,61 +188,83 @@ def _veth_inverse(b: Bound, where: Callable[[str], list[NsKey]]) -> Call | None:
     return _one("delete_link", found[0], b["name"]) if found else None
 
 
-_NS = _p("ns", meta="NS")
-_IFNAME = _p("ifname", meta="NAME")
+_NS = _p("ns", meta="NS", ui="ns")
+_IFNAME = _p("ifname", meta="NAME", ui="link")
 
 VERBS: dict[str, Verb] = {v.name: v for v in (
-    Verb("add_netns", (_p("name"),), (Form("ip netns add {name}"),),
+    Verb("add_netns", (_p("name", ui="new_netns", example="test1"),),
+         (Form("ip netns add {name}"),),
          inverse=lambda b, w: _one("delete_netns", b["name"]),
          effect=lambda b: (Effect(("ns", b["name"]), "netns", b["name"]),),
-         batch=True, exercise=True, form="ip netns add", makes=(("netns", "name"),)),
-    Verb("delete_netns", (_p("name"), _FORCE), (Form("ip netns delete {name}"),),
-         cancels=lambda b: ("ns", b["name"]), form="ip netns delete"),
+         batch=True, exercise=True, form="ip netns add",
+         panel=Offer("add namespace", "panel.button.add_namespace", 0),
+         makes=(("netns", "name"),)),
+    Verb("delete_netns", (_p("name", ui="netns"), _FORCE), (Form("ip netns delete {name}"),),
+         cancels=lambda b: ("ns", b["name"]), form="ip netns delete",
+         panel=Offer("delete namespace", "panel.button.delete_namespace", 1)),
     Verb("set_up", (_NS, _IFNAME, _FORCE), (Form("ip link set dev {ifname} up"),), "ns",
          inverse=lambda b, w: _one("set_down", b["ns"], b["ifname"]),
          effect=lambda b: (Effect(("state", b["ns"], b["ifname"]), "up", b["ns"], b["ifname"]),),
-         batch=True, exercise=True, form="ip link set", owner=(("link", "up"),)),
+         batch=True, exercise=True, form="ip link set",
+         panel=Offer("set up", "panel.button.set_up", 5, "set_state"),
+         owner=(("link", "up"),)),
     Verb("set_down", (_NS, _IFNAME, _FORCE), (Form("ip link set dev {ifname} down"),), "ns",
          inverse=lambda b, w: _one("set_up", b["ns"], b["ifname"]),
          effect=lambda b: (Effect(("state", b["ns"], b["ifname"]), "down", b["ns"],
                                   b["ifname"]),),
-         batch=True, exercise=True, form="ip link set", owner=(("link", "down"),)),
+         batch=True, exercise=True, form="ip link set",
+         panel=Offer("set down", "panel.button.set_down", 5, "set_state"),
+         owner=(("link", "down"),)),
     Verb("add_veth",
-         (_p("name"), _p("peer"), _p("ns", "ns", None, keyword=True),
-          _p("peer_ns", "ns", Same("ns"), keyword=True), _FORCE),
+         (_p("name", ui="new_link", example="veth-test1"),
+          _p("peer", ui="new_link", example="veth-test2"),
+          _p("ns", "ns", None, keyword=True, ui="ns"),
+          _p("peer_ns", "ns", Same("ns"), keyword=True, ui="ns"), _FORCE),
          (Form("ip link add name {name} type veth peer name {peer} [netns {peer_ns}]"),),
          "ns", inverse=_veth_inverse,
          effect=lambda b: tuple(Effect(("link", n), "link", ifname=n)
                                 for n in (b["name"], b["peer"])),
          batch=True, exercise=True, form="ip link add veth",
+         panel=Offer("add veth", "panel.button.add_veth", 2,
+                     fields=("name", "ns", "peer", "peer_ns")),
          owner=(("netns", "add_veth"),), makes=(("link", "name"), ("link", "peer"))),
     Verb("delete_link", (_NS, _IFNAME, _FORCE), (Form("ip link delete dev {ifname}"),), "ns",
-         exercise=True, form="ip link delete", owner=(("link", "delete"),)),
-    Verb("move", (_IFNAME, _p("ns", "ns"), _p("src", "ns", None, keyword=True), _FORCE),
+         exercise=True, form="ip link delete",
+         panel=Offer("delete link", "panel.button.delete_link", 9),
+         owner=(("link", "delete"),)),
+    Verb("move", (_IFNAME, _p("ns", "ns", ui="ns", field="to"),
+                  _p("src", "ns", None, keyword=True), _FORCE),
          (Form("ip link set dev {ifname} netns {ns}"),), "src",
          inverse=lambda b, w: _one("move", b["ifname"], b["src"], src=b["ns"]),
          effect=lambda b: (Effect(("where", b["ifname"]), "in", b["ns"], b["ifname"]),),
          exercise=True, form="ip link set netns",
+         panel=Offer("move", "panel.button.move", 3),
          owner=(("link", "move"), ("netns", "move_into"))),
-    Verb("add_addr", (_NS, _IFNAME, _p("cidr"), _FORCE),
+    Verb("add_addr", (_NS, _IFNAME, _p("cidr", ui="cidr", example="192.168.1.1/24"), _FORCE),
          (Form("ip addr add {cidr} dev {ifname}"),), "ns",
          inverse=lambda b, w: _one("del_addr", b["ns"], b["ifname"], b["cidr"]),
          effect=lambda b: (Effect(("addr", b["ns"], b["ifname"], b["cidr"]), "addr", b["ns"],
                                   b["ifname"], b["cidr"]),),
-         batch=True, exercise=True, form="ip addr add", owner=(("link", "add_addr"),)),
+         batch=True, exercise=True, form="ip addr add",
+         panel=Offer("add address", "panel.button.add_address", 4),
+         owner=(("link", "add_addr"),)),
     Verb("del_addr", (_NS, _IFNAME, _p("cidr"), _FORCE),
          (Form("ip addr del {cidr} dev {ifname}"),), "ns",
          inverse=lambda b, w: _one("add_addr", b["ns"], b["ifname"], b["cidr"]),
          exercise=True, owner=(("link", "del_addr"),)),
-    Verb("add_bridge", (_NS, _p("name"), _FORCE), (Form("ip link add name {name} type bridge"),),
+    Verb("add_bridge", (_NS, _p("name", ui="new_link", example="br0"), _FORCE),
+         (Form("ip link add name {name} type bridge"),),
          "ns", inverse=lambda b, w: _one("delete_link", b["ns"], b["name"]),
          effect=lambda b: (Effect(("where", b["name"]), "in", b["ns"], b["name"]),),
-         exercise=True, form="ip link add bridge", owner=(("netns", "add_bridge"),),
+         exercise=True, form="ip link add bridge",
+         panel=Offer("add bridge", "panel.button.add_bridge", 7),
+         owner=(("netns", "add_bridge"),),
          makes=(("link", "name"),)),
-    Verb("set_master", (_NS, _IFNAME, _p("master", meta="BR"), _FORCE),
+    Verb("set_master", (_NS, _IFNAME, _p("master", meta="BR", ui="bridge"), _FORCE),
          (Form("ip link set dev {ifname} nomaster", (("master", None),)),
           Form("ip link set dev {ifname} master {master}")), "ns",
          exercise=True, form="ip link set master",
+         panel=Offer("set master", "panel.button.set_master", 8),
          owner=(("link", "set_master"), ("link", "use_as_bridge"))),
     Verb("add_route",
          (_NS, _p("dst"), _p("via", default=None, keyword=True, meta="GW"),
@@ -214,7 +277,57 @@ VERBS: dict[str, Verb] = {v.name: v for v in (
          inverse=lambda b, w: _one("stop_container", b["name"]),
          effect=lambda b: (Effect(("ns", "@" + b["name"]), "netns", "@" + b["name"]),)),
     Verb("stop_container", (_p("name"),)),
+    # Notebook 05's NAT verbs. No `ip` form: the transcript writes up to three `nft`
+    # commands (the table `ip nslab` and its chain only when the namespace lacks them,
+    # then the rule, whose interface name is quoted inside one shell word), so no one
+    # command replays to the same state and %ip does not read `nft`. No inverse: no Lab
+    # verb removes one rule (the rule goes with its namespace: delete_netns, reset). No
+    # effect: the snapshot shows the rules (`Namespace.nat_rules`, as `nft` prints them),
+    # but the tutorial's Expect has no kind for a rule and no tutorial step uses NAT.
+    Verb("enable_masquerade", (_NS, _p("out_ifname", meta="NAME")), scope="ns"),
+    Verb("publish_port",
+         (_NS, _p("host_port", "int", meta="PORT"), _p("container_addr", "text", meta="ADDR"),
+          _p("container_port", "int", meta="PORT"),
+          _p("proto", "text", "tcp", keyword=True, meta="PROTO")), scope="ns"),
 )}
+
+# Lab calls the Panel offers besides the verbs above: a read (exec), a ping, and the
+# journal's undo (reset). None changes the kernel the way a verb does, so none has an
+# `ip` form, an inverse or an effect here; only their parameters and Panel forms.
+PANEL_ONLY: dict[str, Verb] = {v.name: v for v in (
+    Verb("ping", (_p("ns", "ns", ui="ns"), _p("target", "text", ui="addr", example="192.168.1.2"),
+                  _p("count", "int", 1, keyword=True), _p("timeout", "text", 2.0, keyword=True)),
+         scope="ns", form="ping",
+         panel=Offer("ping", "panel.button.ping", 6)),
+    Verb("exec", (_p("ns", "ns", ui="lab_ns"), _p("command", "text", ui="text", example="ip a"),
+                  _p("timeout", "text", 30, keyword=True)),
+         scope="ns", form="ip netns exec",
+         panel=Offer("run", "panel.button.run", 10)),
+    Verb("reset", (), form="lab.reset()",
+         panel=Offer("reset lab", "panel.button.reset_lab", 11)),
+)}
+
+
+def panel_verbs() -> list[Verb]:
+    """The verbs the Panel offers, in its forms' order (verbs sharing a form together)."""
+    offered = [v for v in (*VERBS.values(), *PANEL_ONLY.values()) if v.panel is not None]
+    return sorted(offered, key=lambda v: v.panel.place)  # type: ignore[union-attr]
+
+
+def panel_fields(verb: Verb) -> dict[str, tuple[str, ...]]:
+    """The fields of VERB's Panel form, in order: field key -> the parameters it gives
+    (a `link` field gives the link's name and the verb's scope, its namespace)."""
+    linked = any(p.ui == "link" for p in verb.params)
+    out: dict[str, tuple[str, ...]] = {}
+    for p in verb.params:
+        if not p.ui or (linked and p.name == verb.scope and p.ui != "link"):
+            continue  # not asked, or the scope a link field gives
+        if p.ui == "link":
+            out[p.field or "link"] = (verb.scope, p.name) if verb.scope else (p.name,)
+        else:
+            out[p.field or p.name] = (p.name,)
+    order = verb.panel.fields if verb.panel else ()
+    return {k: out[k] for k in (*order, *(k for k in out if k not in order))}
 
 # Why the lab refuses to act on what it did not create: (object kind, action) -> the
 # message key. The verbs' own actions are declared above (`owner`); the rest are the
@@ -414,6 +527,8 @@ class Mismatch:
 
 
 def _from_text(p: Param, text: str) -> Any:
+    if p.kind == "int":
+        return int(text)
     if p.kind == "ns":
         return None if text == HOST_NETNS else text
     if p.kind == "bool01":

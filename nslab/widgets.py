@@ -47,22 +47,9 @@ if TYPE_CHECKING:
 __all__ = ["Panel", "Stepper", "render"]
 
 HOST = ""  # dropdown value for the host namespace: a namespace name is never empty
-# Panel button (its key, CSS class and tests' handle) -> its label's message
-PANEL_BUTTONS = {
-    "add namespace": "panel.button.add_namespace",
-    "delete namespace": "panel.button.delete_namespace",
-    "add veth": "panel.button.add_veth",
-    "move": "panel.button.move",
-    "add address": "panel.button.add_address",
-    "set up": "panel.button.set_up",
-    "set down": "panel.button.set_down",
-    "ping": "panel.button.ping",
-    "add bridge": "panel.button.add_bridge",
-    "set master": "panel.button.set_master",
-    "delete link": "panel.button.delete_link",
-    "run": "panel.button.run",
-    "reset lab": "panel.button.reset_lab",
-}
+# Panel button (its key, CSS class and tests' handle) -> its label's message; the
+# buttons are the verbs' declarations' (nslab.verbspec.Offer)
+PANEL_BUTTONS = {v.panel.button: v.panel.label for v in verbspec.panel_verbs() if v.panel}
 NOMASTER = "\0nomaster"  # dropdown value for "detach from the bridge" (no name has a NUL)
 
 _ERROR_STYLE = "color:#b00020;margin:2px 0 6px 0;white-space:pre-wrap"
@@ -98,10 +85,25 @@ def _pre(text: str, cls: str = "nslab-pre") -> str:
     return f'<pre class="{cls}" style="{_PRE_STYLE}">{_text(text)}</pre>'
 
 
-def _error_html(message: str) -> str:
-    """An error, announced by screen readers as it appears (role=alert)."""
+def _error_html(message: str, exc: BaseException | None = None) -> str:
+    """An error, announced by screen readers as it appears (role=alert), and its fix as
+    a Lab call and as `ip` when the error carries them (NslabError.fix_call, fix_ip)."""
     return (f'<div class="nslab-error" role="alert" style="{_ERROR_STYLE}">'
-            f"{_text(message)}</div>")
+            f"{_text(message)}{_fix_html(exc)}</div>")
+
+
+def _fix_html(exc: BaseException | None) -> str:
+    """The error's fix, from its fields, in the notebook's language ("" if it has none)."""
+    call = getattr(exc, "fix_call", None)
+    if not call:
+        return ""
+    command = getattr(exc, "fix_ip", None)
+    # placeholders, so the sentence is escaped as text and the code goes in as <code>
+    text = (say("panel.fix_ip", call="\0call", command="\0ip") if command
+            else say("panel.fix", call="\0call"))
+    code = {"\0call": call, "\0ip": command or ""}
+    out = re.sub("\0(call|ip)", lambda m: f"<code>{_text(code[m[0]])}</code>", _text(text))
+    return f"<div class='nslab-fix'>{out}</div>"
 
 
 # Accessibility (WCAG 2.1 AA) of the Panel and the Stepper: a focus ring of 3:1 or more
@@ -116,13 +118,21 @@ _A11Y_CSS = (
     ".nslab-drawing .widget-html-content{flex:1 1 auto;min-width:0;max-width:100%}</style>"
 )
 
-# The accessible name of each Panel field, by field name (both languages: nslab.messages).
+# The accessible name of each Panel field, by field key (both languages: nslab.messages);
+# a field's control and live check come from its parameter's `ui` (nslab.verbspec).
 _FIELD_NAMES = {
     "name": "panel.field.name", "ns": "panel.field.ns", "peer": "panel.field.peer",
     "peer_ns": "panel.field.peer_ns", "link": "panel.field.link", "to": "panel.field.to",
     "cidr": "panel.field.cidr", "target": "panel.field.target",
     "master": "panel.field.master", "command": "panel.field.command",
 }  # fmt: skip
+_CHECKS: dict[str, Callable[[Any], Any] | None] = {
+    "new_netns": names.check_netns_name, "new_link": names.check_ifname,
+    "cidr": names.check_interface_address, "addr": names.check_ip, "text": None,
+}  # fmt: skip
+_WIDTHS = {"ns": "110px", "lab_ns": "110px", "netns": "160px", "link": "180px",
+           "bridge": "110px", "new_link": "100px", "text": "180px"}  # fmt: skip
+_MAY_BE_EMPTY = ("link", "netns", "lab_ns")  # dropdowns with nothing to choose at first
 
 
 def _name(control: widgets.Widget, name: str) -> None:
@@ -235,6 +245,39 @@ def _set_options(dropdown: widgets.Dropdown, options: list[tuple[str, Any]]) -> 
         dropdown.value = values[0]
 
 
+def _choices(snap: Snapshot, ui: str) -> list[tuple[str, Any]]:
+    """The options of a dropdown of this kind (nslab.verbspec.UI), from the kernel."""
+    if ui in ("ns", "lab_ns"):
+        return _ns_options(snap, host=ui == "ns")  # type: ignore[return-value]
+    if ui == "netns":
+        return [(n.key, n.key) for n in snap.namespaces
+                if n.kind == "named" and n.owned and n.key]
+    if ui == "link":
+        return _link_options(snap)  # type: ignore[return-value]
+    if ui == "bridge":
+        bridges = [(label, value[1]) for label, value in _link_options(snap, "bridge")]
+        return [("nomaster", NOMASTER), *bridges]
+    raise ValueError(f"no dropdown for a parameter shown as {ui!r}")
+
+
+def _arguments(verb: verbspec.Verb, layout: dict[str, tuple[str, ...]],
+               values: dict[str, Any]) -> dict[str, Any]:
+    """The verb's arguments, by parameter name, from its form's field values."""
+    out: dict[str, Any] = {}
+    for key, params in layout.items():
+        value, ui = values[key], verb.param(params[-1]).ui
+        if ui == "link":  # (namespace, name): the scope and the link's name
+            out.update(zip(params, ((_key(value[0]), value[1]) if len(params) == 2
+                                    else (value[1],)), strict=True))
+        elif ui in ("ns", "lab_ns"):
+            out[params[0]] = _key(value)
+        elif ui == "bridge":
+            out[params[0]] = None if value == NOMASTER else value
+        else:
+            out[params[0]] = value
+    return out
+
+
 @dataclass
 class _Form:
     """One verb: its fields, its button, and the message line right under them."""
@@ -250,9 +293,9 @@ class _Form:
     def values(self) -> dict[str, Any]:
         return {name: w.value for name, w in self.fields.items()}
 
-    def show(self, error: str) -> None:
+    def show(self, error: str, exc: BaseException | None = None) -> None:
         self.error = error
-        self.message.value = _error_html(error) if error else ""
+        self.message.value = _error_html(error, exc) if error else ""
 
 
 # ---------------------------------------------------------------- Panel
@@ -273,10 +316,7 @@ class Panel(widgets.VBox):
         self.changes: Changes | None = None
         self.svg = ""
         self.forms: dict[str, _Form] = {}
-        self._ns_dropdowns: list[tuple[widgets.Dropdown, bool]] = []  # (widget, with host)
-        self._named_dropdowns: list[widgets.Dropdown] = []
-        self._link_dropdowns: list[tuple[widgets.Dropdown, str | None]] = []
-        self._bridge_dropdowns: list[widgets.Dropdown] = []
+        self._dropdowns: list[tuple[widgets.Dropdown, str]] = []  # (widget, its ui)
 
         self.drawing = widgets.HTML(layout=widgets.Layout(max_width="100%", overflow="hidden"))
         self.drawing.add_class("nslab-drawing")
@@ -316,48 +356,50 @@ class Panel(widgets.VBox):
         self.add_class("nslab-panel")
         self.refresh()
 
-    # -- building ---------------------------------------------------------------
-    def _text_field(
-        self, placeholder: str, check: Callable[[Any], Any] | None, width: str = "130px"
-    ) -> widgets.Text:
-        box = widgets.Text(
-            placeholder=placeholder, layout=widgets.Layout(width=width, flex="0 0 auto")
-        )
-        box.add_class("nslab-field")
-        box._nslab_check = check  # type: ignore[attr-defined]
-        return box
-
-    def _ns_field(self, *, host: bool = True) -> widgets.Dropdown:
-        dd = widgets.Dropdown(layout=widgets.Layout(width="110px", flex="0 0 auto"))
-        self._ns_dropdowns.append((dd, host))
+    # -- building: one form per verb declaration (nslab.verbspec) ----------------------
+    def _control(self, p: verbspec.Param) -> widgets.Widget:
+        """The control its parameter's `ui` declares: a text field (checked as it is
+        typed) or a dropdown refilled from the kernel at every refresh."""
+        layout = widgets.Layout(width=_WIDTHS.get(p.ui, "130px"), flex="0 0 auto")
+        if p.ui in _CHECKS:
+            box = widgets.Text(placeholder=p.example, layout=layout)
+            box.add_class("nslab-field")
+            box._nslab_check = _CHECKS[p.ui]  # type: ignore[attr-defined]
+            return box
+        dd = widgets.Dropdown(layout=layout)
+        self._dropdowns.append((dd, p.ui))
         return dd
 
-    def _link_field(self, kind: str | None = None) -> widgets.Dropdown:
-        dd = widgets.Dropdown(layout=widgets.Layout(width="180px", flex="0 0 auto"))
-        self._link_dropdowns.append((dd, kind))
-        return dd
+    def _action(self, verb: verbspec.Verb, layout: dict[str, tuple[str, ...]]
+                ) -> Callable[[dict[str, Any]], Any]:
+        """What the verb's button does with the field values: exactly one Lab call."""
+        positional = [p.name for p in verb.params if not p.keyword]
 
-    def _form(
-        self,
-        verb: str,
-        command: str | None,
-        fields: dict[str, widgets.Widget],
-        actions: dict[str, Callable[[dict[str, Any]], Any]],
-        *,
-        required: tuple[str, ...] = (),
-    ) -> _Form:
-        """A row `command [fields] [buttons]` and a message line under it.
+        def act(values: dict[str, Any]) -> Any:
+            kwargs = _arguments(verb, layout, values)
+            args = []
+            for name in positional:  # by position as far as they go, as a cell writes it
+                if name not in kwargs:
+                    break
+                args.append(kwargs.pop(name))
+            return getattr(self.lab, verb.name)(*args, **kwargs)
 
-        `actions` maps a button label to a function of the field values that makes
-        exactly one library call. `command` None: the verb's label in its declaration
-        (nslab.verbspec).
-        """
-        if command is None:
-            command = verbspec.VERBS[verb].form
+        return act
+
+    def _form(self, key: str, verbs: list[verbspec.Verb]) -> _Form:
+        """A row `command [fields] [buttons]` and a message line under it: the fields of
+        the verbs' declaration, a button per verb (set_up and set_down share a form)."""
+        first = verbs[0]
+        command = first.form or key
+        layout = verbspec.panel_fields(first)
+        fields = {name: self._control(first.param(params[-1]))
+                  for name, params in layout.items()}
         buttons: dict[str, widgets.Button] = {}
-        for label in actions:
+        for verb in verbs:
+            assert verb.panel is not None
+            label = verb.panel.button
             button = widgets.Button(  # the label in the notebook's language; the key stays
-                description=say(PANEL_BUTTONS.get(label, label)),
+                description=say(PANEL_BUTTONS[label]),
                 layout=widgets.Layout(width="auto", flex="0 0 auto"),
             )
             button.add_class("nslab-" + label.replace(" ", "-"))
@@ -369,112 +411,32 @@ class Panel(widgets.VBox):
             layout=widgets.Layout(width="140px", flex="0 0 auto"),
         )
         for name, w in fields.items():
-            w.add_class(f"nslab-{verb}-{name}")  # stable hooks for browser tests and CSS
+            w.add_class(f"nslab-{key}-{name}")  # stable hooks for browser tests and CSS
             _name(w, say("panel.field-name", command=command, field=say(_FIELD_NAMES[name])))
         row = widgets.HBox(
             [label, *fields.values(), *buttons.values()],
             layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
         )
-        form = _Form(
-            verb, fields, buttons, message, widgets.VBox([row, message]),
-            required=[fields[n] for n in required],  # type: ignore[misc]
-        )
-        for button_label, action in actions.items():
-            buttons[button_label].on_click(self._callback(form, action))
+        required = [fields[name] for name, params in layout.items()
+                    if first.param(params[-1]).ui in _MAY_BE_EMPTY]
+        form = _Form(key, fields, buttons, message, widgets.VBox([row, message]),
+                     required=required)  # type: ignore[arg-type]
+        for verb in verbs:
+            assert verb.panel is not None
+            buttons[verb.panel.button].on_click(self._callback(form, self._action(verb, layout)))
         for w in fields.values():
             check = getattr(w, "_nslab_check", None)
             if check is not None:
                 w.observe(self._live_check(form, check), names="value")
-        self.forms[verb] = form
+        self.forms[key] = form
         return form
 
     def _build_forms(self) -> list[_Form]:
-        lab = self.lab
-        ns_name = names.check_netns_name
-        ifname = names.check_ifname
-        f_del = widgets.Dropdown(layout=widgets.Layout(width="160px", flex="0 0 auto"))
-        self._named_dropdowns.append(f_del)
-        f_master = widgets.Dropdown(layout=widgets.Layout(width="110px", flex="0 0 auto"))
-        self._bridge_dropdowns.append(f_master)
-        return [
-            self._form(
-                "add_netns", None,
-                {"name": self._text_field("test1", ns_name)},
-                {"add namespace": lambda v: lab.add_netns(v["name"])},
-            ),
-            self._form(
-                "delete_netns", None, {"name": f_del},
-                {"delete namespace": lambda v: lab.delete_netns(v["name"])},
-                required=("name",),
-            ),
-            self._form(
-                "add_veth", None,
-                {
-                    "name": self._text_field("veth-test1", ifname, "100px"),
-                    "ns": self._ns_field(),
-                    "peer": self._text_field("veth-test2", ifname, "100px"),
-                    "peer_ns": self._ns_field(),
-                },
-                {"add veth": lambda v: lab.add_veth(
-                    v["name"], v["peer"], ns=_key(v["ns"]), peer_ns=_key(v["peer_ns"]))},
-            ),
-            self._form(
-                "move", None,
-                {"link": self._link_field(), "to": self._ns_field()},
-                {"move": lambda v: lab.move(v["link"][1], _key(v["to"]), src=_key(v["link"][0]))},
-                required=("link",),
-            ),
-            self._form(
-                "add_addr", None,
-                {"link": self._link_field(),
-                 "cidr": self._text_field("192.168.1.1/24", names.check_interface_address)},
-                {"add address": lambda v: lab.add_addr(
-                    _key(v["link"][0]), v["link"][1], v["cidr"])},
-                required=("link",),
-            ),
-            self._form(
-                "set_state", "ip link set",
-                {"link": self._link_field()},
-                {
-                    "set up": lambda v: lab.set_up(_key(v["link"][0]), v["link"][1]),
-                    "set down": lambda v: lab.set_down(_key(v["link"][0]), v["link"][1]),
-                },
-                required=("link",),
-            ),
-            self._form(
-                "ping", "ping",
-                {"ns": self._ns_field(),
-                 "target": self._text_field("192.168.1.2", names.check_ip)},
-                {"ping": lambda v: lab.ping(_key(v["ns"]), v["target"])},
-            ),
-            self._form(
-                "add_bridge", None,
-                {"ns": self._ns_field(), "name": self._text_field("br0", ifname)},
-                {"add bridge": lambda v: lab.add_bridge(_key(v["ns"]), v["name"])},
-            ),
-            self._form(
-                "set_master", None,
-                {"link": self._link_field(), "master": f_master},
-                {"set master": lambda v: lab.set_master(
-                    _key(v["link"][0]), v["link"][1],
-                    None if v["master"] == NOMASTER else v["master"])},
-                required=("link",),
-            ),
-            self._form(
-                "delete_link", None,
-                {"link": self._link_field()},
-                {"delete link": lambda v: lab.delete_link(_key(v["link"][0]), v["link"][1])},
-                required=("link",),
-            ),
-            self._form(
-                "exec", "ip netns exec",
-                {"ns": self._ns_field(host=False),
-                 "command": self._text_field("ip a", None, "180px")},
-                {"run": lambda v: lab.exec(_key(v["ns"]), v["command"])},
-                required=("ns",),
-            ),
-            self._form("reset", "lab.reset()", {}, {"reset lab": lambda v: lab.reset()}),
-        ]
+        """A form for each verb the declarations offer, in their order."""
+        groups: dict[str, list[verbspec.Verb]] = {}
+        for verb in verbspec.panel_verbs():
+            groups.setdefault(verb.form_key, []).append(verb)
+        return [self._form(key, verbs) for key, verbs in groups.items()]
 
     # -- callbacks ----------------------------------------------------------------
     def _callback(self, form: _Form, action: Callable[[dict[str, Any]], Any]):
@@ -495,7 +457,7 @@ class Panel(widgets.VBox):
                 try:
                     result = action(form.values())
                 except Exception as exc:  # shown, not raised: a callback has no caller
-                    form.show(_problem(exc))
+                    form.show(_problem(exc), exc)
                     return
                 commands = list(self.lab.transcript)[said:]
                 text = "".join(f"$ {c}\n" for c in commands)
@@ -516,7 +478,7 @@ class Panel(widgets.VBox):
                 if value:
                     check(value)
             except NslabError as exc:
-                form.show(str(exc))
+                form.show(str(exc), exc)
                 return
             form.show("")
 
@@ -531,16 +493,11 @@ class Panel(widgets.VBox):
         _redraw(self, snap, changes, all_host_links=self.all_host_links)
         self.changes_view.value = _changes_html(changes)
         self.transcript_view.value = _pre(str(self.lab.transcript) or "(no commands yet)")
-        for dd, host in self._ns_dropdowns:
-            _set_options(dd, _ns_options(snap, host=host))
-        for dd in self._named_dropdowns:
-            _set_options(dd, [(n.key, n.key) for n in snap.namespaces
-                              if n.kind == "named" and n.owned and n.key])
-        for dd, kind in self._link_dropdowns:
-            _set_options(dd, _link_options(snap, kind))
-        bridges = [(f"{label}", value[1]) for label, value in _link_options(snap, "bridge")]
-        for dd in self._bridge_dropdowns:
-            _set_options(dd, [("nomaster", NOMASTER), *bridges])
+        choices: dict[str, list[tuple[str, Any]]] = {}
+        for dd, ui in self._dropdowns:
+            if ui not in choices:
+                choices[ui] = _choices(snap, ui)
+            _set_options(dd, choices[ui])
         for form in self.forms.values():
             empty = any(not dd.options for dd in form.required)
             for button in form.buttons.values():
@@ -655,7 +612,7 @@ class Stepper(widgets.VBox):
                 try:
                     result = call()
                 except Exception as exc:  # shown in the widget, not raised
-                    self._say(_problem(exc))
+                    self._say(_problem(exc), exc)
                     self._title = ""
                     return
                 self.result = result
@@ -693,9 +650,9 @@ class Stepper(widgets.VBox):
             self.choice.value = nxt
 
     # -- display -------------------------------------------------------------------
-    def _say(self, error: str) -> None:
+    def _say(self, error: str, exc: BaseException | None = None) -> None:
         self.error = error
-        self.message.value = _error_html(error) if error else ""
+        self.message.value = _error_html(error, exc) if error else ""
 
     def _show_step(self) -> None:
         step: Step = self.tutorial.steps[self.choice.value]

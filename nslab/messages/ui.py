@@ -56,6 +56,9 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "panel.field.target": N_("address to ping"),
     "panel.field.master": N_("bridge"),
     "panel.field.command": N_("command"),
+    # -- an error's fix, from its fields (NslabError.fix_call, fix_ip)
+    "panel.fix": N_("Fix: {call}"),
+    "panel.fix_ip": N_("Fix: {call}  or  {command}"),
     "stepper.run": N_("Run step"),
     "stepper.back": N_("Back"),
     "stepper.reset": N_("Reset"),

@@ -6,7 +6,9 @@ state of both veth ends, and every UP link gets the connected routes of its addr
 
 from __future__ import annotations
 
+import html
 import ipaddress
+import re
 
 import pytest
 
@@ -823,3 +825,22 @@ def test_report_without_explanations():
     assert str(report) == "✔ namespace test1 exists\n✘ veth-test2 is up in test2\n1 of 2 goals met."
     assert "DOWN" not in report._repr_html_()
     assert report.reasons and "DOWN" in str(report.explained())
+
+
+def test_report_html_takes_each_fix_from_the_finding_fields():
+    """The HTML is each finding's own sentence, with its fix's Lab call and `ip` command
+    put in as <code> from the finding's fields (inline path findings too), not found in
+    the text: stripped of its tags, it reads as the text report."""
+    goals = [link_up("test2", "veth-test2"), route_to("test1", "10.9.0.0/24"),
+             reachable("test1", "10.9.0.1"), has_netns("test3")]
+    report = check(pair(up_b=False), goals)
+    page = report._repr_html_()
+    findings = [f for v in report.failed for f in v.findings]
+    assert any(f.inline and f.fixes for f in findings), "an inline path finding is covered"
+    for f in findings:
+        for fix in f.fixes:
+            assert f"<code>{html.escape(fix.call)}</code>" in page or \
+                f"<code>{html.escape(f.call)}</code>" in page, f.code
+    rows = re.findall(r'<div style="margin-left:1.5em;color:#555">(.*?)</div>', page)
+    assert [html.unescape(re.sub("<[^>]+>", "", r)) for r in rows] == [
+        r for v in report.verdicts for r in v.reasons]
