@@ -67,10 +67,12 @@ def test_a_form_for_each_offered_verb_with_fields_equal_to_its_parameters(englis
         layout = verbspec.panel_fields(verb)
         assert list(form.fields) == list(layout), verb.name
         asked = {name for params in layout.values() for name in params}
-        # every parameter the form does not ask for has a default (force, src, timeout)
-        wanted = {p.name for p in verb.params if p.ui or p.required}
-        assert asked == wanted or asked >= {p.name for p in verb.params if p.required}, verb
-        assert {p.name for p in verb.params if p.required} <= asked, verb.name
+        shown = {p.name for p in verb.params if p.ui}
+        linked = any(p.ui == "link" for p in verb.params)
+        # the fields give the parameters the declaration shows (a link field gives the
+        # verb's scope too); every other one has a default (force, src, timeout)
+        assert asked == shown | ({verb.scope} if linked else set()), verb.name
+        assert all(not p.required for p in verb.params if p.name not in asked), verb.name
         assert verb.panel.button in form.buttons
         for name, w in form.fields.items():  # an accessible name in the form's words
             assert w.description.endswith(nslab.messages.say(f"panel.field.{name}"))
@@ -160,3 +162,26 @@ def test_an_error_without_a_fix_shows_only_its_sentence(english):
     form.buttons["add namespace"].click()
     assert form.error == "ValueError: bad"
     assert "<code>" not in form.message.value
+
+
+def test_the_fix_line_speaks_the_notebooks_language():
+    """Panel and Stepper show an error the same way (widgets._error_html): the sentence,
+    then the fix from the error's fields, in the notebook's language; <, & escaped."""
+    from nslab.widgets import _error_html
+
+    err = NotFound("No 'a<b'.", obj="a<b", fix_call="lab.add_netns('a<b')",
+                   fix_ip="ip netns add 'a<b'")
+    nslab.set_language("zh_CN")
+    try:
+        shown = _error_html(str(err), err)
+    finally:
+        nslab.set_language(None)
+    assert "修正方法：<code>lab.add_netns('a&lt;b')</code>" in shown
+    assert "或  <code>ip netns add 'a&lt;b'</code>" in shown
+    assert "No 'a&lt;b'." in shown
+    only_call = NotFound("x", fix_call="lab.run_container('web')")
+    nslab.set_language("en")
+    try:
+        assert "Fix: <code>lab.run_container('web')</code></div>" in _error_html("x", only_call)
+    finally:
+        nslab.set_language(None)
