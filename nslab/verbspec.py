@@ -109,7 +109,7 @@ class Offer:
 
     button: str
     label: str
-    place: int
+    place: float
     form: str = ""
     fields: tuple[str, ...] = ()
 

@@ -399,7 +399,7 @@ class Panel(widgets.VBox):
             assert verb.panel is not None
             label = verb.panel.button
             button = widgets.Button(  # the label in the notebook's language; the key stays
-                description=say(PANEL_BUTTONS[label]),
+                description=say(verb.panel.label),
                 layout=widgets.Layout(width="auto", flex="0 0 auto"),
             )
             button.add_class("nslab-" + label.replace(" ", "-"))

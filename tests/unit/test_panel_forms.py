@@ -5,6 +5,7 @@ from the error's fields. No kernel: the lab here is a stand-in that records its 
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 
 import pytest
@@ -185,3 +186,22 @@ def test_the_fix_line_speaks_the_notebooks_language():
         assert "Fix: <code>lab.run_container('web')</code></div>" in _error_html("x", only_call)
     finally:
         nslab.set_language(None)
+
+
+def test_a_verb_declared_with_an_offer_gets_its_form(monkeypatch):
+    """Adding a verb to the declarations adds its form: no widget code names it."""
+    old = verbspec.VERBS["del_addr"]
+    cidr = dataclasses.replace(old.param("cidr"), ui="cidr", example="192.168.1.1/24")
+    spec = dataclasses.replace(
+        old, params=tuple(cidr if p.name == "cidr" else p for p in old.params),
+        form="ip addr del", panel=verbspec.Offer("set up", "panel.button.set_up", 4.5))
+    monkeypatch.setitem(verbspec.VERBS, "del_addr", spec)
+    lab = FakeLab()
+    panel = Panel(lab)
+    form = panel.forms["del_addr"]
+    assert list(form.fields) == ["link", "cidr"]
+    assert list(panel.forms).index("del_addr") == list(panel.forms).index("add_addr") + 1
+    form.fields["link"].value = ("test1", "veth-b")
+    form.fields["cidr"].value = "10.0.0.1/24"
+    form.buttons["set up"].click()
+    assert lab.calls == [("del_addr", ("test1", "veth-b", "10.0.0.1/24"), {})]
