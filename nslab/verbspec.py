@@ -277,13 +277,16 @@ VERBS: dict[str, Verb] = {v.name: v for v in (
          inverse=lambda b, w: _one("stop_container", b["name"]),
          effect=lambda b: (Effect(("ns", "@" + b["name"]), "netns", "@" + b["name"]),)),
     Verb("stop_container", (_p("name"),)),
-    # Notebook 05's NAT verbs. No `ip` form: the transcript writes up to three `nft`
-    # commands (the table `ip nslab` and its chain only when the namespace lacks them,
-    # then the rule, whose interface name is quoted inside one shell word), so no one
-    # command replays to the same state and %ip does not read `nft`. No inverse: no Lab
-    # verb removes one rule (the rule goes with its namespace: delete_netns, reset). No
-    # effect: the snapshot shows the rules (`Namespace.nat_rules`, as `nft` prints them),
-    # but the tutorial's Expect has no kind for a rule and no tutorial step uses NAT.
+    # Notebook 05's NAT verbs. No `ip` form: they are `nft` commands, which the templates
+    # cannot write (the rule is one shell word holding nft's own quotes: `oifname
+    # "uplink"`) and %ip does not read; the transcript (nat.py) writes up to three of
+    # them, the table `ip nslab` and its chain only when the namespace lacks them. One
+    # form would need an nft renderer and reader of its own (one `nft 'add table ...;
+    # add chain ...; add rule ...'` replays to the same state, `add` being idempotent).
+    # No inverse: no Lab verb removes one rule (it goes with its namespace: delete_netns,
+    # reset). No effect: the snapshot shows the rules (`Namespace.nat_rules`, as `nft`
+    # prints them), but the tutorial's Expect has no kind for a rule, and no tutorial
+    # step uses NAT.
     Verb("enable_masquerade", (_NS, _p("out_ifname", meta="NAME")), scope="ns"),
     Verb("publish_port",
          (_NS, _p("host_port", "int", meta="PORT"), _p("container_addr", "text", meta="ADDR"),
