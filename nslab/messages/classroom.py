@@ -72,6 +72,8 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "classroom.toolkit.empty": N_("(nothing)\n"),
     "classroom.hints.button": N_("Show a hint ({n} of {total})"),
     "classroom.hints.none_left": N_("No more hints"),
+    "classroom.hints.all_shown": Nn_("<p><i>No more hints: the only one is shown above.</i></p>",
+                                     "<p><i>No more hints: all {n} are shown above.</i></p>"),
     "classroom.hints.item": N_("<p><b>Hint {n}.</b> {text}</p>"),
     "classroom.hints.capture": N_("Listen where the fault shows: `listen(lab, \"{ns}\", "
                                   "\"{ifname}\", sender=\"{sender}\", ping=\"{addr}\")`."),

@@ -245,3 +245,27 @@ def test_points_count_graded_goals_only():
     text = "\n".join(c.source for c in notebook("unanswered-at-home").cells)
     assert "ex5-a can ping 192.168.1.2 (it holds already: keep it so)" in text
     assert "breaking it costs a point" in text
+
+
+def test_the_hints_button_stays_enabled_and_says_when_all_are_out():
+    """A disabled button drops the keyboard focus (WCAG 2.4.3): after the last hint it stays
+    enabled, says so, and a further click announces it in the live region (tests/browser/
+    test_exercise_hints.py presses the keys in a real JupyterLab)."""
+    from nslab.exercises import Hints
+
+    widget = Hints(["First.", "Second `x`."])
+    assert widget.button.description == "Show a hint (1 of 2)"
+    assert widget.reveal() == "First." and widget.button.description == "Show a hint (2 of 2)"
+    assert widget.reveal() == "Second `x`."
+    assert widget.button.description == "No more hints" and not widget.button.disabled
+    assert "nslab-hints-done" in widget.button._dom_classes
+    assert "No more hints" not in widget.text.value
+    assert widget.reveal() is None and not widget.button.disabled
+    live = widget.text.value
+    assert live.startswith("<div role='status' aria-live='polite'>"), live
+    assert live.count("Hint 1.") == 1 and "<code>x</code>" in live
+    assert "No more hints: all 2 are shown above." in live
+    one = Hints(["Only."])
+    one.reveal()
+    one.reveal()
+    assert "No more hints: the only one is shown above." in one.text.value
