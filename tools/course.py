@@ -21,7 +21,9 @@ translates and stamps them exactly as it does the tutorials.
 
 Translation goes by paragraph: every paragraph, list item, table or blockquote of prose is
 one gettext message in nslab/locale/notebooks.pot (fenced code is never translated), so one
-changed sentence reopens one paragraph. A twin keeps every code cell byte for byte.
+changed sentence reopens one paragraph. A twin keeps every code cell byte for byte. The same
+catalogue translates what the exercises show while they run (their hints), so a translator
+edits one kind of file: the exercise files (TOML) hold English and data only.
 
 Outputs: a notebook executed for real carries `metadata.nslab.run`, a digest of its code
 cells and their outputs. A prose-only build keeps the outputs of the committed notebook when
@@ -426,7 +428,8 @@ def execute(nb: nbformat.NotebookNode, folder: Path, lang: str = "en",
 
 # -- the template ----------------------------------------------------------------------------
 def write_pot(out: Path = POT) -> None:
-    """Every unit of the course texts and of the English exercise notebooks."""
+    """Every unit of the course texts and of the English exercise notebooks, and the texts
+    the exercises show at run time (their hints: nslab.exercises.Exercise.runtime_texts)."""
     from babel.messages.catalog import Catalog
     from babel.messages.pofile import write_po
 
@@ -445,5 +448,11 @@ def write_pot(out: Path = POT) -> None:
             if cell.cell_type == "markdown":
                 for message in messages(cell.source):
                     catalog.add(message, locations=[(where, None)])
+    from nslab.exercises import EXERCISES, FOLDER
+
+    for ex in EXERCISES.values():  # what the exercises show at run time (the hints, ...)
+        if ex.spec.path.parent == FOLDER:
+            for message in ex.runtime_texts():
+                catalog.add(message, locations=[(str(ex.spec.path.relative_to(ROOT)), None)])
     with out.open("wb") as f:
         write_po(f, catalog, width=0, omit_header=False, include_lineno=False)

@@ -28,8 +28,17 @@ Names = dict[str, str]
 
 
 def text(value: Text, language: str | None = None) -> str:
-    """VALUE in `language` (default: the one nslab speaks, see nslab.i18n), else in English."""
-    return value.get(language or i18n.language().code) or value["en"]
+    """VALUE in `language` (default: the one nslab speaks, see nslab.i18n), else in English.
+
+    The translation is the one of the course's catalogue, where the tutorials' paragraphs
+    are translated too (nslab/locale/LANG/LC_MESSAGES/notebooks.po, by the English text;
+    `make messages` extracts every text of `runtime_texts`); a teacher's own exercise file,
+    outside that catalogue, may carry one inline ({ en = "...", zh_CN = "..." })."""
+    lang = language or i18n.language().code
+    english = value["en"]
+    if lang == i18n.DEFAULT:
+        return english
+    return value.get(lang) or i18n.catalogue(lang, "notebooks").gettext(english)
 
 
 class Exercise:
@@ -68,6 +77,12 @@ class Exercise:
         """A text of the exercise with its names filled in (in the language nslab speaks)."""
         raw = value if isinstance(value, str) else text(value)
         return raw.format(**self.names_for(tag))
+
+    def runtime_texts(self) -> list[str]:
+        """The English texts the library shows while a notebook runs, not written into it:
+        the title and the hints (templates, before the names are filled in). They are
+        translated in the course's catalogue like every paragraph (see `text`)."""
+        return [self.spec.title["en"], *(h["en"] for h in self.spec.hints)]
 
     @property
     def expect(self) -> tuple[str, ...]:

@@ -16,7 +16,9 @@ TEMPLATE = '''\
 # throw-away lab, proves that its faults break its goals and that its fix repairs them.
 # The file name is NN-name.toml: NN is the exercise's number, name its name.
 #
-# Every text is a string (English) or a table with a translation:
+# Every text is a string in English. The kit's own exercises are translated in the course's
+# catalogue (nslab/locale/zh_CN/LC_MESSAGES/notebooks.po, `make messages`); a file of your
+# own may carry its translation inline instead:
 #   title = { en = "Two faults", zh_CN = "..." }     (a missing zh_CN falls back to English)
 # {a}, {b}, ... below are the roles of [names]; {tag} is the exercise's tag ("ex{number}").
 

@@ -3,8 +3,10 @@
 An exercise file holds only data: names, the steps that build the lab (Lab verbs as
 tables, never Python), the faults to inject, the goals, hints and texts. Every error
 names the file, the line and the fix; nothing is built from a file that has one.
-Texts are a string (English) or a table ``{ en = "...", zh_CN = "..." }``: a missing
-translation falls back to English.
+Texts are a string in English; the kit's own exercises are translated in the course's
+catalogue (notebooks.po, like every paragraph of the tutorials). A teacher's file outside
+the kit may carry a table ``{ en = "...", zh_CN = "..." }`` instead: a missing translation
+falls back to English.
 """
 
 from __future__ import annotations

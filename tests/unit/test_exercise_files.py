@@ -4,6 +4,7 @@ the notebooks written from them have nbgrader's form and no solution marker in p
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -269,3 +270,48 @@ def test_the_hints_button_stays_enabled_and_says_when_all_are_out():
     one.reveal()
     one.reveal()
     assert "No more hints: the only one is shown above." in one.text.value
+
+
+# ------------------------------------------------------------------ one translation channel
+
+
+def test_the_kits_exercise_files_hold_english_only():
+    """Their translations live in the course's catalogue (notebooks.po), like the tutorials'
+    paragraphs: a translator edits one kind of file."""
+    for ex in EXERCISES.values():
+        if ex.spec.path.parent != exercises.FOLDER:
+            continue
+        raw = ex.spec.path.read_text(encoding="utf-8")
+        assert "zh_CN" not in raw and not re.search(r"[\u4e00-\u9fff]", raw), ex.spec.path.name
+
+
+def test_the_hints_and_titles_are_translated_in_the_course_catalogue():
+    from babel.messages.pofile import read_po
+
+    from nslab import i18n
+
+    po = i18n.LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "notebooks.po"
+    with po.open("rb") as f:
+        table = {m.id: m.string for m in read_po(f) if m.id and m.string and not m.fuzzy}
+    with (i18n.LOCALE_DIR / "notebooks.pot").open("rb") as f:
+        template = {m.id for m in read_po(f) if m.id}
+    for ex in EXERCISES.values():
+        for english in ex.runtime_texts():
+            assert english in template, f"{english!r} is not in notebooks.pot: make messages"
+            assert table.get(english), f"{english!r} has no zh_CN translation in {po.name}"
+            assert exercises.text({"en": english}, "zh_CN") == table[english]
+    i18n.set_language("zh_CN")
+    try:
+        items = exercises.hints("across-a-router").items
+        ex = EXERCISES["across-a-router"]
+        first = table[ex.spec.hints[0]["en"]].format(**ex.names_for())
+        assert items[0] == first and "ex7-left" in first, items
+        assert exercises.text(ex.spec.title) == "隔着路由器互不相通的两个子网"
+    finally:
+        i18n.set_language(None)
+    assert exercises.text(ex.spec.title, "en") == ex.spec.title["en"]
+
+
+def test_a_teachers_file_may_still_carry_its_translation_inline():
+    assert exercises.text({"en": "Two faults", "zh_CN": "两处故障"}, "zh_CN") == "两处故障"
+    assert exercises.text({"en": "Not in any catalogue"}, "zh_CN") == "Not in any catalogue"
