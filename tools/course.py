@@ -16,12 +16,17 @@ the library (nslab/steps.py):
                               typed (`%%ip`); the cell gets the Python call of each command
                               as a comment, for those who script
 
-The exercises' notebooks are written from their TOML files by nslab.exercises; this module
-translates and stamps them exactly as it does the tutorials.
+The exercises are MyST notebooks too, course/exercises/NN-name.md: their prose and cells,
+with placeholders for what their exercise file (nslab/exercises/NN-name.toml) holds as data
+({goals}, {solution}, {topology}, {grade}, nbgrader's cell kinds: see
+nslab/exercises/_notebook.py, which fills them in). This module writes, translates and stamps
+them exactly as it does the tutorials.
 
 Translation goes by paragraph: every paragraph, list item, table or blockquote of prose is
 one gettext message in nslab/locale/notebooks.pot (fenced code is never translated), so one
-changed sentence reopens one paragraph. A twin keeps every code cell byte for byte.
+changed sentence reopens one paragraph. A twin keeps every code cell byte for byte. The same
+catalogue translates what the exercises show while they run (their hints), so a translator
+edits one kind of file: the exercise files (TOML) hold English and data only.
 
 Outputs: a notebook executed for real carries `metadata.nslab.run`, a digest of its code
 cells and their outputs. A prose-only build keeps the outputs of the committed notebook when
@@ -67,8 +72,24 @@ def tutorials() -> list[Path]:
 
 
 def exercise_notebooks() -> list[Path]:
-    """The English exercise notebooks (written by nslab.exercises.write_notebooks)."""
+    """The English exercise notebooks (written from exercise_texts())."""
     return sorted((NOTEBOOKS / "exercises").glob("*.ipynb"))
+
+
+def exercise_texts() -> list[Path]:
+    """course/exercises/01-two-namespaces.md ... in order."""
+    return sorted((COURSE / "exercises").glob("[0-9][0-9]-*.md"))
+
+
+def exercise_name(text: Path) -> str:
+    """The exercise a text is the notebook of: 02-cannot-talk.md -> "cannot-talk"."""
+    from nslab.exercises import EXERCISES
+
+    for ex in EXERCISES.values():
+        if ex.spec.path.stem == text.stem:
+            return ex.name
+    raise CourseError(f"{text}: no exercise file {text.stem}.toml in nslab/exercises/ "
+                      "(an exercise's text is named after its file)")
 
 
 def read_text(path: Path) -> nbformat.NotebookNode:
@@ -344,6 +365,26 @@ def build(text: Path, lang: str = "en",
     return nb, missing
 
 
+def build_exercise(text: Path, lang: str = "en", translations: dict[str, str] | None = None
+                   ) -> tuple[nbformat.NotebookNode, list[str]]:
+    """The notebook course/exercises/TEXT gives in LANG (nbgrader's teacher form, without
+    outputs), and the untranslated units: the English one with the exercise's data filled in
+    (nslab.exercises._notebook.fill_in), translated by paragraph for another LANG."""
+    from nslab.exercises._notebook import fill_in
+
+    where = str(text.relative_to(ROOT)) if text.is_relative_to(ROOT) else str(text)
+    source = read_text(text)
+    try:
+        english = _with_language("en", lambda: fill_in(exercise_name(text), source, where))
+    except ValueError as exc:  # a placeholder or cell kind the writer does not know
+        raise CourseError(str(exc)) from exc
+    if lang == "en":
+        return english, []
+    table = load_translations(lang) if translations is None else translations
+    twin = str(Path("..") / ".." / "exercises" / f"{text.stem}.ipynb")
+    return translate(english, table, lang, twin)
+
+
 def translate(nb: nbformat.NotebookNode, translations: dict[str, str], lang: str = "zh_CN",
               source: str = "") -> tuple[nbformat.NotebookNode, list[str]]:
     """A translated copy of the notebook NB (an exercise's): markdown translated by paragraph,
@@ -368,9 +409,12 @@ def code_cells(nb: nbformat.NotebookNode) -> list[tuple[str, list[str]]]:
             if c.cell_type == "code"]
 
 
-def sources(nb: nbformat.NotebookNode) -> list[tuple[str, str, list[str]]]:
-    """What the committed notebook must match: each cell's type, source and tags."""
-    return [(c.cell_type, c.source, sorted(c.metadata.get("tags", []))) for c in nb.cells]
+def sources(nb: nbformat.NotebookNode) -> list[tuple[str, str, list[str], str, Any]]:
+    """What the committed notebook must match: each cell's type, source (a markdown cell's
+    without the trailing newlines a text file cannot keep), tags, id and nbgrader metadata."""
+    return [(c.cell_type, c.source.rstrip("\n") if c.cell_type == "markdown" else c.source,
+             sorted(c.metadata.get("tags", [])), c.get("id", ""), c.metadata.get("nbgrader"))
+            for c in nb.cells]
 
 
 def run_digest(nb: nbformat.NotebookNode) -> str:
@@ -426,7 +470,8 @@ def execute(nb: nbformat.NotebookNode, folder: Path, lang: str = "en",
 
 # -- the template ----------------------------------------------------------------------------
 def write_pot(out: Path = POT) -> None:
-    """Every unit of the course texts and of the English exercise notebooks."""
+    """Every unit of the course texts and of the English exercise notebooks, and the texts
+    the exercises show at run time (their hints: nslab.exercises.Exercise.runtime_texts)."""
     from babel.messages.catalog import Catalog
     from babel.messages.pofile import write_po
 
@@ -439,11 +484,17 @@ def write_pot(out: Path = POT) -> None:
             plain = DIRECTIVE.sub(lambda m: "\n\n" + m.group(3) + "\n\n", cell.source)
             for message in messages(plain):
                 catalog.add(message, locations=[(where, None)])
-    for path in exercise_notebooks():
-        where = str(path.relative_to(ROOT))
-        for cell in nbformat.read(path, as_version=4).cells:
+    for text in exercise_texts():
+        where = str(text.relative_to(ROOT))
+        for cell in build_exercise(text)[0].cells:
             if cell.cell_type == "markdown":
                 for message in messages(cell.source):
                     catalog.add(message, locations=[(where, None)])
+    from nslab.exercises import EXERCISES, FOLDER
+
+    for ex in EXERCISES.values():  # what the exercises show at run time (the hints, ...)
+        if ex.spec.path.parent == FOLDER:
+            for message in ex.runtime_texts():
+                catalog.add(message, locations=[(str(ex.spec.path.relative_to(ROOT)), None)])
     with out.open("wb") as f:
         write_po(f, catalog, width=0, omit_header=False, include_lineno=False)

@@ -1,5 +1,6 @@
 """Write every notebook from its text: the tutorials from course/*.md, the exercises from
-their TOML files, each in English and in every translated language (notebooks/zh-CN/).
+course/exercises/*.md (with their data from nslab/exercises/*.toml), each in English and in
+every translated language (notebooks/zh-CN/).
 
     python tools/make_notebooks.py            # execute every notebook for real (make notebooks)
     python tools/make_notebooks.py --prose    # prose only: keep the last real run's outputs
@@ -34,46 +35,37 @@ LANGUAGES = ["en", *course.LANGS]
 
 @dataclass(frozen=True)
 class Book:
-    """One notebook to write: a tutorial (its course text) or an exercise (its name)."""
+    """One notebook to write from its text: a tutorial (course/03-veth-pair.md) or an
+    exercise (course/exercises/02-cannot-talk.md)."""
 
     key: str  # "03" or "02-cannot-talk"
     lang: str
-    text: Path | None = None  # course/03-veth-pair.md for a tutorial
+    text: Path
+    exercise: bool = False
 
     @property
     def path(self) -> Path:
-        if self.text is not None:
+        if not self.exercise:
             return course.notebook_path(self.text, self.lang)
         folder = course.NOTEBOOKS if self.lang == "en" else course.NOTEBOOKS / course.LANGS[
             self.lang]
-        from nslab.exercises import exercise
-
-        return folder / "exercises" / exercise(self.key).filename
+        return folder / "exercises" / f"{self.text.stem}.ipynb"
 
     def source(self) -> tuple[nbformat.NotebookNode, list[str]]:
         """The notebook without outputs, and the paragraphs still untranslated."""
-        if self.text is not None:
-            return course.build(self.text, self.lang)
-        from nslab.exercises._notebook import notebook
-
-        english = course._with_language("en", lambda: notebook(self.key))
-        if self.lang == "en":
-            return english, []
-        source = str(Path("..") / ".." / "exercises" / self.path.name)
-        return course.translate(english, course.load_translations(self.lang), self.lang,
-                                source)
+        if self.exercise:
+            return course.build_exercise(self.text, self.lang)
+        return course.build(self.text, self.lang)
 
 
 def books(only: list[str] | None = None, langs: list[str] | None = None) -> Iterator[Book]:
-    from nslab.exercises import EXERCISES
-
     for lang in langs or LANGUAGES:
         for text in course.tutorials():
             if not only or text.stem[:2] in only or text.stem in only:
                 yield Book(text.stem[:2], lang, text)
-        for name in EXERCISES:
-            if not only or name in only:
-                yield Book(name, lang)
+        for text in course.exercise_texts():
+            if not only or text.stem in only or text.stem[3:] in only:
+                yield Book(text.stem, lang, text, exercise=True)
 
 
 def stale(only: list[str] | None = None) -> list[str]:
@@ -93,7 +85,7 @@ def write(book: Book, *, execute: bool) -> str:
     if execute:
         course.execute(nb, book.path.parent, book.lang)
     elif book.path.exists():
-        source = book.text.relative_to(ROOT) if book.text else f"exercise {book.key}"
+        source = book.text.relative_to(ROOT)
         course.keep_outputs(nb, nbformat.read(book.path, as_version=4),
                             f"{where} (from {source})", book.key)
     else:

@@ -14,10 +14,14 @@ tables, called one by one, never `exec`. ``nslab exercise check FILE`` builds on
 in a throw-away lab and proves that its faults break its goals and its fix
 repairs them.
 
-The notebooks in ``notebooks/exercises/`` are written from these files as
-nbgrader teacher versions and run for real::
-
-    python -c "from nslab.exercises import write_notebooks as w; w('notebooks/exercises', run=True)"
+The notebooks in ``notebooks/exercises/`` (nbgrader teacher versions) are written like
+the tutorials, by tools/course.py: each exercise's prose and cells are a MyST Markdown
+notebook, ``course/exercises/NN-name.md``, whose placeholders ({goals}, {solution},
+{grade}, ...) take their data from the exercise file (see ``_notebook``); then run for
+real (``flock /tmp/nslab-kernel.lock make notebooks ONLY=02-cannot-talk``) or, after a
+prose fix, around the last run's outputs (``make notebooks-prose``). Their texts are
+translated by paragraph in ``nslab/locale/zh_CN/LC_MESSAGES/notebooks.po``, like the
+tutorials, and so are the hints.
 
 `nslab student notebooks/exercises/ student/` then writes the student versions.
 

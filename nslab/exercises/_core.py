@@ -16,7 +16,7 @@ import ipywidgets as widgets
 from .. import checks as c
 from .. import i18n
 from ..errors import InvalidName, NotFound, did_you_mean
-from ..messages import say
+from ..messages import say, say_n
 from ._schema import ExerciseFileError, GoalSpec, Spec, Step, Text, load
 
 if TYPE_CHECKING:
@@ -28,8 +28,17 @@ Names = dict[str, str]
 
 
 def text(value: Text, language: str | None = None) -> str:
-    """VALUE in `language` (default: the one nslab speaks, see nslab.i18n), else in English."""
-    return value.get(language or i18n.language().code) or value["en"]
+    """VALUE in `language` (default: the one nslab speaks, see nslab.i18n), else in English.
+
+    The translation is the one of the course's catalogue, where the tutorials' paragraphs
+    are translated too (nslab/locale/LANG/LC_MESSAGES/notebooks.po, by the English text;
+    `make messages` extracts every text of `runtime_texts`); a teacher's own exercise file,
+    outside that catalogue, may carry one inline ({ en = "...", zh_CN = "..." })."""
+    lang = language or i18n.language().code
+    english = value["en"]
+    if lang == i18n.DEFAULT:
+        return english
+    return value.get(lang) or i18n.catalogue(lang, "notebooks").gettext(english)
 
 
 class Exercise:
@@ -68,6 +77,12 @@ class Exercise:
         """A text of the exercise with its names filled in (in the language nslab speaks)."""
         raw = value if isinstance(value, str) else text(value)
         return raw.format(**self.names_for(tag))
+
+    def runtime_texts(self) -> list[str]:
+        """The English texts the library shows while a notebook runs, not written into it:
+        the title and the hints (templates, before the names are filled in). They are
+        translated in the course's catalogue like every paragraph (see `text`)."""
+        return [self.spec.title["en"], *(h["en"] for h in self.spec.hints)]
 
     @property
     def expect(self) -> tuple[str, ...]:
@@ -391,11 +406,16 @@ def _hint_html(value: str) -> str:
 
 
 class Hints(widgets.VBox):
-    """A button that reveals one hint per click, and the hints shown so far."""
+    """A button that reveals one hint per click, and the hints shown so far.
+
+    The button is never disabled: a disabled button that holds the keyboard focus drops it
+    to the page (WCAG 2.4.3). Once every hint is out it says so, keeps the focus, and a
+    further click announces in the live region that all the hints are shown above."""
 
     def __init__(self, items: Sequence[str], *, on_last: Callable[[], None] | None = None
                  ) -> None:
         button = widgets.Button(description="", icon="lightbulb-o")
+        button.add_class("nslab-hints-button")
         shown = widgets.HTML(value="")
         super().__init__(children=(button, shown))
         self.items = tuple(items)
@@ -411,18 +431,26 @@ class Hints(widgets.VBox):
             say("classroom.hints.button", n=self.shown + 1, total=len(self.items)) if left
             else say("classroom.hints.none_left")
         )
-        self.button.disabled = not left
+        self.button.tooltip = self.button.description
+        if not left:
+            self.button.add_class("nslab-hints-done")
+
+    def _show(self, note: str = "") -> None:
+        """The hints out so far (and NOTE), in one live region: announced as they change."""
+        self.text.value = "<div role='status' aria-live='polite'>" + "".join(
+            say("classroom.hints.item", n=i + 1, text=_hint_html(h))
+            for i, h in enumerate(self.items[: self.shown])
+        ) + note + "</div>"
 
     def reveal(self) -> str | None:
-        """Show the next hint (what a click does). Returns it, or None when all are out."""
+        """Show the next hint (what a click does). Returns it, or None when all are out
+        (then the live region says so, and the button keeps the focus)."""
         if self.shown >= len(self.items):
+            self._show(say_n("classroom.hints.all_shown", len(self.items)))
             return None
         hint = self.items[self.shown]
         self.shown += 1
-        self.text.value = "<div role='status' aria-live='polite'>" + "".join(  # announced
-            say("classroom.hints.item", n=i + 1, text=_hint_html(h))
-            for i, h in enumerate(self.items[: self.shown])
-        ) + "</div>"
+        self._show()
         self._label()
         if self.shown == len(self.items) and self.on_last is not None:
             self.on_last()

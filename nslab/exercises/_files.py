@@ -16,8 +16,14 @@ TEMPLATE = '''\
 # throw-away lab, proves that its faults break its goals and that its fix repairs them.
 # The file name is NN-name.toml: NN is the exercise's number, name its name.
 #
-# Every text is a string (English) or a table with a translation:
+# Every text is a string in English. The kit's own exercises are translated in the course's
+# catalogue (nslab/locale/zh_CN/LC_MESSAGES/notebooks.po, `make messages`); a file of your
+# own may carry its translation inline instead:
 #   title = { en = "Two faults", zh_CN = "..." }     (a missing zh_CN falls back to English)
+# The notebook's prose below (learn, story, question, answer, lesson, selfcheck, the parts'
+# task) may instead be the notebook's own text: a MyST Markdown notebook NN-name.md beside
+# this file, as the kit's exercises have in course/exercises/ (its placeholders {goals},
+# {solution}, {grade} ... take their data from this file: see nslab/exercises/_notebook.py).
 # {a}, {b}, ... below are the roles of [names]; {tag} is the exercise's tag ("ex{number}").
 
 number = {number}

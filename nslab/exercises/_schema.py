@@ -3,8 +3,10 @@
 An exercise file holds only data: names, the steps that build the lab (Lab verbs as
 tables, never Python), the faults to inject, the goals, hints and texts. Every error
 names the file, the line and the fix; nothing is built from a file that has one.
-Texts are a string (English) or a table ``{ en = "...", zh_CN = "..." }``: a missing
-translation falls back to English.
+Texts are a string in English; the kit's own exercises are translated in the course's
+catalogue (notebooks.po, like every paragraph of the tutorials). A teacher's file outside
+the kit may carry a table ``{ en = "...", zh_CN = "..." }`` instead: a missing translation
+falls back to English.
 """
 
 from __future__ import annotations
@@ -44,15 +46,17 @@ GOALS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 TOP_KEYS = {
-    # key: required?
-    "number": True, "title": True, "names": True, "learn": True, "story": True,
-    "goals": True, "hints": True, "question": True, "answer": True, "lesson": True,
-    "selfcheck": True, "prerequisites": False, "topology": False, "hidden_goals": False,
+    # key: required? The notebook's prose (learn ... selfcheck, the parts' task) is for a
+    # file with no notebook text of its own (NN-name.md, see _notebook): the kit's exercises
+    # have theirs in course/exercises/, and their files hold data only.
+    "number": True, "title": True, "names": True, "learn": False, "story": False,
+    "goals": True, "hints": True, "question": False, "answer": False, "lesson": False,
+    "selfcheck": False, "prerequisites": False, "topology": False, "hidden_goals": False,
     "faults": False, "parts": False, "task": False, "capture": False,
     "constraints": False, "aliases": False,
 }
 FAULT_KEYS = {"about": True, "expect": True, "fix": True, "inject": False}
-PART_KEYS = {"task": True, "solution": True, "draw": False}
+PART_KEYS = {"task": False, "solution": True, "draw": False}
 CAPTURE_KEYS = {"ns": True, "ifname": True, "ping": True, "from": False}
 SELFCHECK_KEYS = {"q": True, "a": True}
 
@@ -86,7 +90,7 @@ class Fault:
 
 @dataclass(frozen=True)
 class PartSpec:
-    task: Text
+    task: Text  # {} when the notebook's text says it
     solution: tuple[Step, ...]
     draw: bool = True
 
@@ -100,14 +104,15 @@ class Spec:
     number: int
     title: Text
     names: dict[str, str]
-    learn: tuple[Text, ...]
-    story: Text
     goals: tuple[GoalSpec, ...]
     hints: tuple[Text, ...]
-    question: Text
-    answer: Text
-    lesson: Text
-    selfcheck: tuple[tuple[Text, Text], ...]
+    # the notebook's prose, for a file without a notebook text (empty otherwise)
+    learn: tuple[Text, ...] = ()
+    story: Text = field(default_factory=dict)
+    question: Text = field(default_factory=dict)
+    answer: Text = field(default_factory=dict)
+    lesson: Text = field(default_factory=dict)
+    selfcheck: tuple[tuple[Text, Text], ...] = ()
     prerequisites: tuple[Text, ...] = ()
     topology: tuple[Step, ...] = ()
     hidden_goals: tuple[GoalSpec, ...] = ()
@@ -309,7 +314,7 @@ def load(path: str | Path) -> Spec:
             line = at("parts", start)
             start = line
             r.keys(item, PART_KEYS, "[[parts]]", line)
-            parts.append(PartSpec(r.text(item["task"], "task", line),
+            parts.append(PartSpec(r.text(item["task"], "task", line) if "task" in item else {},
                                   r.steps(item["solution"], "solution", line),
                                   bool(item.get("draw", True))))
     if bool(faults) == bool(parts):
@@ -321,21 +326,22 @@ def load(path: str | Path) -> Spec:
         cap = data["capture"]
         capture = (cap["ns"], cap["ifname"], cap["ping"], cap.get("from", cap["ns"]))
     selfcheck = []
-    if not isinstance(data["selfcheck"], list) or not data["selfcheck"]:
+    if "selfcheck" in data and (not isinstance(data["selfcheck"], list)
+                                or not data["selfcheck"]):
         raise r.fail(at("selfcheck"), say("classroom.file.not_list", key="selfcheck"),
                      say("classroom.file.selfcheck_form"))
-    for item in data["selfcheck"]:
+    for item in data.get("selfcheck", []):
         line = at("selfcheck")
         r.keys(item, SELFCHECK_KEYS, "selfcheck", line)
         selfcheck.append((r.text(item["q"], "q", line), r.text(item["a"], "a", line)))
     spec = Spec(
         path=path, name=match.group(2), number=number, title=r.text(data["title"], "title", 1),
-        names=dict(names), learn=r.texts(data["learn"], "learn", 1),
-        story=r.text(data["story"], "story", 1),
+        names=dict(names),
+        learn=r.texts(data["learn"], "learn", 1) if "learn" in data else (),
         goals=r.goal_specs(data["goals"], "goals", 1),
         hints=r.texts(data["hints"], "hints", 1),
-        question=r.text(data["question"], "question", 1),
-        answer=r.text(data["answer"], "answer", 1), lesson=r.text(data["lesson"], "lesson", 1),
+        **{key: r.text(data[key], key, 1) for key in ("story", "question", "answer", "lesson")
+           if key in data},
         selfcheck=tuple(selfcheck),
         prerequisites=r.texts(data["prerequisites"], "prerequisites", 1)
         if "prerequisites" in data else (),

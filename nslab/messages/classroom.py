@@ -72,6 +72,8 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "classroom.toolkit.empty": N_("(nothing)\n"),
     "classroom.hints.button": N_("Show a hint ({n} of {total})"),
     "classroom.hints.none_left": N_("No more hints"),
+    "classroom.hints.all_shown": Nn_("<p><i>No more hints: the only one is shown above.</i></p>",
+                                     "<p><i>No more hints: all {n} are shown above.</i></p>"),
     "classroom.hints.item": N_("<p><b>Hint {n}.</b> {text}</p>"),
     "classroom.hints.capture": N_("Listen where the fault shows: `listen(lab, \"{ns}\", "
                                   "\"{ifname}\", sender=\"{sender}\", ping=\"{addr}\")`."),
@@ -168,6 +170,15 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "classroom.nb.selfcheck": N_("## Self-check\n\n{items}"),
     "classroom.nb.selfcheck_item": N_("{n}. {question}\n\n   <details><summary>Answer"
                                       "</summary>\n\n   {answer}\n\n   </details>\n"),
+    "classroom.nb.no_part": N_("{where}: there is no part {part} ({{solution {part}}}): the "
+                               "exercise has {parts} parts. Write {{solution N}} with N from 1 "
+                               "to {parts}, or {{solution}} for the whole fix."),
+    "classroom.nb.bad_kind": N_("{where}: cell {cell} has nbgrader: {kind!r}, which is no kind of "
+                                "cell nbgrader knows here. Use one of: {known}."),
+    "classroom.nb.no_text": N_("Exercise {name!r} has no text for its notebook: {file} leaves "
+                               "out its prose (learn, story, question, answer, lesson). Write "
+                               "its notebook text as {text} beside it (see course/exercises/), "
+                               "or give those texts in the file."),
     # -- nslab exercise check / new (nslab/exercises/_files.py)
     "classroom.check.valid": N_("{file}: valid ({goals} goals)."),
     "classroom.check.start_fails": N_("✔ as handed out, the lab fails its goals: {summary}"),

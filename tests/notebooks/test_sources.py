@@ -235,3 +235,81 @@ def test_an_ip_cell_types_the_article_command_and_shows_its_python():
     ]
     with pytest.raises(course.CourseError):
         course.expand_code("{ip S6 0}\nlab.show()")
+
+
+# -- the exercises: the same writer ----------------------------------------------------------
+EXERCISE_TEXTS = sorted((ROOT / "course" / "exercises").glob("*.md"))
+
+
+def test_every_exercise_notebook_has_its_text():
+    from nslab.exercises import EXERCISES
+
+    assert [t.stem for t in course.exercise_texts()] == [
+        p.stem for p in sorted((ROOT / "notebooks" / "exercises").glob("*.ipynb"))]
+    assert len(course.exercise_texts()) == len(EXERCISES)
+    for text in course.exercise_texts():
+        assert text.read_text().startswith("---\njupytext:"), text  # a MyST notebook
+        books = [b for b in make.books([text.stem]) if b.exercise]
+        assert [b.path.relative_to(ROOT).as_posix() for b in books] == [
+            f"notebooks/exercises/{text.stem}.ipynb",
+            f"notebooks/zh-CN/exercises/{text.stem}.ipynb"]
+
+
+@pytest.mark.parametrize("text", EXERCISE_TEXTS, ids=[t.stem for t in EXERCISE_TEXTS])
+def test_an_exercise_text_holds_prose_and_calls_its_data_comes_from_the_library(text: Path):
+    """The solution, the goals, the points are the exercise file's: the text names them by
+    placeholder, and nbgrader's metadata (ids, points) is written, never typed."""
+    from nslab.exercises import code, exercise
+
+    raw = text.read_text()
+    name = course.exercise_name(text)
+    ex = exercise(name)
+    assert "{solution" in raw and "{goals}" in raw and "{grade}" in raw
+    assert "BEGIN SOLUTION\nlab." not in raw and "grade_id" not in raw and "points" not in raw
+    nb, _ = course.build_exercise(text)
+    joined = "\n".join(c.source for c in nb.cells)
+    assert code(ex.steps("fix")) in joined or all(
+        code(ex.part_steps(i)) in joined for i in range(len(ex.spec.parts)))
+    assert all(g.describe() in joined for g in ex.goal_list())
+    meta = [c.metadata["nbgrader"] for c in nb.cells if "nbgrader" in c.metadata]
+    assert [m["grade_id"] for m in meta] == [c.id for c in nb.cells if "nbgrader" in c.metadata]
+    [grade] = [m for m in meta if m["locked"]]
+    assert grade["points"] == ex.points and grade["grade"] and not grade["solution"]
+    assert all(c.id == f"{ex.tag}-{i:02d}" for i, c in enumerate(nb.cells))
+
+
+def _exercise_copy(tmp_path: Path, change) -> Path:
+    text = course.exercise_texts()[0]  # 01-two-namespaces: a build exercise, three parts
+    out = tmp_path / text.name
+    out.write_text(change(text.read_text()))
+    return out
+
+
+def test_an_exercise_text_with_a_bad_placeholder_or_cell_kind_names_it(tmp_path):
+    bad = _exercise_copy(tmp_path, lambda s: s.replace("{solution 3}", "{solution 9}", 1))
+    with pytest.raises(course.CourseError, match=r"no part 9 .*has 3 parts.*\{solution N\}"):
+        course.build_exercise(bad)
+    bad = _exercise_copy(tmp_path, lambda s: s.replace(":nbgrader: grade", ":nbgrader: graded"))
+    with pytest.raises(course.CourseError, match=r"nbgrader: 'graded'.*solution, answer, grade"):
+        course.build_exercise(bad)
+    stray = tmp_path / "99-nowhere.md"
+    stray.write_text(course.exercise_texts()[0].read_text())
+    with pytest.raises(course.CourseError, match=r"no exercise file 99-nowhere.toml"):
+        course.build_exercise(stray)
+
+
+def test_an_exercise_prose_fix_keeps_the_outputs_and_reopens_one_paragraph(tmp_path):
+    text = course.exercise_texts()[1]  # 02-cannot-talk
+    fixed = tmp_path / text.name
+    fixed.write_text(text.read_text().replace("Change as little as you can.",
+                                              "Change as little as possible."))
+    last = _read(ROOT / "notebooks" / "exercises" / f"{text.stem}.ipynb")
+    nb, _ = course.build_exercise(fixed)
+    course.keep_outputs(nb, last, "test")
+    assert course.run_digest(nb) == course.run_digest(last)
+    changed = [a.source for a, b in zip(nb.cells, last.cells, strict=True)
+               if a.source.rstrip("\n") != b.source.rstrip("\n")]
+    assert len(changed) == 1 and "as possible" in changed[0]
+    zh, missing = course.build_exercise(fixed, "zh_CN")
+    assert missing == ["Fix the lab so that every goal is met. Change as little as possible."]
+    assert course.code_cells(zh) == course.code_cells(nb)

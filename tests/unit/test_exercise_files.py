@@ -4,6 +4,7 @@ the notebooks written from them have nbgrader's form and no solution marker in p
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,9 @@ FILES = sorted(exercises.FOLDER.glob("[0-9][0-9]-*.toml"))
 def test_every_shipped_file_validates(path):
     spec = load(path)
     assert spec.name == path.stem[3:] and spec.number == int(path.stem[:2])
-    assert spec.goals and spec.hints and len(spec.selfcheck) >= 3
+    assert spec.goals and spec.hints
+    quiz = notebook(spec.name).cells[-1].source  # the prose is the notebook's text
+    assert quiz.startswith("## Self-check") and quiz.count("<details>") >= 3
     assert exercises.goals(spec.name)  # the goals build from the file
 
 
@@ -92,8 +95,8 @@ def test_bad_files_name_the_file_the_line_and_the_fix(tmp_path, old, new, words,
 
 
 def test_missing_key_and_bad_file_name(tmp_path):
-    message, _ = _bad(tmp_path, "lesson =", "# lesson =")
-    assert "has no 'lesson'" in message and "Add lesson = ..." in message
+    message, _ = _bad(tmp_path, "\ntitle =", "\n# title =")
+    assert "has no 'title'" in message and "Add title = ..." in message
     path = tmp_path / "mine.toml"
     path.write_text(template("mine", 1))
     with pytest.raises(ExerciseFileError, match="Name it NN-name.toml"):
@@ -196,8 +199,9 @@ CAUSES = ("down", "lo ", "lo-", "prefix", "duplicate", "missing", "left in", "wa
 @pytest.mark.parametrize("name", [n for n, e in EXERCISES.items() if e.troubleshooting])
 def test_a_troubleshooting_exercise_names_its_symptom_not_its_cause(name):
     ex = EXERCISES[name]
-    said = " ".join([name, exercises.text(ex.spec.title, "en"), ex.fill(ex.spec.story, "ex9"),
-                     *(exercises.text(x, "en") for x in ex.spec.learn)]).lower()
+    cells = notebook(name).cells  # the heading and "you will" list, then the lab's story
+    story = cells[2].source.split("\n\n")[1]
+    said = " ".join([name, cells[0].source.split("**Prerequisites:**")[0], story]).lower()
     assert not [w for w in CAUSES if w in said], said
     for lang in ("zh_CN",):  # the Chinese title exists and is not the English one
         assert exercises.text(ex.spec.title, lang) != exercises.text(ex.spec.title, "en")
@@ -245,3 +249,110 @@ def test_points_count_graded_goals_only():
     text = "\n".join(c.source for c in notebook("unanswered-at-home").cells)
     assert "ex5-a can ping 192.168.1.2 (it holds already: keep it so)" in text
     assert "breaking it costs a point" in text
+
+
+def test_the_hints_button_stays_enabled_and_says_when_all_are_out():
+    """A disabled button drops the keyboard focus (WCAG 2.4.3): after the last hint it stays
+    enabled, says so, and a further click announces it in the live region (tests/browser/
+    test_exercise_hints.py presses the keys in a real JupyterLab)."""
+    from nslab.exercises import Hints
+
+    widget = Hints(["First.", "Second `x`."])
+    assert widget.button.description == "Show a hint (1 of 2)"
+    assert widget.reveal() == "First." and widget.button.description == "Show a hint (2 of 2)"
+    assert widget.reveal() == "Second `x`."
+    assert widget.button.description == "No more hints" and not widget.button.disabled
+    assert "nslab-hints-done" in widget.button._dom_classes
+    assert "No more hints" not in widget.text.value
+    assert widget.reveal() is None and not widget.button.disabled
+    live = widget.text.value
+    assert live.startswith("<div role='status' aria-live='polite'>"), live
+    assert live.count("Hint 1.") == 1 and "<code>x</code>" in live
+    assert "No more hints: all 2 are shown above." in live
+    one = Hints(["Only."])
+    one.reveal()
+    one.reveal()
+    assert "No more hints: the only one is shown above." in one.text.value
+
+
+# ------------------------------------------------------------------ one translation channel
+
+
+def test_the_kits_exercise_files_hold_english_only():
+    """Their translations live in the course's catalogue (notebooks.po), like the tutorials'
+    paragraphs: a translator edits one kind of file."""
+    for ex in EXERCISES.values():
+        if ex.spec.path.parent != exercises.FOLDER:
+            continue
+        raw = ex.spec.path.read_text(encoding="utf-8")
+        assert "zh_CN =" not in raw and not re.search(r"[\u4e00-\u9fff]", raw), ex.spec.path.name
+        prose = re.findall(r"^(learn|prerequisites|story|question|answer|lesson|selfcheck|task)"
+                           r" *=", raw, re.M)
+        assert not prose, f"{ex.spec.path.name}: {prose} belong in course/exercises/"
+
+
+def test_the_hints_and_titles_are_translated_in_the_course_catalogue():
+    from babel.messages.pofile import read_po
+
+    from nslab import i18n
+
+    po = i18n.LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "notebooks.po"
+    with po.open("rb") as f:
+        table = {m.id: m.string for m in read_po(f) if m.id and m.string and not m.fuzzy}
+    with (i18n.LOCALE_DIR / "notebooks.pot").open("rb") as f:
+        template = {m.id for m in read_po(f) if m.id}
+    for ex in EXERCISES.values():
+        for english in ex.runtime_texts():
+            assert english in template, f"{english!r} is not in notebooks.pot: make messages"
+            assert table.get(english), f"{english!r} has no zh_CN translation in {po.name}"
+            assert exercises.text({"en": english}, "zh_CN") == table[english]
+    i18n.set_language("zh_CN")
+    try:
+        items = exercises.hints("across-a-router").items
+        ex = EXERCISES["across-a-router"]
+        first = table[ex.spec.hints[0]["en"]].format(**ex.names_for())
+        assert items[0] == first and "ex7-left" in first, items
+        assert exercises.text(ex.spec.title) == "隔着路由器互不相通的两个子网"
+    finally:
+        i18n.set_language(None)
+    assert exercises.text(ex.spec.title, "en") == ex.spec.title["en"]
+
+
+def test_a_teachers_file_may_still_carry_its_translation_inline():
+    assert exercises.text({"en": "Two faults", "zh_CN": "两处故障"}, "zh_CN") == "两处故障"
+    assert exercises.text({"en": "Not in any catalogue"}, "zh_CN") == "Not in any catalogue"
+
+
+def test_a_file_without_a_text_gets_its_notebook_from_its_prose_or_says_what_is_missing(
+        tmp_path, monkeypatch):
+    """The kit's exercises have their text in course/exercises/; a teacher's own file has
+    its prose (the template's) or a text beside it, NN-name.md; with neither, a clear error."""
+    import jupytext
+
+    from nslab.errors import NotFound
+    from nslab.exercises import _core, _notebook
+
+    mine = tmp_path / "44-mine.toml"
+    mine.write_text(template("mine", 44))
+    spec = load(mine)
+    monkeypatch.setitem(_core.EXERCISES, "mine", _core.Exercise(spec))
+    nb = notebook("mine")
+    assert nb.cells[0].source.startswith("# Troubleshooting exercise 44:")
+    assert _notebook.text_path("mine") is None
+    grade = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("locked")]
+    assert grade[0].metadata["nbgrader"]["points"] == _core.Exercise(spec).points
+    # a text beside the file wins
+    text = _notebook.skeleton("mine")
+    text.cells[0].source = "# My own words"
+    (tmp_path / "44-mine.md").write_text(jupytext.writes(text, fmt="md:myst"))
+    assert _notebook.text_path("mine") == tmp_path / "44-mine.md"
+    assert notebook("mine").cells[0].source == "# My own words"
+    # no prose and no text: nothing written, the error names the file and the fix
+    (tmp_path / "44-mine.md").unlink()
+    bare = tmp_path / "45-bare.toml"
+    raw = mine.read_text().replace("number = 44", "number = 45")
+    bare.write_text("\n".join(line for line in raw.split("\n")
+                              if not line.startswith(("story =", "lesson ="))))
+    monkeypatch.setitem(_core.EXERCISES, "bare", _core.Exercise(load(bare)))
+    with pytest.raises(NotFound, match=r"45-bare.toml leaves out its prose.*45-bare.md"):
+        notebook("bare")
