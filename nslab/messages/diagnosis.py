@@ -159,6 +159,9 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "{title}: {n} packet between {hosts}", "{title}: {n} packets between {hosts}"
     ),
     "a11y.packet": N_("{i}. {src} to {dst}: {label}"),
+    "a11y.packet.broadcast": N_("{i}. {src} to every host on the link (broadcast): {label}"),
+    # a capture row's destination when a frame goes to every host on the link (ARP request)
+    "capture.broadcast": N_("broadcast"),
     # -- "what changed" (nslab.diff): one sentence per change
     "changes.title": N_("What changed:"),
     "changes.none": N_("No changes."),
