@@ -129,7 +129,7 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "legend.up.means": N_("set up, with a carrier: passes packets"),
     "legend.unknown": N_("state UNKNOWN"),
     "legend.unknown.means": N_("set up; the driver reports no operational state (lo)"),
-    "legend.no-carrier": N_("NO-CARRIER, state LOWERLAYERDOWN"),
+    "legend.no-carrier": N_("NO-CARRIER (state LOWERLAYERDOWN, or DOWN)"),
     "legend.no-carrier.means": N_("set up, but no carrier: the other end is DOWN"),
     "legend.down": N_("state DOWN"),
     "legend.down.means": N_("not set up (admin down)"),

@@ -558,7 +558,7 @@ def test_legend_is_data_with_every_fill_the_drawing_uses():
     for fill in (FILL_UP, FILL_UNKNOWN, FILL_NO_CARRIER, FILL_DOWN):
         assert fill in fills
     shows = {colour: text for colour, text, _ in rows}
-    assert shows[FILL_NO_CARRIER] == "NO-CARRIER, state LOWERLAYERDOWN"  # orange (issue 11)
+    assert shows[FILL_NO_CARRIER] == "NO-CARRIER (state LOWERLAYERDOWN, or DOWN)"  # orange
     assert shows[FILL_UNKNOWN] == "state UNKNOWN"
     src = draw_legend().source
     assert src.count("fillcolor=") == 4 and "Noto Sans CJK SC" in src
