@@ -15,8 +15,8 @@ On exit, tcpdump is stopped by its PID (SIGINT, then SIGTERM/SIGKILL if it does 
 exit), the pcap is decoded by `decode_pcap` and the temporary directory is removed.
 
 Outputs are deterministic for notebooks: MAC addresses live only in
-``Packet.src_mac``/``dst_mac``, the text repr has no times, and ICMP echo ids
-(random per ping run) are left out of the summaries.
+``Packet.src_mac``/``dst_mac`` (besides the constant `BROADCAST`), the text repr has no
+times, and ICMP echo ids (random per ping run) are left out of the summaries.
 
 Every row names the host a frame was sent *to*. An ARP request asks about an address
 but is not sent to it: it goes to every host on the link, so its destination is
