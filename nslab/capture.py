@@ -15,8 +15,18 @@ On exit, tcpdump is stopped by its PID (SIGINT, then SIGTERM/SIGKILL if it does 
 exit), the pcap is decoded by `decode_pcap` and the temporary directory is removed.
 
 Outputs are deterministic for notebooks: MAC addresses live only in
-``Packet.src_mac``/``dst_mac``, the text repr has no times, and ICMP echo ids
-(random per ping run) are left out of the summaries.
+``Packet.src_mac``/``dst_mac`` (besides the constant `BROADCAST`), the text repr has no
+times, and ICMP echo ids (random per ping run) are left out of the summaries.
+
+Every row names the host a frame was sent *to*. An ARP request asks about an address
+but is not sent to it: it goes to every host on the link, so its destination is
+`BROADCAST` (ff:ff:ff:ff:ff:ff), shown as the word "broadcast" in the text table, the
+HTML table, the sequence diagram (a lifeline of its own, drawn last) and its text
+alternative; the address it asks about is in the summary ("who-has 192.168.1.2 ...").
+An ARP reply is sent to the asker: its destination is the asker's address. (A request
+sent to one MAC, as the kernel does to re-check a neighbour it knows, is addressed to
+that neighbour; a cooked capture, which records no destination MAC, counts a request as
+broadcast, the usual case.)
 
 tcpdump, when started as uid 0, always drops privileges to its own user; inside the
 rootless sandbox (a user namespace that maps only uid 0 and denies setgroups) that
@@ -40,6 +50,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import unicodedata
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -65,7 +76,7 @@ from .errors import (
 )
 from .messages import say, say_n
 
-__all__ = ["Capture", "InvalidFilter", "Packet", "capture", "decode_pcap"]
+__all__ = ["BROADCAST", "Capture", "InvalidFilter", "Packet", "capture", "decode_pcap"]
 
 FONT = "Noto Sans CJK SC"
 # Bounds on an idle machine; each stretches with the load (nslab._wait.Patience), and each
@@ -74,6 +85,7 @@ FONT = "Noto Sans CJK SC"
 START_TIMEOUT = 10.0  # for "listening on" on stderr (the socket is bound and filtering)
 STOP_TIMEOUT = 3.0  # per signal (SIGINT, SIGTERM) before the next one
 SETTLE_MAX = 1.0  # for the recorder to write what the kernel queued (busy traffic: less)
+BROADCAST = "ff:ff:ff:ff:ff:ff"  # Packet.dst of a frame sent to every host on the link
 
 
 # --- decoding (pure) ---------------------------------------------------------------------
@@ -85,7 +97,7 @@ class Packet:
 
     time: float = field(repr=False)  # seconds since the first packet of the capture
     src: str  # IP address (ARP: sender IP); a MAC only for non-IP frames
-    dst: str  # IP address (ARP: target IP)
+    dst: str  # IP address it is sent to (ARP: BROADCAST, or the IP of the MAC it goes to)
     protocol: str  # "ARP", "ICMP", "ICMPv6", "TCP", "UDP", ...
     summary: str  # "who-has 10.0.0.2 tell 10.0.0.1", "echo request seq=1", ...
     length: int = field(default=0, repr=False)  # frame length in bytes
@@ -175,17 +187,24 @@ def _tcp_flags(flags: int) -> str:
     return ",".join(name for bit, name in _TCP_FLAGS if flags & bit)
 
 
-def _describe_arp(arp: dpkt.arp.ARP) -> tuple[str, str, str, str]:
+def _describe_arp(arp: dpkt.arp.ARP, dst_mac: str = "") -> tuple[str, str, str, str]:
     """(src, dst, protocol, summary) of an ARP packet; a reply names the MAC it answers
-    with, as tcpdump does (the one MAC a summary shows: it is what ARP is for)."""
+    with, as tcpdump does (the one MAC a summary shows: it is what ARP is for).
+
+    dst is where the frame goes, not the address asked about: BROADCAST for a request
+    to every host (or of unknown destination MAC: a cooked capture), else the target IP
+    (a reply's target is the asker)."""
+    request = arp.op == dpkt.arp.ARP_OP_REQUEST
+    everyone = dst_mac == BROADCAST or (request and not dst_mac)
     if arp.pro != dpkt.arp.ARP_PRO_IP or arp.pln != 4:
-        return "", "", "ARP", f"op {arp.op} (non-IPv4)"
+        return "", BROADCAST if everyone else "", "ARP", f"op {arp.op} (non-IPv4)"
     spa, tpa = _ip(arp.spa), _ip(arp.tpa)
-    if arp.op == dpkt.arp.ARP_OP_REQUEST:
-        return spa, tpa, "ARP", f"who-has {tpa} tell {spa}"
+    dst = BROADCAST if everyone else tpa
+    if request:
+        return spa, dst, "ARP", f"who-has {tpa} tell {spa}"
     if arp.op == dpkt.arp.ARP_OP_REPLY:
-        return spa, tpa, "ARP", f"{spa} is-at {_mac(arp.sha)}"
-    return spa, tpa, "ARP", f"op {arp.op}"
+        return spa, dst, "ARP", f"{spa} is-at {_mac(arp.sha)}"
+    return spa, dst, "ARP", f"op {arp.op}"
 
 
 def _describe_icmp(icmp: dpkt.icmp.ICMP) -> str:
@@ -251,7 +270,7 @@ def _decode_frame(linktype: int, t: float, buf: bytes) -> Packet:
     except (dpkt.UnpackError, IndexError):
         return Packet(t, "", "", "?", f"undecodable frame ({len(buf)} bytes)", len(buf))
     if isinstance(l3, dpkt.arp.ARP):
-        src, dst, proto, text = _describe_arp(l3)
+        src, dst, proto, text = _describe_arp(l3, dmac)
     elif isinstance(l3, (dpkt.ip.IP, dpkt.ip6.IP6)):
         src, dst, proto, text = _describe_ip(l3)
     else:  # no IP layer to name the hosts: fall back to the MACs
@@ -289,8 +308,24 @@ def decode_pcap(data: bytes) -> list[Packet]:
 # --- presentation (pure) -----------------------------------------------------------------
 
 
+def host_name(address: str) -> str:
+    """How a row names a host: its address, or "broadcast" (in the reader's language) for
+    a frame sent to every host on the link."""
+    return say("capture.broadcast") if address == BROADCAST else address
+
+
 def _table_rows(packets: list[Packet]) -> list[tuple[str, str, str, str, str]]:
-    return [(str(i), p.src, p.dst, p.protocol, p.summary) for i, p in enumerate(packets, 1)]
+    return [(str(i), host_name(p.src), host_name(p.dst), p.protocol, p.summary)
+            for i, p in enumerate(packets, 1)]
+
+
+def _width(text: str) -> int:
+    """Columns TEXT takes in a monospace font (a CJK character takes two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
 
 
 # the HTML table's column headings (in the notebook's language; the text table stays as is)
@@ -302,10 +337,10 @@ def text_table(packets: list[Packet]) -> str:
     """The packets as an aligned plain-text table, without times (deterministic)."""
     head = ("#", "source", "destination", "protocol", "summary")
     rows = [head, *_table_rows(packets)]
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    widths = [max(_width(r[i]) for r in rows) for i in range(4)]
     lines = []
     for r in rows:
-        cells = [r[0].rjust(widths[0])] + [r[i].ljust(widths[i]) for i in (1, 2, 3)]
+        cells = [r[0].rjust(widths[0])] + [_pad(r[i], widths[i]) for i in (1, 2, 3)]
         lines.append("  ".join([*cells, r[4]]).rstrip())
     return "\n".join(lines)
 
@@ -315,6 +350,8 @@ def sequence_diagram(
 ) -> graphviz.Digraph:
     """One lifeline per host (columns in order of first appearance), one arrow per packet.
 
+    A frame sent to every host (an ARP request) ends on a lifeline of its own, "broadcast",
+    dashed and drawn last, so that no arrow seems to reach a host it was not sent to.
     An arrow always runs between the two rows' points of the same rank; right-to-left
     arrows are drawn as `dir=back` edges so every flat edge points left to right, which
     keeps the columns in order. Node ids are column/row numbers: the DOT is deterministic.
@@ -325,6 +362,7 @@ def sequence_diagram(
         for h in (p.src, p.dst):
             if h not in hosts:
                 hosts.append(h)
+    hosts.sort(key=lambda h: h == BROADCAST)  # stable: only the broadcast lifeline moves
     col = {h: i for i, h in enumerate(hosts)}
     g = graphviz.Digraph("sequence")
     caption = title
@@ -339,7 +377,8 @@ def sequence_diagram(
     with g.subgraph(name="hosts") as s:
         s.attr(rank="same")
         for h, c in col.items():
-            s.node(f"h{c}", h or "?", shape="box", style="rounded,filled", fillcolor="#e8eefc")
+            style = "rounded,filled,dashed" if h == BROADCAST else "rounded,filled"
+            s.node(f"h{c}", host_name(h) or "?", shape="box", style=style, fillcolor="#e8eefc")
     for r in range(1, rows + 1):
         with g.subgraph(name=f"row{r}") as s:
             s.attr(rank="same")
@@ -397,10 +436,12 @@ class SequenceDiagram:
 
 
 def _sequence_alt(packets: list[Packet], title: str) -> TextAlt:
-    """The sequence diagram in words: who talks to whom, one line per arrow."""
-    hosts = list(dict.fromkeys(h for p in packets for h in (p.src, p.dst)))
+    """The sequence diagram in words: who talks to whom, one line per arrow (a broadcast
+    is to every host on the link, not a host of its own)."""
+    hosts = list(dict.fromkeys(h for p in packets for h in (p.src, p.dst) if h != BROADCAST))
     head = say_n("a11y.sequence", len(packets), title=title, hosts=say("a11y.sep").join(hosts))
-    rows = [say("a11y.packet", i=i, src=p.src, dst=p.dst, label=p.label)
+    rows = [say("a11y.packet.broadcast" if p.dst == BROADCAST else "a11y.packet",
+                i=i, src=host_name(p.src), dst=p.dst, label=p.label)
             for i, p in enumerate(packets, 1)]
     return TextAlt(head, tuple((r, ()) for r in rows))
 
@@ -786,7 +827,8 @@ class Capture:
             "<tr>"
             + "".join(
                 f"<td style='text-align:left'>{esc(str(v))}</td>"
-                for v in (i, f"{p.time:.3f}", p.src, p.dst, p.protocol, p.summary)
+                for v in (i, f"{p.time:.3f}", host_name(p.src), host_name(p.dst), p.protocol,
+                          p.summary)
             )
             + "</tr>"
             for i, p in enumerate(packets, 1)

@@ -15,7 +15,7 @@ Finding codes (stable strings, tested one by one):
     lo-down            lo is DOWN in a namespace that has other links (S11)
     end-in-host        a veth end the lab made still sits in the host (S13/S14)
     peer-down          a veth end is DOWN while its peer is up: the peer has NO-CARRIER
-    down-with-address  an interface with an address is DOWN (nothing reaches the address)
+    down-with-address  an interface with an address is not up yet (severity "pending")
     bridge-down        a bridge with ports is DOWN: it passes no frames between them
     link-down          (checks only) an interface on a packet's path is DOWN
     duplicate-address  one IP address on two interfaces
@@ -25,6 +25,16 @@ Finding codes (stable strings, tested one by one):
     forwarding-off     a namespace others route through does not forward (ip_forward 0)
     no-route           (with `reach`) the sender has no route to the target
     no-return-route    (with `reach`) the target's namespace has no route back
+
+Severity: "error" (breaks traffic for sure), "warning" (likely to), or "pending": a step
+not done yet rather than a mistake. The rule: `down-with-address` is always "pending". An
+interface that has an address but is DOWN is what the article's own order leaves between
+giving the ends their addresses (S15) and setting them up (S17); nothing about it is wrong
+except that the next step has not run. It is still a finding like any other: `diagnose`
+lists it, and the checks explain a failed ping by it ("... is not up yet ..."). Only its
+rendering differs: the drawing marks it brown ("→ has an address, not up yet") instead of
+red ⚠, and its text alternative lists it under "Steps not done yet", not under "Mistakes".
+A DOWN end whose peer is up (`peer-down`) stays an error: it has no carrier now.
 
 Namespaces listed in `infrastructure` (the kit's own helpers, such as notebook 05's
 `internet`) are never blamed.
@@ -201,12 +211,18 @@ class Finding:
     ns: NsKey  # the namespace it concerns first
     ifname: str | None = None  # the interface it concerns first (None: the namespace)
     address: str | None = None
-    severity: str = "error"  # "error": breaks traffic for sure; "warning": likely
+    severity: str = "error"  # "error": breaks traffic for sure; "warning": likely;
+    # "pending": a step not done yet (see the module docstring)
     fixes: tuple[Fix, ...] = ()
     others: tuple[Ref, ...] = ()  # other interfaces concerned (a peer, a duplicate)
     pair: bool = False  # the fault is on the veth edge between (ns, ifname) and others[0]
     mark_others: bool = True  # False: the drawing marks only the first interface
     inline: bool = False  # the sentence names its fix itself ({call}, {command}): nslab.paths
+
+    @property
+    def pending(self) -> bool:
+        """A step not done yet (drawn brown), not a mistake (drawn red)."""
+        return self.severity == "pending"
 
     @property
     def objects(self) -> tuple[Ref, ...]:
@@ -243,7 +259,8 @@ class Finding:
         """The sentence followed by its fix, as a Lab call and as the `ip` command."""
         if not self.fixes or self.inline:
             return self.problem
-        return say("diag.with-fix", problem=self.problem, call=self.call, command=self.command)
+        key = "diag.with-next" if self.pending else "diag.with-fix"
+        return say(key, problem=self.problem, call=self.call, command=self.command)
 
     @property
     def drawn(self) -> bool:
@@ -412,7 +429,7 @@ def link_down(snap: Snapshot, ns: NsKey, link: Link) -> Finding:
         return _finding(
             "down-with-address", "diag.down-with-address", ns, link.name, address=cidrs[0],
             fields={"ifname": link.name, "ns": ns_label(ns), "addresses": ", ".join(cidrs)},
-            fixes=fix,
+            fixes=fix, severity="pending",
         )
     return _finding("link-down", "diag.link-down", ns, link.name,
                     fields={"ifname": link.name, "ns": ns_label(ns)}, fixes=fix)

@@ -416,7 +416,7 @@ def _describe(ch: Changes) -> list[str]:
     out: list[str] = []
     for i in ch.added:
         if isinstance(i, NsItem):
-            held = ", ".join(
+            held = say("a11y.sep").join(
                 say("changes.link-state", ifname=x.ifname, state=x.link.operstate)
                 for x in links_of(ch.added, i.ns)
             )
@@ -465,7 +465,7 @@ def _describe(ch: Changes) -> list[str]:
             out.append(say("changes.link-removed", ifname=i.ifname, ns=ns_label(i.ns)))
     for i in ch.removed:
         if isinstance(i, NsItem):
-            held = ", ".join(x.ifname for x in links_of(ch.removed, i.ns))
+            held = say("a11y.sep").join(x.ifname for x in links_of(ch.removed, i.ns))
             out.append(_ns_text(i.ns, "removed", held))
     return out
 

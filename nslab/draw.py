@@ -2,7 +2,7 @@
 
     draw(snapshot)             one box per namespace, one node per interface
     draw(snapshot, marks=False)    the same without mistake marks (an exercise before a hint)
-    mistakes(snapshot)         the faults the drawing marks, as sentences ending with the fix
+    mistakes(snapshot)         the faults the drawing marks red, as sentences ending with the fix
     legend(), draw_legend()    every colour of the drawing, as data and as a small graph
     to_svg(draw(snapshot))     the drawing rendered by `dot`
 
@@ -14,10 +14,13 @@ lab created unless ``all_host_links=True``. Node colours follow the link state
 grey; the last two also by line style (dashed, dotted), so no state depends on hue
 alone. A veth pair is one edge; a bridge port has an edge to its bridge. The faults
 nslab.diagnosis finds are red, bold and marked ⚠, with the explanation and fix as
-tooltip and in the text alternative; namespaces passed as ``infrastructure`` (the kit's
-own) are never marked. Every text uses FONT, which has CJK glyphs; every label comes
-from nslab.messages. Every text colour has a contrast of at least 4.5:1 on its fill,
-every outline 3:1 (CONTRAST lists the pairs; tests/unit/test_palette.py checks them).
+tooltip and in the text alternative; a finding of severity "pending" (a step not done
+yet, such as an address on a link not up yet: the article's own order) is marked brown
+and → instead, and listed apart from the mistakes (see nslab.diagnosis for the rule);
+namespaces passed as ``infrastructure`` (the kit's own) are never marked. Every text uses
+FONT, which has CJK glyphs; every label comes from nslab.messages. Every text colour has
+a contrast of at least 4.5:1 on its fill, every outline 3:1 (CONTRAST lists the pairs;
+tests/unit/test_palette.py checks them).
 
 Accessibility: `draw` returns a `Drawing`, a graphviz.Graph that also carries its text
 alternative (`TextAlt`: the namespaces, what each holds, the cables, each finding with
@@ -67,6 +70,7 @@ __all__ = [
 
 FONT = "Noto Sans CJK SC"  # has Latin and CJK glyphs: the Chinese edition needs it
 RED = "#b00020"
+BROWN = "#8c4a00"  # the outline of a step not done yet (a "pending" finding)
 BLUE = "#1a4f9f"
 GHOST = "#595959"  # removed objects: dashed, and dark enough to read (WCAG 1.4.3)
 OUTLINE = "#555555"
@@ -107,6 +111,7 @@ LEGEND: tuple[LegendEntry, ...] = (
                 "legend.down.means"),
     LegendEntry("", BLUE, "rounded,bold", "legend.changed", "legend.changed.means"),
     LegendEntry("", RED, "rounded,bold", "legend.mistake", "legend.mistake.means"),
+    LegendEntry("", BROWN, "rounded,bold", "legend.pending", "legend.pending.means"),
     LegendEntry("", GHOST, "dashed,rounded", "legend.removed", "legend.removed.means"),
 )
 
@@ -118,7 +123,7 @@ _CLUSTERS = (FILL_HOST, FILL_NS, FILL_HIDDEN, PAGE)
 CONTRAST: tuple[tuple[str, str, str], ...] = (
     *((c, f, "text") for c in ("#000000", RED) for f in _TEXT_ON),
     *((c, f, "text") for c in (GHOST, MUTED, BLUE) for f in _CLUSTERS),
-    *((c, f, "mark") for c in (OUTLINE, RED, BLUE) for f in _TEXT_ON),
+    *((c, f, "mark") for c in (OUTLINE, RED, BLUE, BROWN) for f in _TEXT_ON),
     *((c, f, "mark") for c in (GHOST, PORT, "#777777", "#4a6fb5") for f in _CLUSTERS),
 )
 
@@ -149,7 +154,7 @@ def draw_legend() -> Drawing:
         attrs = {"shape": "box", "style": e.style, "color": e.color}
         if e.fill:
             attrs["fillcolor"] = e.fill
-        if e.color in (BLUE, RED):
+        if e.color in (BLUE, RED, BROWN):
             attrs["penwidth"] = "3"
         g.node(f"legend{i}", _label([say(e.shows), say(e.means)]), **attrs)
         rows.append(say("a11y.group", head=say(e.shows), items=say(e.means)))
@@ -290,8 +295,10 @@ def _ref_order(ref: _Ref, link: Link | None = None) -> tuple:
 
 
 def mistakes(snapshot: Snapshot, *, infrastructure: Iterable[NsKey] = ()) -> list[str]:
-    """The faults the drawing marks, as sentences that name the objects and the fix."""
-    return [f.text for f in diagnose(snapshot, infrastructure=infrastructure) if f.drawn]
+    """The faults the drawing marks red, as sentences that name the objects and the fix
+    (not the steps not done yet, which it marks brown)."""
+    return [f.text for f in diagnose(snapshot, infrastructure=infrastructure)
+            if f.drawn and not f.pending]
 
 
 # ---------------------------------------------------------------- changes
@@ -411,7 +418,8 @@ def _link_node(
     changed: _Marks,
     errors: list[Finding],
 ) -> list[str]:
-    """Draw one interface's node; return its lines (for the text alternative)."""
+    """Draw one interface's node; return its lines (for the text alternative). ERRORS:
+    the findings marked on it, mistakes and steps not done yet (`Finding.pending`)."""
     ref = (ns, link.name)
     if link.kind == "loopback":
         lines = [link.name]
@@ -436,7 +444,9 @@ def _link_node(
         lines.append(say("draw.details.mac", mac=link.mac))
         if link.peer:
             lines.append(say("draw.details.peer", index=link.peer.index))
-    lines += [say("draw.mistake", label=e.label(ref)) for e in errors]
+    mistakes = [e for e in errors if not e.pending]
+    lines += [say("draw.mistake", label=e.label(ref)) for e in mistakes]
+    lines += [say("draw.pending", label=e.label(ref)) for e in errors if e.pending]
 
     fill = _fill(link)
     style = "filled" if link.kind == "bridge" else "rounded,filled"
@@ -446,8 +456,11 @@ def _link_node(
              "style": style, "color": OUTLINE}
     if touched:
         attrs.update(color=BLUE, penwidth="3")
-    if errors:
-        attrs.update(color=RED, fontcolor=RED, penwidth="3")
+    if errors:  # a mistake is red; a step not done yet (and nothing worse) brown
+        if mistakes:
+            attrs.update(color=RED, fontcolor=RED, penwidth="3")
+        else:
+            attrs.update(color=BROWN, penwidth="3")
         attrs["style"] += ",bold"
         attrs["tooltip"] = _text(" ".join(e.text for e in errors))
     g.node(_node_id(*ref), _label(lines), **attrs)
@@ -645,10 +658,14 @@ def _text_alt(
     entries = list(boxes)
     if cables:
         entries.append((say("a11y.cables"), tuple(cables)))
-    if findings:
-        entries.append((say("a11y.mistakes"), tuple(f.text for f in findings)))
+    wrong = tuple(f.text for f in findings if not f.pending)
+    todo = tuple(f.text for f in findings if f.pending)
+    if wrong:
+        entries.append((say("a11y.mistakes"), wrong))
     elif marks:
         entries.append((say("a11y.no-mistakes"), ()))
+    if todo:
+        entries.append((say("a11y.pending"), todo))
     return TextAlt(heading, tuple(entries))
 
 

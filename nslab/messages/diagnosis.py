@@ -5,6 +5,7 @@ from ._mark import N_, Nn_  # noqa: F401
 MESSAGES: dict[str, str | tuple[str, str]] = {
     # -- findings (nslab.diagnosis): the sentence; the fix is added by diag.with-fix
     "diag.with-fix": N_("{problem} Fix: {call}  (ip: {command})"),
+    "diag.with-next": N_("{problem} Next step: {call}  (ip: {command})"),  # a pending finding
     "diag.lo-down": N_(
         "lo in {ns} is DOWN (S11), so programs in {ns} cannot reach 127.0.0.1, nor even "
         "{ns}'s own addresses."
@@ -18,8 +19,8 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "(ip shows NO-CARRIER on it, and state DOWN or LOWERLAYERDOWN): bring {ifname} up."
     ),
     "diag.down-with-address": N_(
-        "{ifname} in {ns} has {addresses} but is DOWN, so nothing can reach that address: "
-        "bring it up."
+        "{ifname} in {ns} has {addresses} but is not up yet (state DOWN): nothing can reach "
+        "that address until it is brought up."
     ),
     "diag.bridge-down": N_(
         "bridge {ifname} in {ns} is DOWN, so it passes no frames between its ports: bring it up."
@@ -69,7 +70,7 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "diag.short.lo-down": N_("lo is DOWN"),
     "diag.short.end-in-host": N_("still in host: move it"),
     "diag.short.peer-down": N_("DOWN: peer {other} has NO-CARRIER"),
-    "diag.short.down-with-address": N_("has an address but is DOWN"),
+    "diag.short.down-with-address": N_("has an address, not up yet"),
     "diag.short.bridge-down": N_("bridge is DOWN"),
     "diag.short.prefix-mismatch": N_("prefix leaves out {other}"),
     "diag.short.duplicate-address": N_("same address as {other}"),
@@ -96,6 +97,7 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "draw.details.mac": N_("mac {mac}"),
     "draw.details.peer": N_("peer ifindex {index}"),
     "draw.mistake": N_("\u26a0 {label}"),
+    "draw.pending": N_("\u2192 {label}"),  # a step not done yet (brown, not a mistake)
     "draw.routes": N_("routes:"),
     "draw.route": N_("{route}"),
     "draw.route.new": N_("{route} (new)"),
@@ -127,7 +129,7 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "legend.up.means": N_("set up, with a carrier: passes packets"),
     "legend.unknown": N_("state UNKNOWN"),
     "legend.unknown.means": N_("set up; the driver reports no operational state (lo)"),
-    "legend.no-carrier": N_("NO-CARRIER, state LOWERLAYERDOWN"),
+    "legend.no-carrier": N_("NO-CARRIER (state LOWERLAYERDOWN, or DOWN)"),
     "legend.no-carrier.means": N_("set up, but no carrier: the other end is DOWN"),
     "legend.down": N_("state DOWN"),
     "legend.down.means": N_("not set up (admin down)"),
@@ -135,6 +137,9 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "legend.changed.means": N_("changed by the last step"),
     "legend.mistake": N_("red, \u26a0"),
     "legend.mistake.means": N_("a mistake: its fix is in the drawing as text, under it"),
+    "legend.pending": N_("brown outline, \u2192"),
+    "legend.pending.means": N_("a step not done yet (not a mistake): the next step is in "
+                               "the drawing as text, under it"),
     "legend.removed": N_("dashed grey"),
     "legend.removed.means": N_("removed by the last step"),
     # -- the drawing as text (nslab.draw.TextAlt): the SVG's <title>/<desc> and the
@@ -155,10 +160,14 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "a11y.moved": N_("{a} moved from {src} to {dst}"),
     "a11y.mistakes": N_("Mistakes and their fixes"),
     "a11y.no-mistakes": N_("No mistakes found."),
+    "a11y.pending": N_("Steps not done yet"),
     "a11y.sequence": Nn_(
         "{title}: {n} packet between {hosts}", "{title}: {n} packets between {hosts}"
     ),
     "a11y.packet": N_("{i}. {src} to {dst}: {label}"),
+    "a11y.packet.broadcast": N_("{i}. {src} to every host on the link (broadcast): {label}"),
+    # a capture row's destination when a frame goes to every host on the link (ARP request)
+    "capture.broadcast": N_("broadcast"),
     # -- "what changed" (nslab.diff): one sentence per change
     "changes.title": N_("What changed:"),
     "changes.none": N_("No changes."),

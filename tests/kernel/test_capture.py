@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from nslab import capture as capture_mod
-from nslab.capture import Capture, InvalidFilter, capture, decode_pcap
+from nslab.capture import BROADCAST, Capture, InvalidFilter, capture, decode_pcap
 from nslab.errors import KernelError, NotFound, StepOrderError
 from tests.helpers import ip, link
 
@@ -135,8 +135,8 @@ def test_ping_shows_arp_then_icmp_in_order(pair: Pair, recorder: str):
     # IPv6 (DAD, MLD) chatter of freshly-up links may be interleaved: look at ARP/ICMP only
     seen = [(p.src, p.dst, p.protocol, p.summary) for p in cap.packets if p.protocol != "ICMPv6"]
     assert seen == [
-        (a, b, "ARP", f"who-has {b} tell {a}"),
-        (b, a, "ARP", f"{b} is-at {pair.mac_b}"),
+        (a, BROADCAST, "ARP", f"who-has {b} tell {a}"),  # asks about b, sent to every host
+        (b, a, "ARP", f"{b} is-at {pair.mac_b}"),  # the answer goes to the asker
         (a, b, "ICMP", "echo request seq=1"),
         (b, a, "ICMP", "echo reply seq=1"),
     ]
@@ -159,8 +159,12 @@ def test_filter_and_deterministic_outputs(pair: Pair):
     assert text.splitlines()[0] == f"Capture on {pair.a}/{pair.veth_a} (stopped): 4 packets"
     # no clock times, and no MAC but the one the ARP reply carries
     assert text.split("\n", 1)[1].replace(pair.mac_b, "MAC").count(":") == 0
+    # the request is sent to every host on the link, the reply to the asker
+    rows = [line.split()[:4] for line in text.splitlines()[2:4]]
+    assert rows == [["1", a, "broadcast", "ARP"], ["2", b, a, "ARP"]]
     dot = cap.sequence().source
-    assert f'h0 [label="{a}"' in dot and f'h1 [label="{b}"' in dot
+    assert f'h0 [label="{a}"' in dot and f'h1 [label="{b}"' in dot and "h2 [label=broadcast" in dot
+    assert f'p0_1 -> p2_1 [label="ARP who-has {b} tell {a}"]' in dot
     assert f'p0_2 -> p1_2 [label="ARP {b} is-at {pair.mac_b}" dir=back]' in dot
     assert "<td style='text-align:left'>echo reply seq=1</td>" in cap._repr_html_()
 
@@ -326,7 +330,7 @@ def test_sniff_records_what_tcpdump_records(pair: Pair, tmp_path: Path):
     ours, theirs = decode_pcap(sniff_pcap.read_bytes()), decode_pcap(dump_pcap.read_bytes())
     a, b = pair.addr_a, pair.addr_b
     assert [(p.src, p.dst, p.summary) for p in ours] == [
-        (a, b, f"who-has {b} tell {a}"),
+        (a, BROADCAST, f"who-has {b} tell {a}"),
         (b, a, f"{b} is-at {pair.mac_b}"),
         (a, b, "echo request seq=1"),
         (b, a, "echo reply seq=1"),

@@ -71,7 +71,7 @@ PING_PCAP = _pcap(_ping_frames())
 def test_decode_ping_exchange():
     packets = decode_pcap(PING_PCAP)
     assert [(p.src, p.dst, p.protocol, p.summary) for p in packets] == [
-        (A, B, "ARP", "who-has 192.168.1.2 tell 192.168.1.1"),
+        (A, capture_mod.BROADCAST, "ARP", "who-has 192.168.1.2 tell 192.168.1.1"),
         (B, A, "ARP", "192.168.1.2 is-at 02:00:00:00:00:0b"),
         (A, B, "ICMP", "echo request seq=1"),
         (B, A, "ICMP", "echo reply seq=1"),
@@ -155,7 +155,7 @@ def test_text_repr_is_a_table_without_times():
     assert repr(cap) == (
         "Capture on test1/veth-test1 (stopped): 5 packets\n"
         "#  source       destination  protocol  summary\n"
-        "1  192.168.1.1  192.168.1.2  ARP       who-has 192.168.1.2 tell 192.168.1.1\n"
+        "1  192.168.1.1  broadcast    ARP       who-has 192.168.1.2 tell 192.168.1.1\n"
         "2  192.168.1.2  192.168.1.1  ARP       192.168.1.2 is-at 02:00:00:00:00:0b\n"
         "3  192.168.1.1  192.168.1.2  ICMP      echo request seq=1\n"
         "4  192.168.1.2  192.168.1.1  ICMP      echo reply seq=1\n"
@@ -184,11 +184,12 @@ def test_html_repr():
 
 def test_sequence_dot():
     dot = Capture.from_pcap(PING_PCAP, label="test1", ifname="veth-test1").sequence().source
-    # two lifelines, in order of first appearance
+    # two lifelines, in order of first appearance, then the broadcast one (dashed), last
     assert 'h0 [label="192.168.1.1"' in dot and 'h1 [label="192.168.1.2"' in dot
+    assert 'h2 [label=broadcast fillcolor="#e8eefc" shape=box style="rounded,filled,dashed"]' in dot
     arrows = [line.strip() for line in dot.splitlines() if "label=" in line and "->" in line]
-    assert arrows == [
-        'p0_1 -> p1_1 [label="ARP who-has 192.168.1.2 tell 192.168.1.1"]',
+    assert arrows == [  # the ARP request goes to every host, not to the address it asks about
+        'p0_1 -> p2_1 [label="ARP who-has 192.168.1.2 tell 192.168.1.1"]',
         'p0_2 -> p1_2 [label="ARP 192.168.1.2 is-at 02:00:00:00:00:0b" dir=back]',
         'p0_3 -> p1_3 [label="ICMP echo request seq=1"]',
         'p0_4 -> p1_4 [label="ICMP echo reply seq=1" dir=back]',
@@ -199,6 +200,49 @@ def test_sequence_dot():
     # deterministic: the same packets give the same DOT
     again = Capture.from_pcap(PING_PCAP, label="test1", ifname="veth-test1").sequence().source
     assert again == dot
+
+
+def test_arp_destination_is_where_the_frame_goes_not_the_address_asked_about():
+    unicast_probe = _eth(MAC_A, MAC_B, dpkt.ethernet.ETH_TYPE_ARP,
+                         _arp(1, MAC_A, A, b"\0" * 6, B))  # the kernel re-checking a neighbour
+    broadcast_reply = _eth(MAC_B, BROADCAST, dpkt.ethernet.ETH_TYPE_ARP,
+                           _arp(2, MAC_B, B, BROADCAST, B))  # a gratuitous ARP reply
+    request, reply = decode_pcap(_pcap(_ping_frames()[:2]))
+    probe, gratuitous = decode_pcap(_pcap([unicast_probe, broadcast_reply]))
+    assert (request.dst, reply.dst) == (capture_mod.BROADCAST, A)  # the reply: to the asker
+    assert probe.dst == B and gratuitous.dst == capture_mod.BROADCAST
+    # a cooked capture records no destination MAC: a request counts as broadcast
+    sll = dpkt.sll.SLL(type=4, hlen=6, hdr=MAC_A + b"\0\0", ethtype=0x0806,
+                       data=_arp(1, MAC_A, A, b"\0" * 6, B))
+    cooked = io.BytesIO()
+    dpkt.pcap.Writer(cooked, linktype=dpkt.pcap.DLT_LINUX_SLL).writepkt(bytes(sll), ts=1.0)
+    (p,) = decode_pcap(cooked.getvalue())
+    assert (p.src, p.dst, p.summary) == (A, capture_mod.BROADCAST, f"who-has {B} tell {A}")
+
+
+def test_broadcast_reads_the_same_in_every_view_and_language():
+    import nslab
+
+    cap = Capture.from_pcap(PING_PCAP, label="test1", ifname="veth-test1")
+    assert "<td style='text-align:left'>broadcast</td>" in cap._repr_html_()
+    alt = str(cap.sequence().alt)
+    assert "1. 192.168.1.1 to every host on the link (broadcast): ARP who-has" in alt
+    assert "2. 192.168.1.2 to 192.168.1.1: ARP 192.168.1.2 is-at" in alt
+    assert "between 192.168.1.1, 192.168.1.2" in alt  # broadcast is not a host
+    nslab.set_language("zh-CN")
+    try:
+        text, page = repr(cap), cap._repr_html_()
+        alt = str(cap.sequence().alt)
+        dot = cap.sequence().source
+    finally:
+        nslab.set_language("en")
+    lines = text.splitlines()
+    assert lines[2] == "1  192.168.1.1  广播         ARP       who-has 192.168.1.2 tell 192.168.1.1"
+    # the CJK word takes two columns per character: the next column stays aligned
+    assert lines[3].index("ARP") == lines[2].index("ARP") + len("广播")
+    assert "<td style='text-align:left'>广播</td>" in page
+    assert "1. 192.168.1.1 广播给链路上的所有主机：ARP who-has 192.168.1.2" in alt
+    assert "h2 [label=\"广播\"" in dot
 
 
 def test_sequence_shows_itself_without_an_object_repr():

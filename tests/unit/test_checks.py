@@ -198,8 +198,8 @@ def test_down_end_has_no_carrier():
 def test_both_ends_down():
     snap = pair(up_a=False, up_b=False)
     got = why(snap, connected("test1", "test2"))
-    assert "veth-test1 in test1 has 192.168.1.1/24 but is DOWN" in got
-    assert "veth-test2 in test2 has 192.168.1.2/24 but is DOWN" in got
+    assert "veth-test1 in test1 has 192.168.1.1/24 but is not up yet (state DOWN)" in got
+    assert "veth-test2 in test2 has 192.168.1.2/24 but is not up yet (state DOWN)" in got
 
 
 def test_veth_end_still_in_the_host():
@@ -509,8 +509,9 @@ def test_route_through_a_down_link():
     snap = world({"a": [L("va", "10.0.0.1/24", up=False)]},
                  routes={"a": [("10.0.0.0/24", None, "va")]})
     assert why(snap, route_to("a", "10.0.0.0/24")) == (
-        "va in a has 10.0.0.1/24 but is DOWN, so nothing can reach that address: bring it up. "
-        "Fix: lab.set_up('a', 'va')  (ip: ip netns exec a ip link set dev va up)"
+        "va in a has 10.0.0.1/24 but is not up yet (state DOWN): nothing can reach that address "
+        "until it is brought up. Next step: lab.set_up('a', 'va')  "
+        "(ip: ip netns exec a ip link set dev va up)"
     )
 
 

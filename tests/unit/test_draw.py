@@ -8,8 +8,19 @@ import re
 
 import pytest
 
+from nslab.diagnosis import diagnose
 from nslab.diff import diff
-from nslab.draw import FILL_DOWN, FILL_UNKNOWN, FILL_UP, draw, draw_legend, mistakes, to_svg
+from nslab.draw import (
+    BROWN,
+    FILL_DOWN,
+    FILL_UNKNOWN,
+    FILL_UP,
+    RED,
+    draw,
+    draw_legend,
+    mistakes,
+    to_svg,
+)
 from nslab.snapshot import Address, Link, Namespace, Peer, Route, Snapshot
 
 # ---------------------------------------------------------------- builders
@@ -168,17 +179,39 @@ def test_s14_both_moved_host_only_shows_note():
     ]
 
 
-def test_s15_addresses_on_down_links():
+def test_s15_addresses_on_down_links_are_a_step_not_done_yet_not_a_mistake():
+    """The article's own order (address, then up) is not drawn as a mistake: brown and →,
+    listed under "Steps not done yet"; the checks still explain a failed ping by it."""
     snap = article("S15")
     src = draw(snap).source
     v1 = node_line(src, "ns.test1/veth-test1")
-    assert "192.168.1.1/24" in v1 and "state DOWN" in v1 and "has an address but is DOWN" in v1
+    assert "192.168.1.1/24" in v1 and "state DOWN" in v1
+    assert "→ has an address, not up yet" in v1 and "⚠" not in v1
+    assert f'color="{BROWN}"' in v1 and RED not in v1 and "fontcolor" not in v1
+    assert "lab.set_up('test1', 'veth-test1')" in v1  # in the tooltip
+    assert [m.split(" is DOWN")[0] for m in mistakes(snap)] == ["lo in test2"]  # a real one
+    alt = str(draw(snap).alt)
+    todo = alt.split("Steps not done yet")[1]
     assert (
-        "veth-test1 in test1 has 192.168.1.1/24 but is DOWN, so nothing can reach that "
-        "address: bring it up. Fix: lab.set_up('test1', 'veth-test1')  "
+        "veth-test1 in test1 has 192.168.1.1/24 but is not up yet (state DOWN): nothing can "
+        "reach that address until it is brought up. Next step: lab.set_up('test1', 'veth-test1')  "
         "(ip: ip netns exec test1 ip link set dev veth-test1 up)"
-    ) in mistakes(snap)
-    assert len(mistakes(snap)) == 3  # both veths + lo in test2
+    ) in todo
+    assert "veth-test2 in test2 has 192.168.1.2/24" in todo
+    assert "veth-test1 in test1" not in alt.split("Mistakes and their fixes")[1].split(
+        "Steps not done yet")[0]
+    # with lo up in both (notebook 03's start), nothing is a mistake, two steps are to do
+    calm = str(draw(paired_lab("test1", "veth-test1", "test2", "veth-test2",
+                               a1=("192.168.1.1/24",), a2=("192.168.1.2/24",))).alt)
+    assert "No mistakes found." in calm and calm.count("not up yet (state DOWN)") == 2
+    codes = [(f.code, f.severity) for f in diagnose(snap) if f.code == "down-with-address"]
+    assert codes == [("down-with-address", "pending")] * 2
+
+
+def test_pending_and_a_mistake_on_one_node_is_red():
+    snap = paired_lab("test1", "veth-test1", "test2", "veth-test2", up1=True)
+    v2 = node_line(draw(snap).source, "ns.test2/veth-test2")
+    assert RED in v2 and "⚠" in v2  # the peer is up: no carrier now, a real fault
 
 
 def test_s17_up_is_green_and_clean_once_lo_is_up():
@@ -525,7 +558,7 @@ def test_legend_is_data_with_every_fill_the_drawing_uses():
     for fill in (FILL_UP, FILL_UNKNOWN, FILL_NO_CARRIER, FILL_DOWN):
         assert fill in fills
     shows = {colour: text for colour, text, _ in rows}
-    assert shows[FILL_NO_CARRIER] == "NO-CARRIER, state LOWERLAYERDOWN"  # orange (issue 11)
+    assert shows[FILL_NO_CARRIER] == "NO-CARRIER (state LOWERLAYERDOWN, or DOWN)"  # orange
     assert shows[FILL_UNKNOWN] == "state UNKNOWN"
     src = draw_legend().source
     assert src.count("fillcolor=") == 4 and "Noto Sans CJK SC" in src
