@@ -41,6 +41,7 @@ class Finding:
     fields: dict[str, str]
     fixes: tuple[tuple[str, str], ...]
     since: float
+    expected: str | None = None  # the tutorial's step that fixes it: expected at this step
 
     def text(self) -> str:
         """The finding's sentence from nslab's template, in the current language; the code
@@ -65,6 +66,21 @@ class Record:
     findings: tuple[Finding, ...]
     drawing: str
     transcript: tuple[str, ...]
+    goals_since: float | None = None  # since when the goals stand as they are
+
+    @property
+    def open(self) -> tuple[Finding, ...]:
+        """The findings no step of the tutorial fixes next: the student's faults."""
+        return tuple(f for f in self.findings if f.expected is None)
+
+    @property
+    def expected(self) -> tuple[Finding, ...]:
+        """The findings expected at the student's step (a later step fixes them)."""
+        return tuple(f for f in self.findings if f.expected is not None)
+
+    @property
+    def goals_open(self) -> bool:
+        return self.goals is not None and self.goals[0] < self.goals[1]
 
 
 def _str(v: Any, default: str = "") -> str:
@@ -100,7 +116,7 @@ def parse(raw: bytes | str | None) -> Record | None:
         step_t = (_strs(steps.get("ids")), _strs(steps.get("done")),
                   nxt[:MAX_TEXT] if isinstance(nxt, str) else None)
     goals = data.get("goals")
-    goal_t = None
+    goal_t, goals_since = None, None
     if isinstance(goals, dict) and _num(goals.get("met")) is not None \
             and _num(goals.get("total")) is not None:
         ok = [x is True for x in goals.get("ok") or []][:MAX_ITEMS] \
@@ -109,6 +125,7 @@ def parse(raw: bytes | str | None) -> Record | None:
         described = {_str(lang): _strs(t)[:len(ok)] for lang, t in list(texts.items())[:10]}
         goal_t = (int(_num(goals["met"]) or 0), int(_num(goals["total"]) or 0), tuple(ok),
                   described)
+        goals_since = _num(goals.get("since"))
     findings = []
     for f in data.get("findings") or []:
         if not isinstance(f, dict) or len(findings) >= MAX_ITEMS:
@@ -119,24 +136,33 @@ def parse(raw: bytes | str | None) -> Record | None:
         findings.append(Finding(
             code=_str(f.get("code"), "?"), key=_str(f.get("key")),
             fields={_str(k): _str(v) for k, v in list(fields.items())[:20]},
-            fixes=fixes, since=_num(f.get("since")) or float(data["time"])))
+            fixes=fixes, since=_num(f.get("since")) or float(data["time"]),
+            expected=_str(f.get("expected")) or None))
     drawing = data.get("drawing")
     return Record(
         lab=_str(data.get("lab"), "?"), notebook=_str(data.get("notebook")) or None,
         time=float(data["time"]), last_action=_num(data.get("last_action")), steps=step_t,
         goals=goal_t, findings=tuple(findings),
         drawing=drawing if isinstance(drawing, str) and len(drawing) <= MAX_DRAWING else "",
-        transcript=_strs(data.get("transcript")))
+        transcript=_strs(data.get("transcript")), goals_since=goals_since)
 
 
 # ---------------------------------------------------------------- what a tile says
 
 
 def stuck_for(rec: Record | None, now: float) -> float:
-    """How long the oldest finding has stood open (0: none, or no record)."""
-    if rec is None or not rec.findings:
+    """How long the student has been stuck: the oldest finding the tutorial does not expect
+    at their step, or goals not all met, has stood so long (0: neither, or no record)."""
+    if rec is None:
         return 0.0
-    return max(0.0, now - min(f.since for f in rec.findings))
+    since = [f.since for f in rec.open]
+    if rec.goals_open:
+        since.append(rec.goals_since if rec.goals_since is not None else rec.time)
+    return max(0.0, now - min(since)) if since else 0.0
+
+
+def _oldest_open(rec: Record, now: float) -> float:
+    return max(0.0, now - min(f.since for f in rec.open)) if rec.open else 0.0
 
 
 def _idle(rec: Record | None, now: float) -> float:
@@ -210,6 +236,7 @@ h1{font-size:1.4em;margin:.2em 0} .meta{color:#555;font-size:.9em}
 .tile.nodata{border-left:6px solid #999;color:#555}
 .tile h3{margin:0;font-size:1.05em} .where{font-weight:600}
 .findings{margin:.3em 0;padding-left:1.1em;color:#b01e1e} .findings code{color:#222}
+.findings.expected{color:#555}
 .thumb{max-width:100%;max-height:9em;display:block;margin-top:.3em}
 .full{max-width:100%} pre{background:#f6f6f6;padding:.5em;overflow:auto}
 .lang{float:right}
@@ -233,15 +260,25 @@ def _switch(lang: str, href: str) -> str:
     return f'<nav class="lang">{" | ".join(links)}</nav>'
 
 
-def _finding_items(rec: Record, *, fixes: bool) -> str:
+def _finding_items(findings: Iterable[Finding], *, fixes: bool, expected: bool = False) -> str:
     items = []
-    for f in rec.findings:
+    for f in findings:
         fix = ""
         if fixes and f.fixes:
             fix = "".join(f"<div>{_e(say('classview.fix', call=c, command=cmd))}</div>"
                           for c, cmd in f.fixes)
-        items.append(f"<li><code>{_e(f.code)}</code> {_e(f.text())}{fix}</li>")
-    return f'<ul class="findings">{"".join(items)}</ul>'
+        by = f" ({_e(say('classview.expected_by', step=f.expected))})" if expected else ""
+        items.append(f"<li><code>{_e(f.code)}</code> {_e(f.text())}{by}{fix}</li>")
+    cls = "findings expected" if expected else "findings"
+    return f'<ul class="{cls}">{"".join(items)}</ul>'
+
+
+def _expected_part(rec: Record, tag: str, *, fixes: bool) -> str:
+    """The findings the student's step expects, apart: they are no fault (yet)."""
+    if not rec.expected:
+        return ""
+    return (f'<{tag} class="expected-head">{_e(say("classview.expected"))}</{tag}>'
+            + _finding_items(rec.expected, fixes=fixes, expected=True))
 
 
 def _tile(name: str, rec: Record | None, now: float, lang: str) -> str:
@@ -250,22 +287,32 @@ def _tile(name: str, rec: Record | None, now: float, lang: str) -> str:
     if rec is None:
         return (f'<a class="tile nodata" href="{href}" data-student="{_e(name)}">{head}'
                 f'<div class="where">{_e(say("classview.no_data"))}</div></a>')
-    stuck = stuck_for(rec, now)
     lines = [f'<div class="where">{_e(_where(rec))}</div>']
     lines += [f'<div class="progress">{_e(p)}</div>' for p in _progress(rec)]
-    if rec.findings:
-        lines.append(f'<div class="age">{_e(say("classview.stuck", age=_age(stuck)))}</div>')
-        lines.append(_finding_items(rec, fixes=False))
-    else:
+    lines += [f'<div class="age">{_e(a)}</div>' for a in _ages(rec, now)]
+    if rec.open:
+        lines.append(_finding_items(rec.open, fixes=False))
+    elif not rec.expected:
         lines.append(f'<div class="clean">{_e(say("classview.no_findings"))}</div>')
+    lines.append(_expected_part(rec, "div", fixes=False))
     idle = (say("classview.idle", age=_age(_idle(rec, now))) if rec.last_action is not None
             else say("classview.no_action"))
     lines.append(f'<div class="meta">{_e(idle)}</div>')
     lines.append(_drawing(rec, name, "thumb"))
-    cls = "stuck" if rec.findings else "ok"
+    cls = "stuck" if stuck_for(rec, now) > 0 else "ok"
     label = _e(say("classview.open", name=name))
     return (f'<a class="tile {cls}" href="{href}" data-student="{_e(name)}" '
             f'aria-label="{label}">{head}{"".join(lines)}</a>')
+
+
+def _ages(rec: Record, now: float) -> list[str]:
+    """How long the open findings, and the goals not all met, have stood."""
+    out = []
+    if rec.open:
+        out.append(say("classview.stuck", age=_age(_oldest_open(rec, now))))
+    if rec.goals_open and rec.goals_since is not None:
+        out.append(say("classview.goals_open", age=_age(now - rec.goals_since)))
+    return out
 
 
 def _order(item: tuple[str, Record | None], now: float) -> tuple:
@@ -285,7 +332,7 @@ def _summary(tiles: list[tuple[str, Record | None]]) -> str:
         place = _where(rec) + (f" · {progress[0]}" if rec.steps and progress else "")
         where[place] += 1
         counter = common.setdefault(_where(rec), Counter())
-        for f in {f.code: f for f in rec.findings}.values():
+        for f in {f.code: f for f in rec.open}.values():
             counter[f.code] += 1
     rows = "".join(f"<li>{_e(place)}: {_e(say_n('classview.summary.count', n))}</li>"
                    for place, n in sorted(where.items(), key=lambda kv: (-kv[1], kv[0])))
@@ -344,11 +391,12 @@ def student_page(name: str, rec: Record | None, *, lang: str, now: float) -> str
             else say("classview.no_action"))
     parts.append(f'<p class="meta">{_e(idle)}</p>')
     parts.append(f'<h2>{_e(say("classview.findings"))}</h2>')
-    if rec.findings:
-        parts.append(f'<p class="age">{_e(say("classview.stuck", age=_age(stuck_for(rec, now))))}'
-                     "</p>" + _finding_items(rec, fixes=True))
-    else:
+    parts += [f'<p class="age">{_e(a)}</p>' for a in _ages(rec, now)]
+    if rec.open:
+        parts.append(_finding_items(rec.open, fixes=True))
+    elif not rec.expected:
         parts.append(f'<p>{_e(say("classview.no_findings"))}</p>')
+    parts.append(_expected_part(rec, "p", fixes=True))
     if rec.goals is not None and rec.goals[2]:
         _, _, ok, described = rec.goals
         texts = described.get(lang) or described.get("en") or ()

@@ -3,10 +3,12 @@
 When `NSLAB_CLASS_RECORD` names a file (the one-machine hub sets it to
 `~/.local/state/nslab/lab.json` for every student), each lab writes a small JSON record
 there whenever it changes: its name, the notebook, the Stepper's steps done, the goals of
-the last `check()` met now, the findings of its kernel state (code, message key and fields,
-fixes), when each finding was first seen, the time of the last action, a small SVG drawing
-and the transcript. Nothing else reads the kernel for the teacher: the class page only reads
-this file, and no code runs in the student's kernel on the teacher's behalf.
+the last `check()` met now (and since when they stand so), the findings of its kernel state
+(code, message key and fields, fixes), when each finding was first seen, which of them the
+tutorial's next steps fix (expected at this step, not a fault), the time of the last action,
+a small SVG drawing and the transcript. Nothing else reads the kernel for the teacher: the
+class page only reads this file, and no code runs in the student's kernel on the teacher's
+behalf.
 
 Cost: a verb only marks the lab as changed (`changed`, a few attribute writes). The record
 is built once the kernel is idle again: in Jupyter, on the kernel's event loop 0.3 s after the
@@ -33,7 +35,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from . import messages
+from . import messages, verbspec
 from .diagnosis import Finding, diagnose
 from .draw import draw, to_svg
 from .i18n import available, catalogue
@@ -67,6 +69,7 @@ class Publisher:
         self.scheduled = False
         self.no_loop = False  # changed() found no event loop (a script) since the last record
         self.first_seen: dict[str, float] = {}  # finding id -> time first seen
+        self.goals_seen: tuple[Any, float] = (None, 0.0)  # goals met (each), since when
         self.goals: weakref.WeakKeyDictionary[Any, list[Any]] = weakref.WeakKeyDictionary()
         self.notebook = os.environ.get("JPY_SESSION_NAME") or None
 
@@ -76,7 +79,7 @@ class Publisher:
         if self.path is None:
             return
         if lab is not self.lab:
-            self.lab, self.first_seen = lab, {}
+            self.lab, self.first_seen, self.goals_seen = lab, {}, (None, 0.0)
         if action:
             self.last_action = time.time()
         now = time.monotonic()
@@ -134,8 +137,14 @@ class Publisher:
             fid = _finding_id(f)
             seen[fid] = self.first_seen.get(fid, now)
         self.first_seen = seen
-        return record(lab, whole, findings, seen, goals=goals, now=now,
+        data = record(lab, whole, findings, seen, goals=goals, now=now,
                       last_action=self.last_action, notebook=self.notebook)
+        if data["goals"] is not None:  # since when the goals stand as they are now
+            ok = tuple(data["goals"]["ok"])
+            if ok != self.goals_seen[0]:
+                self.goals_seen = (ok, now)
+            data["goals"]["since"] = self.goals_seen[1]
+        return data
 
 
 def record(lab: Any, snap: Snapshot, findings: list[Finding], first_seen: dict[str, float], *,
@@ -145,10 +154,12 @@ def record(lab: Any, snap: Snapshot, findings: list[Finding], first_seen: dict[s
     snapshot (steps and goals are judged on it); the drawing shows the lab's part."""
     steps = None
     tutorial = lab.steps
+    to_come: list[Any] = []  # the tutorial's steps not done yet, in order
     if tutorial is not None:
         ids = list(tutorial.ids)
         done = [i for i in ids if tutorial.is_done(i, snap)]
         steps = {"ids": ids, "done": done, "next": next((i for i in ids if i not in done), None)}
+        to_come = [tutorial.steps[i] for i in ids if i not in done]
     goal_list = list(goals)
     met = [not tuple(g.judge(snap)) for g in goal_list]
     described = _in_every_language(lambda: [g.describe() for g in goal_list])
@@ -165,11 +176,34 @@ def record(lab: Any, snap: Snapshot, findings: list[Finding], first_seen: dict[s
             "code": f.code, "key": f.key, "fields": dict(f.fields), "severity": f.severity,
             "fixes": [[x.call, x.command] for x in f.fixes],
             "since": first_seen[_finding_id(f)],
+            "expected": expected_by(f, to_come),
         } for f in findings],
         "namespaces": sorted(n.key for n in snap.namespaces if n.kind == "named" and n.owned),
         "drawing": to_svg(draw(snap.lab_only())),
         "transcript": list(lab.transcript)[-TRANSCRIPT_MAX:],
     }
+
+
+def expected_by(f: Finding, to_come: Iterable[Any]) -> str | None:
+    """The first step of TO_COME (the tutorial's steps not done yet) that fixes F, or None:
+    a finding the student's next steps will fix is expected at this step, not a fault
+    (between S12 and S14 a veth end sits in the host; S14 moves it). A step fixes F when
+    one of its calls is a verb of F's fixes on F's interface (in F's namespace; `move`
+    takes it out of there)."""
+    if f.ifname is None:
+        return None
+    verbs = {x.call.removeprefix("lab.").split("(", 1)[0] for x in f.fixes}
+    for step in to_come:
+        for verb, args, kwargs in step.calls:
+            if verb not in verbs:
+                continue
+            try:
+                bound = verbspec.bind(verb, args, kwargs)
+            except (KeyError, TypeError, ValueError):
+                continue
+            if bound.get("ifname") == f.ifname and (verb == "move" or bound.get("ns") == f.ns):
+                return str(step.id)
+    return None
 
 
 def _in_every_language(say_it: Callable[[], list[str]]) -> dict[str, list[str]]:

@@ -107,3 +107,38 @@ def test_publishing_is_off_without_the_variable(tmp_path: Path, lab) -> None:  #
     publish.use(None)
     lab.add_netns("test1")
     assert publish.flush() is None
+
+
+def test_findings_the_stepper_expects_are_marked_with_the_step_that_fixes_them(
+        record: Path, lab) -> None:  # noqa: ANN001
+    """Mid-way through notebook 03 the lab has findings its next steps fix: the record says
+    which step, and the class page does not count them as the student being stuck."""
+    tutorial = Tutorial(lab, VETH)
+
+    def findings() -> dict[str, str | None]:
+        publish.changed(lab)
+        publish.flush()
+        data = read(record)
+        return {f"{f['code']} {f['fields'].get('ifname')}": f["expected"]
+                for f in data["findings"]}
+
+    tutorial.run()  # S12 (S8's namespaces come along): both ends in the host
+    assert findings() == {"end-in-host veth-test1": "S13", "end-in-host veth-test2": "S14"}
+    tutorial.run()  # S13
+    assert findings() == {"end-in-host veth-test2": "S14"}
+    tutorial.run()  # S14
+    tutorial.run()  # S15: addresses on DOWN ends, until S17
+    assert set(findings().values()) == {"S17"}
+    lab.set_up("test1", "veth-test1")  # S17's first half, as notebook 03 does it
+    got = findings()
+    assert got.get("peer-down veth-test2") == "S17", got
+    rec = classview.parse(record.read_bytes())
+    assert rec is not None and rec.findings and classview.stuck_for(rec, time.time()) == 0
+    # once S17 is done, a fault no step fixes: not expected, the student is stuck on it
+    lab.set_up("test2", "veth-test2")
+    assert findings() == {}
+    lab.add_addr("test2", "veth-test2", "192.168.1.1/24")
+    got = findings()
+    assert got and set(got.values()) == {None}, got
+    rec = classview.parse(record.read_bytes())
+    assert rec is not None and rec.open == rec.findings

@@ -186,3 +186,61 @@ def test_thirty_students_render_in_under_a_second() -> None:
     assert page.count('class="tile ') == 30
     assert took < 1.0, took
     print(f"30 students: {took * 1000:.1f} ms, {len(page) // 1024} KiB")
+
+
+def stepping(next_step: str, findings: list[dict], **extra: Any) -> dict:
+    """Notebook 03's record mid-way through the Stepper: NEXT_STEP next, FINDINGS now."""
+    ids = ["S12", "S13", "S14", "S15", "S16", "S17", "S18", "S19"]
+    steps = {"ids": ids, "done": ids[:ids.index(next_step)], "next": next_step}
+    return record("03-veth-pair", goals=None, steps=steps, notebook="03-veth-pair.ipynb",
+                  **extra) | {"findings": findings}
+
+
+IN_HOST = {"code": "end-in-host", "key": "diag.end-in-host", "severity": "error",
+           "fields": {"ifname": "veth-test2", "home": "test2"},
+           "fixes": [["lab.move('veth-test2', 'test2')", "ip link set veth-test2 netns test2"]],
+           "since": NOW - 1800}
+
+
+def test_findings_the_step_expects_are_shown_apart_and_are_not_stuck() -> None:
+    # between S13 and S14 veth-test2 sits in the host: S14 moves it (publish says so)
+    on_track = parsed(stepping("S14", [IN_HOST | {"expected": "S14"}]))
+    assert classview.stuck_for(on_track, NOW) == 0
+    assert on_track.open == () and [f.code for f in on_track.expected] == ["end-in-host"]
+    # the same finding after the step that should have fixed it: a fault, open 30 min
+    lost = parsed(stepping("S15", [IN_HOST]))
+    assert classview.stuck_for(lost, NOW) == 1800
+    fine = parsed(record(findings=0, goals={"met": 1, "total": 1, "ok": [True], "text": {}}))
+    page = classview.class_page([("a-on-track", on_track), ("b-fine", fine), ("c-lost", lost)],
+                                lang="en", now=NOW)
+    order = [a["data-student"] for t, a in tags(page) if t == "a" and "data-student" in a]
+    assert order[0] == "c-lost", order
+    tile = page[page.index('data-student="a-on-track"'):page.index('data-student="b-fine"')]
+    assert 'class="tile ok"' in page[page.rindex("<a", 0, page.index('data-student="a-on-track"')):]
+    text = re.sub(r"<[^>]+>", " ", tile)
+    assert "expected at this step (not a fault yet):" in text and "(step S14 fixes it)" in text
+    assert "oldest finding open" not in text and "no findings" not in text
+    # the summary's most common open finding counts faults only
+    summary = page[page.index('class="summary"'):page.index('class="tiles"')]
+    assert "<code>end-in-host</code> (1 student)" in summary
+    # the student's page: the expected finding with its fix, under its own heading
+    detail = classview.student_page("a-on-track", on_track, lang="en", now=NOW)
+    assert 'class="findings expected"' in detail and "step S14 fixes it" in detail
+    assert "Fix: lab.move(&#x27;veth-test2&#x27;, &#x27;test2&#x27;)" in detail
+    # in Chinese
+    zh = classview.class_page([("a-on-track", on_track)], lang="zh_CN", now=NOW)
+    assert "本步骤预期的诊断结果（尚不算故障）：" in zh and "步骤 S14 会修正" in zh
+
+
+def test_goals_not_met_for_long_is_stuck() -> None:
+    goals = {"met": 0, "total": 1, "ok": [False], "text": {}, "since": NOW - 600}
+    slow = parsed(record(findings=0, goals=goals))
+    assert classview.stuck_for(slow, NOW) == 600
+    done = parsed(record(findings=0, goals=goals | {"met": 1, "ok": [True]}))
+    assert classview.stuck_for(done, NOW) == 0
+    page = classview.class_page([("a-done", done), ("b-slow", slow)], lang="en", now=NOW)
+    order = [a["data-student"] for t, a in tags(page) if t == "a" and "data-student" in a]
+    assert order == ["b-slow", "a-done"]
+    assert "goals not all met for 10 min 0 s" in page
+    zh = classview.class_page([("b-slow", slow)], lang="zh_CN", now=NOW)
+    assert "目标未全部达成，已持续 10 分 0 秒" in zh
