@@ -99,6 +99,68 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / TICK
 
 
+def _stat(path: str) -> list[int]:
+    """utime stime cutime cstime of one /proc/PID/stat (or task/TID/stat), in ticks."""
+    try:
+        stat = Path(path).read_text()
+    except OSError:
+        return [0, 0, 0, 0]
+    return [int(f) for f in stat[stat.rindex(")") + 2 :].split()[11:15]]
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                stat = Path(f"/proc/{d}/stat").read_text()
+                if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
+                    out.append(int(d))
+    return out
+
+
+def hub_breakdown(hub_pid: int, students: set[int]) -> dict[str, float]:
+    """CPU-s so far of the hub's parts: its event loop (main thread), its other threads
+    (PAM runs in a thread pool), the children it reaped (prepare_home.py), and its living
+    children that are not a student's (the proxy, the class service)."""
+    main = _stat(f"/proc/{hub_pid}/task/{hub_pid}/stat")
+    threads = 0
+    with contextlib.suppress(OSError):
+        for tid in os.listdir(f"/proc/{hub_pid}/task"):
+            if int(tid) != hub_pid:
+                threads += sum(_stat(f"/proc/{hub_pid}/task/{tid}/stat")[:2])
+    whole = _stat(f"/proc/{hub_pid}/stat")
+    helpers: dict[str, float] = {}
+    for child in _children(hub_pid):
+        try:
+            uid = os.stat(f"/proc/{child}").st_uid
+            name = Path(f"/proc/{child}/comm").read_text().strip()
+        except OSError:
+            continue
+        if uid not in students:
+            helpers[name] = helpers.get(name, 0) + sum(_stat(f"/proc/{child}/stat")) / TICK
+    return {"hub event loop": sum(main[:2]) / TICK, "hub threads (PAM...)": threads / TICK,
+            "hub reaped children (prepare_home...)": sum(whole[2:]) / TICK,
+            **{f"hub child {k}": v for k, v in helpers.items()}}
+
+
+def by_process(pids: list[int]) -> dict[str, float]:
+    """CPU-s of each process by its name (its own, and its reaped children's as
+    "NAME's children": ip, dot, tcpdump... that ended)."""
+    out: dict[str, float] = {}
+    for pid in pids:
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        name = " ".join(Path(a.decode(errors="replace")).name for a in argv[:3] if a)[:40]
+        ticks = _stat(f"/proc/{pid}/stat")
+        out[name] = out.get(name, 0) + sum(ticks[:2]) / TICK
+        if sum(ticks[2:]):
+            out[f"{name}'s children"] = out.get(f"{name}'s children", 0) + sum(ticks[2:]) / TICK
+    return out
+
+
 def pss_mb(pids: list[int]) -> float:
     total = 0
     for pid in pids:
@@ -256,6 +318,7 @@ class Student:
     server_cpu: float = 0.0  # CPU-s of their processes when the server was ready
     total_cpu: float = 0.0  # ... after the notebook
     pss_mb: float = 0.0  # their processes' memory after the notebook
+    by_process: dict[str, float] = field(default_factory=dict)  # CPU-s by process, at the end
     error: str = ""
     cell_errors: list[str] = field(default_factory=list)
 
@@ -312,6 +375,38 @@ async def _notebook(base: str, student: Student, token: str,
         ws.close()
 
 
+POLL = False  # --poll: ask the hub for the server's state every second (the old bench)
+
+
+def _until_ready(hub: Hub, student: Student) -> None:
+    """Follow the server's progress event stream, as the spawn page does in a browser (one
+    request, the hub pushes each event), until it says the server is ready or failed."""
+    req = urllib.request.Request(
+        f"{hub.base}/hub/api/users/{student.name}/server/progress",
+        headers={"Authorization": f"token {hub.service}", "Accept": "text/event-stream"})
+    with urllib.request.urlopen(req, timeout=600) as stream:
+        for line in stream:
+            if not line.startswith(b"data:"):
+                continue
+            event = json.loads(line[5:])
+            if event.get("ready"):
+                return
+            if event.get("failed"):
+                raise RuntimeError(f"the server failed to start: {event.get('message')}")
+    raise RuntimeError("the progress stream ended before the server was ready (see the hub log)")
+
+
+def _poll_ready(hub: Hub, student: Student, stop: threading.Event) -> None:
+    while not stop.is_set():
+        status, user = api(hub.base, f"/hub/api/users/{student.name}", hub.service)
+        server = user.get("servers", {}).get("", {}) if status == 200 else {}
+        if server.get("ready"):
+            return
+        if status == 200 and not server.get("pending") and not user.get("pending"):
+            raise RuntimeError("the server stopped or failed to start (see the hub log)")
+        time.sleep(1)
+
+
 def run_student(hub: Hub, student: Student, cells: list[tuple[str, bool]],
                 go: threading.Event, stop: threading.Event) -> None:
     try:
@@ -324,14 +419,10 @@ def run_student(hub: Hub, student: Student, cells: list[tuple[str, bool]],
                            "POST", {})
         if status not in (201, 202, 400):  # 400: the login already started it
             raise RuntimeError(f"starting the server: {status} {body}")
-        while not stop.is_set():
-            status, user = api(hub.base, f"/hub/api/users/{student.name}", hub.service)
-            server = user.get("servers", {}).get("", {}) if status == 200 else {}
-            if server.get("ready"):
-                break
-            if status == 200 and not server.get("pending") and not user.get("pending"):
-                raise RuntimeError("the server stopped or failed to start (see the hub log)")
-            time.sleep(1)  # as the spawn page's progress stream: not a load of its own
+        if POLL:
+            _poll_ready(hub, student, stop)
+        else:
+            _until_ready(hub, student)
         if stop.is_set():
             return
         student.ready = time.monotonic()
@@ -344,6 +435,7 @@ def run_student(hub: Hub, student: Student, cells: list[tuple[str, bool]],
         student.done = time.monotonic()
         pids = _pids_of(student.uid)
         student.total_cpu, student.pss_mb = cpu_seconds(pids), pss_mb(pids)
+        student.by_process = by_process(pids)
     except Exception as e:  # noqa: BLE001 - reported per student, in the table
         student.error = f"{type(e).__name__}: {e}"
 
@@ -394,9 +486,36 @@ def _host() -> dict[str, Any]:
     return {"net": state, "users": sorted(u.pw_name for u in pwd.getpwall())}
 
 
+def _uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def _own_cpu() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def breakdown_text(r: dict[str, Any]) -> str:
+    parts = r["per_student_cpu"]
+    total = sum(v for v in parts.values() if v == v)
+    procs: dict[str, float] = {}
+    ok = [s for s in r["students"] if s["by_process"]]
+    for s in ok:
+        for k, v in s["by_process"].items():
+            procs[k] = procs.get(k, 0) + v / len(ok)
+    return (f"CPU-s per student, N = {r['n']} (total {total:.2f}; uptime before: "
+            f"{r['uptime']['before']}; after: {r['uptime']['after']}):\n"
+            + "\n".join(f"  {k:<40} {v:6.2f}" for k, v in parts.items())
+            + "\n  their processes at the end, by command line:\n"
+            + "\n".join(f"    {k:<40} {v:6.2f}" for k, v in
+                        sorted(procs.items(), key=lambda kv: -kv[1])))
+
+
 def one_class(n: int, py: Path, stop: threading.Event) -> dict[str, Any]:
     """Run a class of N; the table row as a dict."""
-    before = _host()
+    before, before_uptime = _host(), _uptime()
     cells = _cells()
     with students(n, stop) as class_, running_hub(py, [s.name for s in class_], stop) as hub:
         go = threading.Event()
@@ -405,6 +524,9 @@ def one_class(n: int, py: Path, stop: threading.Event) -> dict[str, Any]:
         for t in threads:
             t.start()
         hub_cpu0 = cpu_seconds(hub.pids())
+        uids = {s.uid for s in class_}
+        parts0 = hub_breakdown(hub.proc.pid, uids)
+        bench0 = _own_cpu()
         go.set()  # everyone presses "Sign in" now
         hub_pss = 0.0
         while any(t.is_alive() for t in threads):
@@ -413,6 +535,9 @@ def one_class(n: int, py: Path, stop: threading.Event) -> dict[str, Any]:
             hub_pss = max(hub_pss, pss_mb(hub.pids()))
             time.sleep(0.5)
         hub_cpu = cpu_seconds(hub.pids()) - hub_cpu0
+        parts = hub_breakdown(hub.proc.pid, uids)
+        breakdown = {k: (v - parts0.get(k, 0)) / n for k, v in parts.items()}
+        breakdown["this bench (the students' browsers)"] = (_own_cpu() - bench0) / n
         failures = {s.name: s.error or s.cell_errors for s in class_ if not s.ok}
         if failures:
             print(f"failures: {json.dumps(failures, indent=1)}\n--- hub log (tail) ---\n"
@@ -432,6 +557,12 @@ def one_class(n: int, py: Path, stop: threading.Event) -> dict[str, Any]:
         else float("nan"),
         "pss_mb": statistics.mean(s.pss_mb for s in ok) if ok else float("nan"),
         "hub_cpu": hub_cpu, "hub_pss_mb": hub_pss,
+        "per_student_cpu": {"server start": statistics.mean(s.server_cpu for s in ok)
+                            if ok else float("nan"),
+                            "kernel + notebook 03": statistics.mean(
+                                s.total_cpu - s.server_cpu for s in ok) if ok else float("nan"),
+                            **breakdown},
+        "uptime": {"before": before_uptime, "after": _uptime()},
         "host_unchanged": before == after,
         "students": [asdict(s) | {"password": ""} for s in class_],
     }
@@ -551,7 +682,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("sizes", nargs="*", type=int, default=[10, 20, 30, 60])
     ap.add_argument("--start-cost", action="store_true")
     ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument("--poll", action="store_true",
+                    help="wait for servers by polling the hub every second (the old bench)")
     args = ap.parse_args(argv)
+    global POLL
+    POLL = args.poll
     if os.geteuid() != 0:
         print("run as root: the bench creates (and removes) Unix users", file=sys.stderr)
         return 2
@@ -576,6 +711,7 @@ def main(argv: list[str] | None = None) -> int:
                 row = one_class(n, py, stop)
                 rows.append(row)
                 print(table_row(row), flush=True)
+                print(breakdown_text(row), file=sys.stderr, flush=True)
                 if not row["host_unchanged"]:
                     print("the host changed!", file=sys.stderr)
                     return 1
