@@ -319,6 +319,7 @@ class Student:
     total_cpu: float = 0.0  # ... after the notebook
     pss_mb: float = 0.0  # their processes' memory after the notebook
     by_process: dict[str, float] = field(default_factory=dict)  # CPU-s by process, at the end
+    by_process_ready: dict[str, float] = field(default_factory=dict)  # ... when ready
     error: str = ""
     cell_errors: list[str] = field(default_factory=list)
 
@@ -426,7 +427,8 @@ def run_student(hub: Hub, student: Student, cells: list[tuple[str, bool]],
         if stop.is_set():
             return
         student.ready = time.monotonic()
-        student.server_cpu = cpu_seconds(_pids_of(student.uid))
+        pids = _pids_of(student.uid)
+        student.server_cpu, student.by_process_ready = cpu_seconds(pids), by_process(pids)
         status, tok = api(hub.base, f"/hub/api/users/{student.name}/tokens", hub.service,
                           "POST", {"note": "classroom bench", "expires_in": 3600})
         if status not in (200, 201):
@@ -500,17 +502,21 @@ def _own_cpu() -> float:
 def breakdown_text(r: dict[str, Any]) -> str:
     parts = r["per_student_cpu"]
     total = sum(v for v in parts.values() if v == v)
-    procs: dict[str, float] = {}
-    ok = [s for s in r["students"] if s["by_process"]]
-    for s in ok:
-        for k, v in s["by_process"].items():
-            procs[k] = procs.get(k, 0) + v / len(ok)
+    def mean(key: str) -> str:
+        procs: dict[str, float] = {}
+        ok = [s for s in r["students"] if s[key]]
+        for s in ok:
+            for k, v in s[key].items():
+                procs[k] = procs.get(k, 0) + v / len(ok)
+        return "\n".join(f"    {k:<40} {v:6.2f}"
+                         for k, v in sorted(procs.items(), key=lambda kv: -kv[1]))
+
     return (f"CPU-s per student, N = {r['n']} (total {total:.2f}; uptime before: "
             f"{r['uptime']['before']}; after: {r['uptime']['after']}):\n"
             + "\n".join(f"  {k:<40} {v:6.2f}" for k, v in parts.items())
-            + "\n  their processes at the end, by command line:\n"
-            + "\n".join(f"    {k:<40} {v:6.2f}" for k, v in
-                        sorted(procs.items(), key=lambda kv: -kv[1])))
+            + "\n  their processes when the server was ready, by command line:\n"
+            + mean("by_process_ready")
+            + "\n  their processes after notebook 03:\n" + mean("by_process"))
 
 
 def one_class(n: int, py: Path, stop: threading.Event) -> dict[str, Any]:
@@ -603,6 +609,8 @@ def _bare_server_cpu(py: Path, user: pwd.struct_passwd, stop: threading.Event) -
             f"PATH={py.parent}:{sandboxing.ORDINARY_PATH}", f"JUPYTER_CONFIG_PATH={config}",
             f"JUPYTER_RUNTIME_DIR={user.pw_dir}/.local/share/jupyter/runtime",
             str(py), "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+            "--LabApp.news_url=None",  # nothing fetched from outside, even if asked
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
             f"--IdentityProvider.token={token}", f"--notebook-dir={user.pw_dir}"]
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
