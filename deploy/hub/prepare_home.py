@@ -40,8 +40,12 @@ PAGE_CONFIG = {"disabledExtensions": {"@jupyter/nbgrader": True,
 # Server extensions a student's server does not load (nbgrader's formgrader alone takes
 # ~1.4 s to import here): nbgrader's (formgrader, course and assignment lists, validation:
 # the teacher's tools; its lab extension is off above too) and Notebook 7's pages, which
-# nbgrader brings along (students work in JupyterLab, /lab).
+# nbgrader brings along (students work in JupyterLab, /lab); and jupyter_lsp, the language
+# servers' bridge: JupyterLab's LSP features are off unless a user turns them on, no language
+# server is installed, and at each start it looks for one by running `npm prefix -g` (node:
+# ~0.5 CPU-s of a student server's ~1.7 here).
 STUDENT_SKIPS = {
+    "jupyter_lsp": False,
     "notebook": False,
     "nbgrader": False,
     "nbgrader.server_extensions.formgrader": False,
