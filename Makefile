@@ -69,7 +69,7 @@ docs: deps
 HUB_VENV ?= /opt/nslab-hub-venv
 hub: sysdeps
 	test -x $(HUB_VENV)/bin/python || /usr/bin/python3 -m venv $(HUB_VENV)
-	$(HUB_VENV)/bin/python -m pip install -q . 'jupyterhub>=5,<6'
+	$(HUB_VENV)/bin/python -m pip install -q . 'jupyterhub>=5,<6' 'rfc3987>=1.3'
 	$(HUB_VENV)/bin/python -c 'import sys; from nslab import sandbox; sandbox.install_kernelspec(sys.prefix)'
 	NSLAB_HUB_PYTHON=$(HUB_VENV)/bin/python deploy/hub/start.sh
 

@@ -10,7 +10,12 @@ server is ready, and runs notebook 03 in the sandbox kernel (Jupyter REST + kern
 websocket, cell by cell; the cells tagged raises-exception must fail, no other may). Measured:
 login + spawn (p50/p95), notebook 03 (p50/p95), the whole lesson start (first login -> last
 notebook done), and per student the CPU-seconds of their processes (server start, then the
-notebook) and their memory (PSS), plus the hub's and the proxy's.
+notebook) and their memory (PSS), plus the hub's and the proxy's. On stderr, where each
+student's CPU goes: their server and kernel, the hub's event loop, its threads (PAM), the
+children it reaped (prepare_home.py), the proxy, this bench's own clients; and the students'
+processes by command line (when ready, and after notebook 03). The `uptime` before and after
+each class says how quiet the machine was. A student waits for their server on the hub's
+progress event stream, as the spawn page does (--poll: asking every second instead).
 
 Whatever happens (an error, Ctrl-C, SIGTERM) the servers are stopped, the hub and its proxy
 ended by PID, and the users removed by exact name with their homes and processes (by PID);
@@ -19,9 +24,10 @@ kernel lock (flock /tmp/nslab-kernel.lock ...). The students' venv is
 tests/classroom/classroom_stage.py's (NSLAB_CLASSROOM_VENV).
 
 --start-cost: one student at a time (no load), the CPU-seconds a server needs until it
-answers HTTP: the nslab student server through the hub, and a bare JupyterLab (`jupyter lab`
-with only the server extensions `pip install jupyterlab` brings) in the same venv as the same
-kind of user. Their ratio is what the README reports (goal <= 1.3).
+answers HTTP, each round a fresh user (a class is first starts): the nslab student server
+through the hub, and a bare JupyterLab (`jupyter lab` with only the server extensions
+`pip install jupyterlab` brings) in the same venv; side by side with their ratio, which the
+README reports (goal <= 1.3), and a restart of the same students' servers for comparison.
 """
 
 from __future__ import annotations
@@ -97,6 +103,68 @@ def cpu_seconds(pids: list[int]) -> float:
         fields = stat[stat.rindex(")") + 2 :].split()
         total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
     return total / TICK
+
+
+def _stat(path: str) -> list[int]:
+    """utime stime cutime cstime of one /proc/PID/stat (or task/TID/stat), in ticks."""
+    try:
+        stat = Path(path).read_text()
+    except OSError:
+        return [0, 0, 0, 0]
+    return [int(f) for f in stat[stat.rindex(")") + 2 :].split()[11:15]]
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                stat = Path(f"/proc/{d}/stat").read_text()
+                if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
+                    out.append(int(d))
+    return out
+
+
+def hub_breakdown(hub_pid: int, students: set[int]) -> dict[str, float]:
+    """CPU-s so far of the hub's parts: its event loop (main thread), its other threads
+    (PAM runs in a thread pool), the children it reaped (prepare_home.py), and its living
+    children that are not a student's (the proxy, the class service)."""
+    main = _stat(f"/proc/{hub_pid}/task/{hub_pid}/stat")
+    threads = 0
+    with contextlib.suppress(OSError):
+        for tid in os.listdir(f"/proc/{hub_pid}/task"):
+            if int(tid) != hub_pid:
+                threads += sum(_stat(f"/proc/{hub_pid}/task/{tid}/stat")[:2])
+    whole = _stat(f"/proc/{hub_pid}/stat")
+    helpers: dict[str, float] = {}
+    for child in _children(hub_pid):
+        try:
+            uid = os.stat(f"/proc/{child}").st_uid
+            name = Path(f"/proc/{child}/comm").read_text().strip()
+        except OSError:
+            continue
+        if uid not in students:
+            helpers[name] = helpers.get(name, 0) + sum(_stat(f"/proc/{child}/stat")) / TICK
+    return {"hub event loop": sum(main[:2]) / TICK, "hub threads (PAM...)": threads / TICK,
+            "hub reaped children (prepare_home...)": sum(whole[2:]) / TICK,
+            **{f"hub child {k}": v for k, v in helpers.items()}}
+
+
+def by_process(pids: list[int]) -> dict[str, float]:
+    """CPU-s of each process by its name (its own, and its reaped children's as
+    "NAME's children": ip, dot, tcpdump... that ended)."""
+    out: dict[str, float] = {}
+    for pid in pids:
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        name = " ".join(Path(a.decode(errors="replace")).name for a in argv[:3] if a)[:40]
+        ticks = _stat(f"/proc/{pid}/stat")
+        out[name] = out.get(name, 0) + sum(ticks[:2]) / TICK
+        if sum(ticks[2:]):
+            out[f"{name}'s children"] = out.get(f"{name}'s children", 0) + sum(ticks[2:]) / TICK
+    return out
 
 
 def pss_mb(pids: list[int]) -> float:
@@ -256,6 +324,8 @@ class Student:
     server_cpu: float = 0.0  # CPU-s of their processes when the server was ready
     total_cpu: float = 0.0  # ... after the notebook
     pss_mb: float = 0.0  # their processes' memory after the notebook
+    by_process: dict[str, float] = field(default_factory=dict)  # CPU-s by process, at the end
+    by_process_ready: dict[str, float] = field(default_factory=dict)  # ... when ready
     error: str = ""
     cell_errors: list[str] = field(default_factory=list)
 
@@ -312,6 +382,38 @@ async def _notebook(base: str, student: Student, token: str,
         ws.close()
 
 
+POLL = False  # --poll: ask the hub for the server's state every second (the old bench)
+
+
+def _until_ready(hub: Hub, student: Student) -> None:
+    """Follow the server's progress event stream, as the spawn page does in a browser (one
+    request, the hub pushes each event), until it says the server is ready or failed."""
+    req = urllib.request.Request(
+        f"{hub.base}/hub/api/users/{student.name}/server/progress",
+        headers={"Authorization": f"token {hub.service}", "Accept": "text/event-stream"})
+    with urllib.request.urlopen(req, timeout=600) as stream:
+        for line in stream:
+            if not line.startswith(b"data:"):
+                continue
+            event = json.loads(line[5:])
+            if event.get("ready"):
+                return
+            if event.get("failed"):
+                raise RuntimeError(f"the server failed to start: {event.get('message')}")
+    raise RuntimeError("the progress stream ended before the server was ready (see the hub log)")
+
+
+def _poll_ready(hub: Hub, student: Student, stop: threading.Event) -> None:
+    while not stop.is_set():
+        status, user = api(hub.base, f"/hub/api/users/{student.name}", hub.service)
+        server = user.get("servers", {}).get("", {}) if status == 200 else {}
+        if server.get("ready"):
+            return
+        if status == 200 and not server.get("pending") and not user.get("pending"):
+            raise RuntimeError("the server stopped or failed to start (see the hub log)")
+        time.sleep(1)
+
+
 def run_student(hub: Hub, student: Student, cells: list[tuple[str, bool]],
                 go: threading.Event, stop: threading.Event) -> None:
     try:
@@ -324,18 +426,17 @@ def run_student(hub: Hub, student: Student, cells: list[tuple[str, bool]],
                            "POST", {})
         if status not in (201, 202, 400):  # 400: the login already started it
             raise RuntimeError(f"starting the server: {status} {body}")
-        while not stop.is_set():
-            status, user = api(hub.base, f"/hub/api/users/{student.name}", hub.service)
-            server = user.get("servers", {}).get("", {}) if status == 200 else {}
-            if server.get("ready"):
-                break
-            if status == 200 and not server.get("pending") and not user.get("pending"):
-                raise RuntimeError("the server stopped or failed to start (see the hub log)")
-            time.sleep(1)  # as the spawn page's progress stream: not a load of its own
+        if POLL:
+            _poll_ready(hub, student, stop)
+        else:
+            _until_ready(hub, student)
         if stop.is_set():
             return
         student.ready = time.monotonic()
-        student.server_cpu = cpu_seconds(_pids_of(student.uid))
+        pids = _pids_of(student.uid)
+        student.server_cpu, student.by_process_ready = cpu_seconds(pids), by_process(pids)
+        if not cells:  # the server's start alone (--start-cost)
+            return
         status, tok = api(hub.base, f"/hub/api/users/{student.name}/tokens", hub.service,
                           "POST", {"note": "classroom bench", "expires_in": 3600})
         if status not in (200, 201):
@@ -344,6 +445,7 @@ def run_student(hub: Hub, student: Student, cells: list[tuple[str, bool]],
         student.done = time.monotonic()
         pids = _pids_of(student.uid)
         student.total_cpu, student.pss_mb = cpu_seconds(pids), pss_mb(pids)
+        student.by_process = by_process(pids)
     except Exception as e:  # noqa: BLE001 - reported per student, in the table
         student.error = f"{type(e).__name__}: {e}"
 
@@ -394,9 +496,40 @@ def _host() -> dict[str, Any]:
     return {"net": state, "users": sorted(u.pw_name for u in pwd.getpwall())}
 
 
+def _uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def _own_cpu() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def breakdown_text(r: dict[str, Any]) -> str:
+    parts = r["per_student_cpu"]
+    total = sum(v for v in parts.values() if v == v)
+    def mean(key: str) -> str:
+        procs: dict[str, float] = {}
+        ok = [s for s in r["students"] if s[key]]
+        for s in ok:
+            for k, v in s[key].items():
+                procs[k] = procs.get(k, 0) + v / len(ok)
+        return "\n".join(f"    {k:<40} {v:6.2f}"
+                         for k, v in sorted(procs.items(), key=lambda kv: -kv[1]))
+
+    return (f"CPU-s per student, N = {r['n']} (total {total:.2f}; uptime before: "
+            f"{r['uptime']['before']}; after: {r['uptime']['after']}):\n"
+            + "\n".join(f"  {k:<40} {v:6.2f}" for k, v in parts.items())
+            + "\n  their processes when the server was ready, by command line:\n"
+            + mean("by_process_ready")
+            + "\n  their processes after notebook 03:\n" + mean("by_process"))
+
+
 def one_class(n: int, py: Path, stop: threading.Event) -> dict[str, Any]:
     """Run a class of N; the table row as a dict."""
-    before = _host()
+    before, before_uptime = _host(), _uptime()
     cells = _cells()
     with students(n, stop) as class_, running_hub(py, [s.name for s in class_], stop) as hub:
         go = threading.Event()
@@ -405,6 +538,9 @@ def one_class(n: int, py: Path, stop: threading.Event) -> dict[str, Any]:
         for t in threads:
             t.start()
         hub_cpu0 = cpu_seconds(hub.pids())
+        uids = {s.uid for s in class_}
+        parts0 = hub_breakdown(hub.proc.pid, uids)
+        bench0 = _own_cpu()
         go.set()  # everyone presses "Sign in" now
         hub_pss = 0.0
         while any(t.is_alive() for t in threads):
@@ -413,6 +549,9 @@ def one_class(n: int, py: Path, stop: threading.Event) -> dict[str, Any]:
             hub_pss = max(hub_pss, pss_mb(hub.pids()))
             time.sleep(0.5)
         hub_cpu = cpu_seconds(hub.pids()) - hub_cpu0
+        parts = hub_breakdown(hub.proc.pid, uids)
+        breakdown = {k: (v - parts0.get(k, 0)) / n for k, v in parts.items()}
+        breakdown["this bench (the students' browsers)"] = (_own_cpu() - bench0) / n
         failures = {s.name: s.error or s.cell_errors for s in class_ if not s.ok}
         if failures:
             print(f"failures: {json.dumps(failures, indent=1)}\n--- hub log (tail) ---\n"
@@ -432,6 +571,12 @@ def one_class(n: int, py: Path, stop: threading.Event) -> dict[str, Any]:
         else float("nan"),
         "pss_mb": statistics.mean(s.pss_mb for s in ok) if ok else float("nan"),
         "hub_cpu": hub_cpu, "hub_pss_mb": hub_pss,
+        "per_student_cpu": {"server start": statistics.mean(s.server_cpu for s in ok)
+                            if ok else float("nan"),
+                            "kernel + notebook 03": statistics.mean(
+                                s.total_cpu - s.server_cpu for s in ok) if ok else float("nan"),
+                            **breakdown},
+        "uptime": {"before": before_uptime, "after": _uptime()},
         "host_unchanged": before == after,
         "students": [asdict(s) | {"password": ""} for s in class_],
     }
@@ -472,6 +617,8 @@ def _bare_server_cpu(py: Path, user: pwd.struct_passwd, stop: threading.Event) -
             f"PATH={py.parent}:{sandboxing.ORDINARY_PATH}", f"JUPYTER_CONFIG_PATH={config}",
             f"JUPYTER_RUNTIME_DIR={user.pw_dir}/.local/share/jupyter/runtime",
             str(py), "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+            "--LabApp.news_url=None",  # nothing fetched from outside, even if asked
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
             f"--IdentityProvider.token={token}", f"--notebook-dir={user.pw_dir}"]
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
@@ -502,28 +649,50 @@ def _installed_server_extensions(py: Path) -> list[str]:
 
 
 def start_cost(py: Path, stop: threading.Event, rounds: int = 3) -> dict[str, Any]:
-    """Median CPU-s to a first HTTP answer: the nslab student server (through the hub, one
-    student, idle machine) and a bare JupyterLab; and their ratio."""
-    nslab, bare = [], []
-    with students(1, stop) as (student,), running_hub(py, [student.name], stop) as hub:
-        cells: list[tuple[str, bool]] = []  # no notebook: the server's start alone
-        for _ in range(rounds):
-            s = Student(student.name, student.uid, student.password)
-            go = threading.Event()
-            go.set()
-            run_student(hub, s, cells, go, stop)
+    """CPU-s to a first HTTP answer, each round a fresh student (a class is first starts):
+    the nslab student server through the hub (one student at a time, no load), a bare
+    JupyterLab as another fresh user, their medians' ratio; and the nslab server started
+    again for the same student (a restart), for comparison."""
+    nslab, bare, again = [], [], []
+    with students(2 * rounds, stop) as class_, \
+            running_hub(py, [s.name for s in class_[:rounds]], stop) as hub:
+        go = threading.Event()
+        go.set()
+
+        def once(s: Student) -> float:
+            run_student(hub, s, [], go, stop)
             if s.error:
                 raise RuntimeError(s.error + "\n" + hub.log)
-            nslab.append(s.server_cpu)
             api(hub.base, f"/hub/api/users/{s.name}/server", hub.service, "DELETE")
             _wait_stopped(hub, [s.name])
             sandboxing.end_processes_of(pwd.getpwnam(s.name))
-        user = pwd.getpwnam(student.name)
-        for _ in range(rounds):
-            bare.append(_bare_server_cpu(py, user, stop))
+            return s.server_cpu
+
+        for s in class_[:rounds]:
+            nslab.append(once(s))
+        for s in class_[rounds:]:
+            bare.append(_bare_server_cpu(py, pwd.getpwnam(s.name), stop))
+        for s in class_[:rounds]:
+            again.append(once(Student(s.name, s.uid, s.password)))
     a, b = statistics.median(nslab), statistics.median(bare)
     return {"nslab_server_cpu": a, "bare_jupyterlab_cpu": b, "ratio": a / b,
-            "rounds": {"nslab": nslab, "bare": bare}}
+            "nslab_restart_cpu": statistics.median(again),
+            "rounds": {"nslab": nslab, "bare": bare, "nslab_restart": again}}
+
+
+def start_cost_text(cost: dict[str, Any]) -> str:
+    rows = [("nslab student server (through the hub), first start", "nslab",
+             cost["nslab_server_cpu"]),
+            ("bare JupyterLab (`jupyter lab`, its own server extensions)", "bare",
+             cost["bare_jupyterlab_cpu"]),
+            ("nslab student server, the same student again", "nslab_restart",
+             cost["nslab_restart_cpu"])]
+    out = ["| CPU-s until the server answers HTTP | rounds | median |", "|---|---|---|"]
+    for label, key, median in rows:
+        each = " / ".join(f"{v:.2f}" for v in cost["rounds"][key])
+        out.append(f"| {label} | {each} | {median:.2f} |")
+    out.append(f"| **ratio nslab / bare** | | **{cost['ratio']:.2f}x** |")
+    return "\n".join(out)
 
 
 # --- main ------------------------------------------------------------------------------------
@@ -551,7 +720,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("sizes", nargs="*", type=int, default=[10, 20, 30, 60])
     ap.add_argument("--start-cost", action="store_true")
     ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument("--poll", action="store_true",
+                    help="wait for servers by polling the hub every second (the old bench)")
     args = ap.parse_args(argv)
+    global POLL
+    POLL = args.poll
     if os.geteuid() != 0:
         print("run as root: the bench creates (and removes) Unix users", file=sys.stderr)
         return 2
@@ -565,10 +738,10 @@ def main(argv: list[str] | None = None) -> int:
                                f" GB, Linux {os.uname().release}"}
     try:
         if args.start_cost:
+            up = _uptime()
             results["start_cost"] = cost = start_cost(py, stop)
-            print(f"start cost (CPU-s to the first HTTP answer, median of 3): nslab student "
-                  f"server {cost['nslab_server_cpu']:.2f}, bare JupyterLab "
-                  f"{cost['bare_jupyterlab_cpu']:.2f}: {cost['ratio']:.2f}x")
+            print(f"machine: {results['machine']}\nuptime before: {up}\n"
+                  f"{start_cost_text(cost)}\nuptime after: {_uptime()}")
         else:
             print(f"machine: {results['machine']}\n{HEADER}")
             rows = results["rows"] = []
@@ -576,6 +749,7 @@ def main(argv: list[str] | None = None) -> int:
                 row = one_class(n, py, stop)
                 rows.append(row)
                 print(table_row(row), flush=True)
+                print(breakdown_text(row), file=sys.stderr, flush=True)
                 if not row["host_unchanged"]:
                     print("the host changed!", file=sys.stderr)
                     return 1

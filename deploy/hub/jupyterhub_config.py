@@ -220,9 +220,11 @@ c.Spawner.environment = {
 
 async def _prepare_home(spawner) -> None:  # noqa: ANN001
     """Before each start: prepare_home.py (a private home, the student's Jupyter config, the
-    course on the first start), in a process of its own: the hub keeps serving meanwhile."""
+    course on the first start, copied from the class template in STATE), in a process of its
+    own: the hub keeps serving meanwhile."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable, str(HERE / "prepare_home.py"), spawner.user.name, str(NOTEBOOKS),
+        str(STATE / "workbook-template"),
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE)
     _, err = await proc.communicate()

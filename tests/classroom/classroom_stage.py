@@ -24,8 +24,11 @@ from tests.sandboxing import ORDINARY_PATH, REPO, need_root_and, run
 __all__ = ["REPO", "as_user", "chown_tree", "classroom_venv", "make_user", "run"]
 
 VENV = Path(os.environ.get("NSLAB_CLASSROOM_VENV", "/var/tmp/nslab-grader-venv"))
+# rfc3987: jsonschema (every Jupyter server imports it, through jupyter_events) prefers it to
+# rfc3987-syntax, whose import compiles ~35 Earley parsers: ~1 CPU-s of each student server's
+# start here (GPL-3.0-or-later; nothing of nslab imports it: see deploy/hub/README.md).
 EXTRA = ["nbgrader>=0.9,<0.10", "nbclient>=0.10", "ipykernel>=6", "nbformat>=5",
-         "jupyterhub>=5,<6"]
+         "jupyterhub>=5,<6", "rfc3987>=1.3"]
 
 
 @pytest.fixture(scope="session")
