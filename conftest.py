@@ -79,6 +79,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     session.config._nslab_host_before = _strip_volatile(host_state())  # type: ignore[attr-defined]
 
 
+@pytest.hookimpl(trylast=True)  # after pytest's own: on Ctrl-C the fixtures are torn down there
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not _guard_on():
         return

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import json
 import os
 import secrets
 import shutil
@@ -39,6 +40,15 @@ CONTROLLER_ADDR = f"{NET}.1"
 SLURMD_TIMEOUT = 15  # seconds without an answer before slurmctld declares a node DOWN
 CLONE_NEWNET = 0x40000000
 T = TypeVar("T")
+
+
+def trace(stage: str, **made: Any) -> None:
+    """With NSLAB_SLURM_TRACE=FILE, append one JSON line per stage reached, with what exists
+    by then (test_slurm_interrupt.py interrupts the run at a stage and checks it all went)."""
+    path = os.environ.get("NSLAB_SLURM_TRACE")
+    if path:
+        with open(path, "a") as f:
+            f.write(json.dumps({"stage": stage, **made}) + "\n")
 
 
 def netns_inode(name: str) -> int:
@@ -169,11 +179,22 @@ class Cluster:
         self._start("slurmctld", self.head_ns, CONTROLLER, ["slurmctld", "-D", "-i"])
         wait_for("slurmctld to answer", lambda: self.scontrol("ping").returncode == 0
                  and "is UP" in self.scontrol("ping").stdout, log=lambda: self.log("slurmctld"))
+        self.trace("slurmctld")
         for name, (ns, _) in self.nodes.items():
             self._start(name, ns, name, ["slurmd", "-D", "-N", name])
+        self.trace("slurmd")  # started, not yet registered: the middle of the setup
         wait_for("every node to be idle", lambda: all(
             s.startswith("idle") for s in self.node_states().values()),
             log=lambda: self.log("slurmctld") + "".join(self.log(n) for n in self.nodes))
+
+    def trace(self, stage: str) -> None:
+        """What the cluster made so far (see trace())."""
+        inodes = []
+        for ns in self.made_ns:
+            with contextlib.suppress(OSError):
+                inodes.append(netns_inode(ns))
+        trace(stage, namespaces=self.made_ns, netns_inodes=inodes, tmp=str(self.tmp),
+              daemons={name: p.pid for name, p in self.daemons.items()})
 
     # ------------------------------------------------------------------ queries
     def in_head(self, argv: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
@@ -279,9 +300,11 @@ def slurm_cluster(nodes: int = 3) -> Iterator[Cluster]:
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         cluster.make_network()
+        cluster.trace("network")
         cluster.start_munge()
         cluster.write_conf()
         cluster.start_slurm()
+        cluster.trace("cluster")
         yield cluster
     finally:
         try:

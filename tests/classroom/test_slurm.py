@@ -33,7 +33,7 @@ from typing import Any
 import nbformat
 import pytest
 from classroom_stage import REPO, run
-from slurm_cluster import CONTROLLER_ADDR, Cluster, slurm_cluster, wait_for
+from slurm_cluster import CONTROLLER_ADDR, Cluster, slurm_cluster, trace, wait_for
 
 from tests import sandboxing
 from tests.sandboxing import execute
@@ -221,10 +221,12 @@ def cluster_hub(slurm_venv: Path, make_user: Any) -> Iterator[tuple[Cluster, Hub
     passwords = {u.pw_name: uuid.uuid4().hex for u in students}
     r = run(["chpasswd"], input="".join(f"{n}:{p}\n" for n, p in passwords.items()))
     assert r.returncode == 0, r.stderr
+    trace("users", users={u.pw_name: u.pw_uid for u in students})
     with slurm_cluster(nodes=3) as cluster:
         hub = Hub(cluster, slurm_venv, list(passwords))
         try:
             hub.wait_up()
+            trace("hub", hub=hub.proc.pid)
             yield cluster, hub, passwords
         finally:
             hub.stop(list(passwords))
@@ -250,6 +252,7 @@ def test_a_class_on_a_slurm_cluster(cluster_hub: tuple[Cluster, Hub, dict]) -> N
         hub.start(name)
     nodes = {name: _node_of(cluster, name) for name in (a, b)}
     assert nodes[a] != nodes[b], nodes
+    trace("servers", jobs={name: cluster.jobs_of(name) for name in (a, b)})
     tokens = {name: hub.token(name) for name in (a, b)}
     cells = _notebook_cells()
 
