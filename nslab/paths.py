@@ -605,10 +605,14 @@ def _on_the_way(snap: Snapshot, src: NsKey, dst: IPAddr) -> list[Finding]:
                 if k not in involved:
                     involved.add(k)
                     todo.append(k)
+    here = snap.ns(src)
+    on_link = here is not None and any(dst in i.network for lk in here.links for i in ifaces(lk))
     out = []
     for f in diagnose(snap):
         if f.code == "lo-down":
             continue  # lo matters for the namespace's own addresses only (judged above)
+        if f.code == "forwarding-off" and on_link:
+            continue  # DST is on SRC's own subnet: no router forwards this ping
         if f.code == "end-in-host":
             meant = home_of(snap, f.ifname or "")
             if meant not in involved and not (f.namespaces - {None}) & involved:

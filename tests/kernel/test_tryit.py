@@ -193,6 +193,8 @@ def test_try_it_yourself_is_solvable(task: Task, unique: str) -> None:
         assert all(wrong.verdicts[i].ok for i in task.holds), str(wrong)  # nothing broken
         assert re.search(task.says, " ".join(wrong.reasons), re.S), (
             f"{task.tutorial}: the check does not say {task.says!r}:\n{wrong}")
+        # no wrong attempt here is about forwarding: a reason that says so would mislead
+        assert "ip_forward" not in " ".join(wrong.reasons), str(wrong)
 
         task.fix(lab)
         after = check(lab, goals)

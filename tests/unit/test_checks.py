@@ -26,6 +26,7 @@ from nslab.checks import (
     route_to,
     unique_addresses,
 )
+from nslab.diagnosis import diagnose
 from nslab.snapshot import Address, Link, Namespace, Peer, Route, Snapshot
 
 # ------------------------------------------------------------------ building snapshots
@@ -544,11 +545,14 @@ def test_bridge_down():
 
 def test_a_pair_end_beside_the_bridge_but_not_plugged_in():
     """Notebook 04's task done halfway: the pair is there, but its end is not a port."""
-    snap = world(
+    snap = world(  # a routes through sw, which does not forward: no matter on one subnet
         {"a": [L("eth0", "10.0.0.1/24")], "b": [L("eth0", "10.0.0.2/24")],
          "sw": [L("br0", "10.0.0.254/24", kind="bridge"), L("pa", master="br0"), L("pb")]},
         pairs=[("a", "eth0", "sw", "pa"), ("b", "eth0", "sw", "pb")],
+        routes={"a": [("10.0.0.0/24", None, "eth0"), ("default", "10.0.0.254", "eth0")]},
+        forwarding={"sw": False},
     )
+    assert "forwarding-off" in [f.code for f in diagnose(snap)]
     fix = "lab.set_master('sw', 'pb', 'br0')  (ip: ip netns exec sw ip link set dev pb master br0)"
     assert why(snap, reachable("b", "10.0.0.1")) == (
         "pb in sw, the other end of eth0's veth pair, is not a port of the bridge br0, so no "
