@@ -107,6 +107,7 @@ _SHORT = {
     "wrong-address": "diag.short.wrong-address",
     "missing-address": "diag.short.missing-address",
     "not-wired": "diag.short.not-wired",
+    "not-plugged": "diag.short.not-plugged",
     "next-hop-missing": "diag.short.next-hop-missing",
 }
 
@@ -576,8 +577,18 @@ def _pair_rules(snap: Snapshot, a: Ref, la: Link, b: Ref, lb: Link) -> list[Find
             continue  # bridge ports carry frames without addresses
         if end[0] is None and not link.owned:
             continue
+        if _bridge_serves(snap.ns(end[0]), theirs[0]):
+            continue  # a port not plugged in yet (nslab.paths says so), not an address
         out.append(no_address(snap, end, far, theirs[0]))
     return out
+
+
+def _bridge_serves(ns: Namespace | None, iface: IPIface) -> bool:
+    """Whether NS holds a bridge in IFACE's subnet (docker0 in 172.17.0.0/16): an end
+    beside it without an address is meant to be its port."""
+    return ns is not None and any(
+        lk.kind == "bridge" and any(iface.ip in i.network for i in ifaces(lk, 4))
+        for lk in ns.links)
 
 
 def _counted(n: Namespace) -> bool:

@@ -25,6 +25,8 @@ Codes besides diagnosis.CODES (`PATH_CODES`):
     missing-address    an interface has no address yet
     not-connected      no veth pair joins two namespaces
     not-wired          the next hop is on an interface the sender is not wired to
+    not-plugged        the sender's wire ends beside the bridge that reaches the next hop,
+                       on a veth end that is not a port of it
     next-hop-missing   nothing across the wire holds the next hop (gateway or target)
     routing-loop       packets go round in circles
     stale-route        a route uses an interface that is gone
@@ -44,6 +46,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from . import verbspec
 from .diagnosis import (
     Finding,
     Fix,
@@ -105,6 +108,7 @@ PATH_CODES = (
     "missing-address",
     "not-connected",
     "not-wired",
+    "not-plugged",
     "next-hop-missing",
     "routing-loop",
     "stale-route",
@@ -148,6 +152,12 @@ def missing_namespace(snap: Snapshot, ns: NsKey) -> Finding | None:
     """Why a goal cannot even look: the namespace it names does not exist."""
     if ns is None or snap.ns(ns) is not None:
         return None
+    if ns.startswith("@"):  # a container: started, never made with `ip netns add`
+        name = ns[1:]
+        fix = Fix(verbspec.python("run_container", (name,), {}),
+                  f"docker run -d --name {name} busybox")
+        key = "check.no-container.named" if name in snap.named() else "check.no-container"
+        return _path("no-namespace", key, ns, fixes=(fix,), name=name)
     close = _close(ns, snap.named())
     if close:
         return _path("no-namespace", "check.no-ns.close", ns, ns=ns, close=repr(close))
@@ -444,6 +454,9 @@ def _nobody_has(
                          ns=_in(ns), dst=dst, hop=hop, ifname=link.name))
         return out
     elsewhere = [h for h in _holders(snap, hop) if h.ns != ns]
+    plug = _unplugged(snap, ns, link, ends, elsewhere)
+    if plug is not None:
+        return [*out, plug]
     if elsewhere:
         h = elsewhere[0]
         out.append(_path("not-wired", "check.not-wired", ns, link.name,
@@ -462,6 +475,35 @@ def _nobody_has(
         out.append(_path("next-hop-missing", "check.leads-nowhere", ns, link.name,
                          hop=hop, ifname=link.name, ns=_in(ns)))
     return out
+
+
+def _unplugged(snap: Snapshot, ns: NsKey, link: Link, ends: list[tuple[Ref, list[Ref]]],
+               holders: list[_Holder]) -> Finding | None:
+    """One side's wire ends on a veth end with no address and no bridge, in a namespace
+    whose bridge the other side's wire reaches: the end is a port never plugged in (a
+    container's pair without `ip link set ... master docker0`). LINK in NS is the sender's
+    side; HOLDERS hold the next hop."""
+
+    def bridges(k: NsKey, side: NsKey, lk: Link) -> list[str]:
+        return sorted({p[-1][1].master for (hk, _n), p in wire(snap, side, lk).items()
+                       if hk == k and p[-1][1].master})
+
+    def loose(found: list[tuple[Ref, list[Ref]]]) -> list[tuple[NsKey, Link]]:
+        return [(k, far) for (k, far), _p in found
+                if far.kind == "veth" and far.master is None and not ifaces(far)]
+
+    for h in holders:
+        sides = [(k, far, bridges(k, h.ns, h.link)) for k, far in loose(ends)]
+        sides += [(k, far, bridges(k, ns, link))
+                  for k, far in loose(_endpoints(snap, h.ns, h.link))]
+        for k, far, found in sides:
+            if found:
+                mine = link.name if any(far is f for _k, f in loose(ends)) else h.link.name
+                return _path("not-plugged", "check.not-plugged", k, far.name,
+                             fixes=(fix_set_master(snap, k, far.name, found[0]),),
+                             hop=h.iface.ip, far=h.link.name, far_ns=_in(h.ns),
+                             bridge=found[0], port=far.name, ns=_in(k), ifname=mine)
+    return None
 
 
 def _follow(
@@ -563,10 +605,14 @@ def _on_the_way(snap: Snapshot, src: NsKey, dst: IPAddr) -> list[Finding]:
                 if k not in involved:
                     involved.add(k)
                     todo.append(k)
+    here = snap.ns(src)
+    on_link = here is not None and any(dst in i.network for lk in here.links for i in ifaces(lk))
     out = []
     for f in diagnose(snap):
         if f.code == "lo-down":
             continue  # lo matters for the namespace's own addresses only (judged above)
+        if f.code == "forwarding-off" and on_link:
+            continue  # DST is on SRC's own subnet: no router forwards this ping
         if f.code == "end-in-host":
             meant = home_of(snap, f.ifname or "")
             if meant not in involved and not (f.namespaces - {None}) & involved:

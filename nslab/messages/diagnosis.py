@@ -81,6 +81,7 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "diag.short.wrong-address": N_("not the address asked for"),
     "diag.short.missing-address": N_("no address yet"),
     "diag.short.not-wired": N_("not wired to {other}"),
+    "diag.short.not-plugged": N_("not a port of the bridge"),
     "diag.short.next-hop-missing": N_("nothing across it has the next hop"),
     # -- drawing labels (nslab.draw); states in the kernel's own words (`ip link`)
     "draw.link": N_("{ifname} ({kind})"),
@@ -232,6 +233,12 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "reachable('test1', '192.168.1.2')."
     ),
     "check.no-ns.close": N_("Namespace {ns} does not exist — did you mean {close}?"),
+    "check.no-container": N_("There is no container {name} — start it: {call}  ({command})"),
+    "check.no-container.named": N_(
+        "There is no container {name}: the {name} here is a namespace made with `ip netns add`, "
+        "not a container (its network namespace held by a process) — start one: {call}  "
+        "({command})"
+    ),
     "check.no-ns": N_("Namespace {ns} does not exist — create it (S8): {call}  (ip: {command})"),
     "check.not-in-snapshot": N_("{ns} is not in the snapshot"),
     "check.elsewhere": N_("{ifname} is in {where}, not in {ns} — move it: {call}  (ip: {command})"),
@@ -382,6 +389,11 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "check.not-wired": N_(
         "{hop} is on {far} in {far_ns}, but {ifname} in {ns} is not wired to it — join them "
         "with a veth pair (S12–S14)"
+    ),
+    "check.not-plugged": N_(
+        "{port} in {ns}, the other end of {ifname}'s veth pair, is not a port of the bridge "
+        "{bridge}, so no frame crosses between {bridge} and {hop} on {far} in {far_ns} — "
+        "plug it in: {call}  (ip: {command})"
     ),
     "check.give-far-end": N_(
         "nothing in the lab has {hop} — give it to the far end of the pair: {call}  (ip: {command})"

@@ -146,7 +146,8 @@ TASKS = [
          fix=lambda lab: lab.set_up("world", "lo")),
     Task("01", ("docker-host", "test3"), build_01, (),
          wrong=lambda lab: lab.add_netns("test3"),  # a named namespace is not a container
-         says=r"test3",
+         says=r"There is no container test3: the test3 here is a namespace made with "
+              r"`ip netns add`.*lab\.run_container\('test3'\)",
          fix=lambda lab: (lab.delete_netns("test3"), lab.run_container("test3"))),
     Task("02", ("test1", "test2", "test3"), build_02, (),
          wrong=lambda lab: lab.add_netns("test3"),
@@ -158,7 +159,8 @@ TASKS = [
          fix=lambda lab: lab.set_up("test3", "veth-3to1")),
     Task("04", ("docker-host", "test3"), build_04, (),
          wrong=unplugged_04,
-         says=r"veth-test3.*docker0",
+         says=r"veth-test3 in docker-host, the other end of eth0's veth pair, is not a port "
+              r"of the bridge docker0.*lab\.set_master\('docker-host', 'veth-test3', 'docker0'\)",
          fix=lambda lab: lab.set_master("docker-host", "veth-test3", "docker0")),
     Task("05", ("docker-host", "internet", "office"), build_05, (),
          wrong=no_default_05,
@@ -191,6 +193,8 @@ def test_try_it_yourself_is_solvable(task: Task, unique: str) -> None:
         assert all(wrong.verdicts[i].ok for i in task.holds), str(wrong)  # nothing broken
         assert re.search(task.says, " ".join(wrong.reasons), re.S), (
             f"{task.tutorial}: the check does not say {task.says!r}:\n{wrong}")
+        # no wrong attempt here is about forwarding: a reason that says so would mislead
+        assert "ip_forward" not in " ".join(wrong.reasons), str(wrong)
 
         task.fix(lab)
         after = check(lab, goals)

@@ -28,6 +28,7 @@ from nslab.checks import (
     route_to,
     unique_addresses,
 )
+from nslab.diagnosis import diagnose
 from nslab.snapshot import Address, Link, Namespace, Peer, Route, Snapshot
 
 # ------------------------------------------------------------------ building snapshots
@@ -542,6 +543,37 @@ def test_bridge_down():
         "and state DOWN or LOWERLAYERDOWN): bring pa up. Fix: lab.set_up('sw', 'pa')  "
         "(ip: ip netns exec sw ip link set dev pa up)"
     )
+
+
+def test_a_pair_end_beside_the_bridge_but_not_plugged_in():
+    """Notebook 04's task done halfway: the pair is there, but its end is not a port."""
+    snap = world(  # a routes through sw, which does not forward: no matter on one subnet
+        {"a": [L("eth0", "10.0.0.1/24")], "b": [L("eth0", "10.0.0.2/24")],
+         "sw": [L("br0", "10.0.0.254/24", kind="bridge"), L("pa", master="br0"), L("pb")]},
+        pairs=[("a", "eth0", "sw", "pa"), ("b", "eth0", "sw", "pb")],
+        routes={"a": [("10.0.0.0/24", None, "eth0"), ("default", "10.0.0.254", "eth0")]},
+        forwarding={"sw": False},
+    )
+    assert "forwarding-off" in [f.code for f in diagnose(snap)]
+    fix = "lab.set_master('sw', 'pb', 'br0')  (ip: ip netns exec sw ip link set dev pb master br0)"
+    assert why(snap, reachable("b", "10.0.0.1")) == (
+        "pb in sw, the other end of eth0's veth pair, is not a port of the bridge br0, so no "
+        f"frame crosses between br0 and 10.0.0.1 on eth0 in a — plug it in: {fix}")
+    assert why(snap, reachable("a", "10.0.0.2")) == (  # the same fault, seen from a
+        "pb in sw, the other end of eth0's veth pair, is not a port of the bridge br0, so no "
+        f"frame crosses between br0 and 10.0.0.2 on eth0 in b — plug it in: {fix}")
+
+
+def test_a_missing_container_is_started_not_created_with_ip_netns():
+    """Notebook 01's task: a container test3, not `ip netns add test3`."""
+    made = world({"test3": [L("eth0", "172.17.0.9/16")]})
+    assert why(made, reachable("@test3", "172.17.0.2")) == (
+        "There is no container test3: the test3 here is a namespace made with `ip netns add`, "
+        "not a container (its network namespace held by a process) — start one: "
+        "lab.run_container('test3')  (docker run -d --name test3 busybox)")
+    assert why(world({}), reachable("@web", "172.17.0.2")) == (
+        "There is no container web — start it: lab.run_container('web')  "
+        "(docker run -d --name web busybox)")
 
 
 def test_bridge_without_ports_up_has_no_carrier():
