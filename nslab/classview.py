@@ -25,8 +25,8 @@ from urllib.parse import quote
 from .i18n import set_language
 from .messages import CATALOGUE, say, say_n
 
-__all__ = ["REFRESH", "Finding", "Record", "class_page", "parse", "student_page", "stuck_for",
-           "unknown_page"]
+__all__ = ["REFRESH", "Finding", "Record", "class_page", "parse", "prepare", "student_page",
+           "stuck_for", "unknown_page"]
 
 REFRESH = 3  # seconds between two refreshes of a page
 MAX_TEXT = 2000  # characters kept of any one text of a record
@@ -363,6 +363,14 @@ def class_page(tiles: Iterable[tuple[str, Record | None]], *, lang: str, now: fl
     body = _summary(ordered) + '<main class="tiles">' + "".join(
         _tile(name, rec, now, lang) for name, rec in ordered) + "</main>"
     return _page(title, head + body, lang)
+
+
+def prepare() -> None:
+    """Load, once, what every page needs (each language's catalogue, the exercises' list),
+    so that a service's first page costs what the next ones do."""
+    _exercise("")
+    for lang in ("en", "zh_CN"):
+        class_page([], lang=lang, now=0.0)
 
 
 def unknown_page(name: str, *, lang: str) -> str:
