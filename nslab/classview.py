@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from . import messages
 from .i18n import set_language
 from .messages import CATALOGUE, say, say_n
 
@@ -367,10 +368,14 @@ def class_page(tiles: Iterable[tuple[str, Record | None]], *, lang: str, now: fl
 
 def prepare() -> None:
     """Load, once, what every page needs (each language's catalogue, the exercises' list),
-    so that a service's first page costs what the next ones do."""
-    _exercise("")
-    for lang in ("en", "zh_CN"):
-        class_page([], lang=lang, now=0.0)
+    so that a service's first page costs what the next ones do. The language stays as it was."""
+    before = messages.translations()
+    try:
+        _exercise("")
+        for lang in ("en", "zh_CN"):
+            class_page([], lang=lang, now=0.0)
+    finally:
+        messages.use(before)
 
 
 def unknown_page(name: str, *, lang: str) -> str:
