@@ -234,6 +234,7 @@ h1{font-size:1.4em;margin:.2em 0} .meta{color:#555;font-size:.9em}
  text-decoration:none;color:inherit;display:block}
 .tile:hover,.tile:focus{border-color:#1f77b4;outline:2px solid #1f77b4}
 .tile.stuck{border-left:6px solid #d62728} .tile.ok{border-left:6px solid #2ca02c}
+.tile.working{border-left:6px solid #ff7f0e}
 .tile.nodata{border-left:6px solid #999;color:#555}
 .tile h3{margin:0;font-size:1.05em} .where{font-weight:600}
 .findings{margin:.3em 0;padding-left:1.1em;color:#b01e1e} .findings code{color:#222}
@@ -300,7 +301,8 @@ def _tile(name: str, rec: Record | None, now: float, lang: str) -> str:
             else say("classview.no_action"))
     lines.append(f'<div class="meta">{_e(idle)}</div>')
     lines.append(_drawing(rec, name, "thumb"))
-    cls = "stuck" if stuck_for(rec, now) > 0 else "ok"
+    # red: a fault no step expects; amber: goals still to meet; green: neither
+    cls = "stuck" if rec.open else "working" if rec.goals_open else "ok"
     label = _e(say("classview.open", name=name))
     return (f'<a class="tile {cls}" href="{href}" data-student="{_e(name)}" '
             f'aria-label="{label}">{head}{"".join(lines)}</a>')

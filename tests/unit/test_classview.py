@@ -245,5 +245,6 @@ def test_goals_not_met_for_long_is_stuck() -> None:
     order = [a["data-student"] for t, a in tags(page) if t == "a" and "data-student" in a]
     assert order == ["b-slow", "a-done"]
     assert "goals not all met for 10 min 0 s" in page
+    assert 'class="tile working"' in page and 'class="tile ok"' in page
     zh = classview.class_page([("b-slow", slow)], lang="zh_CN", now=NOW)
     assert "目标未全部达成，已持续 10 分 0 秒" in zh
