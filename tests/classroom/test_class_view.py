@@ -46,8 +46,11 @@ STEPPER = ("from nslab import Lab\n"
            "from nslab.tutorial import VETH, Tutorial\n"
            "lab = Lab('03-veth-pair')\n"
            "lab.reset()\n"
+           "for ns in ('test1', 'test2'):\n"  # notebook 03's first cells: S8, lo up (S11)
+           "    lab.add_netns(ns)\n"
+           "    lab.set_up(ns, 'lo')\n"
            "tutorial = Tutorial(lab, VETH)\n"
-           "tutorial.run()\n"   # S12 (S8's namespaces come along)
+           "tutorial.run()\n"   # S12
            "tutorial.run()\n"   # S13
            "print(tutorial.next_id(), len(tutorial.done), len(tutorial.ids))")
 HOSTILE = "<script>alert('pwned')</script><img src=x onerror=alert(2)>"
