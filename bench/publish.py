@@ -1,6 +1,6 @@
 """What publishing the class page's state record (nslab.publish) adds to a verb's time.
 
-    python bench/publish.py [--verbs 200] [--student-verbs 160] [--gap 1]   # as root
+    python bench/publish.py [--verbs 2000] [--student-verbs 240] [--gap 1]   # as root
 
 The lab is notebook 03's (two namespaces, a veth pair with addresses, everything up). The verb
 is `set_down`/`set_up` of one veth end, alternately. Each mode runs publishing off (no
@@ -180,8 +180,9 @@ def hook_cost(lab: Lab) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--verbs", type=int, default=200, help="verbs per mode (half of them on)")
-    parser.add_argument("--student-verbs", type=int, default=160,
+    parser.add_argument("--verbs", type=int, default=2000,
+                        help="verbs of the run-all and script modes (half of them on)")
+    parser.add_argument("--student-verbs", type=int, default=240,
                         help="verbs of the student mode (one cell every --gap seconds)")
     parser.add_argument("--gap", type=float, default=1.0, help="seconds between two cells")
     args = parser.parse_args()
