@@ -199,8 +199,8 @@ def main() -> None:
             med, tm = r["on_med"] / r["off_med"], r["on_tm"] / r["off_tm"]
             worst, fastest = max(worst, med, tm), min(fastest, r["off_med"])
             print(f"{mode:<9} {r['n']:>2}+{r['n']:<2} {r['records']:>7}  "
-                  f"{r['off_med']:7.3f} {r['on_med']:7.3f} {med:6.2f}  "
-                  f"{r['off_tm']:10.3f} {r['on_tm']:10.3f} {tm:6.2f}")
+                  f"{r['off_med']:7.3f} {r['on_med']:7.3f} {med:6.3f}  "
+                  f"{r['off_tm']:10.3f} {r['on_tm']:10.3f} {tm:6.3f}")
         lab, _, _ = build(uuid.uuid4().hex[:4])
         try:
             hook = hook_cost(lab)
@@ -216,7 +216,7 @@ def main() -> None:
             print(f"one record {label}: {sum(parts.values()):.1f} ms = {each} (ms, while the "
                   "kernel is idle)")
         print(f"the record: {size // 1024} KiB")
-        print(f"worst ratio: {worst:.2f} ({'meets' if worst <= 1.05 else 'MISSES'} 1.05)")
+        print(f"worst ratio: {worst:.3f} ({'meets' if worst <= 1.05 else 'MISSES'} 1.05)")
 
 
 if __name__ == "__main__":
