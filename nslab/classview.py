@@ -22,11 +22,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from . import messages
 from .i18n import set_language
 from .messages import CATALOGUE, say, say_n
 
-__all__ = ["REFRESH", "Finding", "Record", "class_page", "parse", "student_page", "stuck_for",
-           "unknown_page"]
+__all__ = ["REFRESH", "Finding", "Record", "class_page", "parse", "prepare", "student_page",
+           "stuck_for", "unknown_page"]
 
 REFRESH = 3  # seconds between two refreshes of a page
 MAX_TEXT = 2000  # characters kept of any one text of a record
@@ -233,6 +234,7 @@ h1{font-size:1.4em;margin:.2em 0} .meta{color:#555;font-size:.9em}
  text-decoration:none;color:inherit;display:block}
 .tile:hover,.tile:focus{border-color:#1f77b4;outline:2px solid #1f77b4}
 .tile.stuck{border-left:6px solid #d62728} .tile.ok{border-left:6px solid #2ca02c}
+.tile.working{border-left:6px solid #ff7f0e}
 .tile.nodata{border-left:6px solid #999;color:#555}
 .tile h3{margin:0;font-size:1.05em} .where{font-weight:600}
 .findings{margin:.3em 0;padding-left:1.1em;color:#b01e1e} .findings code{color:#222}
@@ -299,7 +301,8 @@ def _tile(name: str, rec: Record | None, now: float, lang: str) -> str:
             else say("classview.no_action"))
     lines.append(f'<div class="meta">{_e(idle)}</div>')
     lines.append(_drawing(rec, name, "thumb"))
-    cls = "stuck" if stuck_for(rec, now) > 0 else "ok"
+    # red: a fault no step expects; amber: goals still to meet; green: neither
+    cls = "stuck" if rec.open else "working" if rec.goals_open else "ok"
     label = _e(say("classview.open", name=name))
     return (f'<a class="tile {cls}" href="{href}" data-student="{_e(name)}" '
             f'aria-label="{label}">{head}{"".join(lines)}</a>')
@@ -363,6 +366,18 @@ def class_page(tiles: Iterable[tuple[str, Record | None]], *, lang: str, now: fl
     body = _summary(ordered) + '<main class="tiles">' + "".join(
         _tile(name, rec, now, lang) for name, rec in ordered) + "</main>"
     return _page(title, head + body, lang)
+
+
+def prepare() -> None:
+    """Load, once, what every page needs (each language's catalogue, the exercises' list),
+    so that a service's first page costs what the next ones do. The language stays as it was."""
+    before = messages.translations()
+    try:
+        _exercise("")
+        for lang in ("en", "zh_CN"):
+            class_page([], lang=lang, now=0.0)
+    finally:
+        messages.use(before)
 
 
 def unknown_page(name: str, *, lang: str) -> str:

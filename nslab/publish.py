@@ -70,6 +70,8 @@ class Publisher:
         self.no_loop = False  # changed() found no event loop (a script) since the last record
         self.first_seen: dict[str, float] = {}  # finding id -> time first seen
         self.goals_seen: tuple[Any, float] = (None, 0.0)  # goals met (each), since when
+        self.svg: tuple[str, str] = ("", "")  # the last drawing: its dot source, its SVG
+        self.costs: dict[str, float] = {}  # what each part of the last record took (s)
         self.goals: weakref.WeakKeyDictionary[Any, list[Any]] = weakref.WeakKeyDictionary()
         self.notebook = os.environ.get("JPY_SESSION_NAME") or None
 
@@ -114,7 +116,9 @@ class Publisher:
             return None
         self.pending = self.no_loop = False
         data = self.build(self.lab)
+        start = time.perf_counter()
         write_atomic(self.path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+        self.costs["write"] = time.perf_counter() - start
         return self.path
 
     def flush_quietly(self) -> None:
@@ -125,12 +129,17 @@ class Publisher:
             pass
 
     def build(self, lab: Any) -> dict[str, Any]:
+        clock = [time.perf_counter()]
         whole: Snapshot = lab.snapshot()
         snap = whole.lab_only()
+        clock.append(time.perf_counter())
         goals = self.goals.get(lab, [])
         # the faults the drawing marks (no `reach`: a missing route that only follows from
         # a DOWN link would send the teacher after the wrong fix)
         findings = diagnose(snap)
+        clock.append(time.perf_counter())
+        drawing = self.drawing(snap)
+        clock.append(time.perf_counter())
         now = time.time()
         seen = {}
         for f in findings:
@@ -138,7 +147,10 @@ class Publisher:
             seen[fid] = self.first_seen.get(fid, now)
         self.first_seen = seen
         data = record(lab, whole, findings, seen, goals=goals, now=now,
-                      last_action=self.last_action, notebook=self.notebook)
+                      last_action=self.last_action, notebook=self.notebook, drawing=drawing)
+        clock.append(time.perf_counter())
+        self.costs = {part: clock[i + 1] - clock[i]
+                      for i, part in enumerate(("snapshot", "findings", "drawing", "record"))}
         if data["goals"] is not None:  # since when the goals stand as they are now
             ok = tuple(data["goals"]["ok"])
             if ok != self.goals_seen[0]:
@@ -146,12 +158,22 @@ class Publisher:
             data["goals"]["since"] = self.goals_seen[1]
         return data
 
+    def drawing(self, snap: Snapshot) -> str:
+        """SNAP's small drawing as SVG; `dot` runs only when the drawing changed since the
+        last record (a check, a `ping` or an `exec` changes nothing it shows)."""
+        graph = draw(snap)
+        source = graph.source + str(getattr(graph, "alt", ""))
+        if source != self.svg[0]:
+            self.svg = (source, to_svg(graph))
+        return self.svg[1]
+
 
 def record(lab: Any, snap: Snapshot, findings: list[Finding], first_seen: dict[str, float], *,
            goals: Iterable[Any] = (), now: float, last_action: float | None,
-           notebook: str | None = None) -> dict[str, Any]:
+           notebook: str | None = None, drawing: str | None = None) -> dict[str, Any]:
     """The record as plain JSON data (see the module's docstring). SNAP: the whole
-    snapshot (steps and goals are judged on it); the drawing shows the lab's part."""
+    snapshot (steps and goals are judged on it); the drawing shows the lab's part (DRAWING:
+    its SVG, if already made)."""
     steps = None
     tutorial = lab.steps
     to_come: list[Any] = []  # the tutorial's steps not done yet, in order
@@ -179,7 +201,7 @@ def record(lab: Any, snap: Snapshot, findings: list[Finding], first_seen: dict[s
             "expected": expected_by(f, to_come),
         } for f in findings],
         "namespaces": sorted(n.key for n in snap.namespaces if n.kind == "named" and n.owned),
-        "drawing": to_svg(draw(snap.lab_only())),
+        "drawing": to_svg(draw(snap.lab_only())) if drawing is None else drawing,
         "transcript": list(lab.transcript)[-TRANSCRIPT_MAX:],
     }
 

@@ -120,6 +120,7 @@ def main() -> None:
         (url_path_join(prefix, "oauth_callback"), HubOAuthCallbackHandler),
     ], cookie_secret=os.urandom(32))
     url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
+    classview.prepare()  # the teacher's first page as fast as the next ones
     HTTPServer(app, xheaders=True).listen(url.port, url.hostname)
     IOLoop.current().start()
 

@@ -46,8 +46,11 @@ STEPPER = ("from nslab import Lab\n"
            "from nslab.tutorial import VETH, Tutorial\n"
            "lab = Lab('03-veth-pair')\n"
            "lab.reset()\n"
+           "for ns in ('test1', 'test2'):\n"  # notebook 03's first cells: S8, lo up (S11)
+           "    lab.add_netns(ns)\n"
+           "    lab.set_up(ns, 'lo')\n"
            "tutorial = Tutorial(lab, VETH)\n"
-           "tutorial.run()\n"   # S12 (S8's namespaces come along)
+           "tutorial.run()\n"   # S12
            "tutorial.run()\n"   # S13
            "print(tutorial.next_id(), len(tutorial.done), len(tutorial.ids))")
 HOSTILE = "<script>alert('pwned')</script><img src=x onerror=alert(2)>"
@@ -206,12 +209,18 @@ def test_the_teacher_sees_the_class_live(classroom: dict[str, Any]) -> None:
             c = _tile(page, stepper).inner_text()
             assert "03-veth-pair" in c, c
             assert f"next step {next_step} ({done} of {total} done)" in c, c
+            # mid-way through notebook 03: veth-test2 still in the host is what S14 fixes,
+            # shown apart as expected at this step, and no reason to sort the student as stuck
+            assert "expected at this step (not a fault yet):" in c and "end-in-host" in c, c
+            assert "(step S14 fixes it)" in c and "oldest finding open" not in c, c
+            assert "tile ok" in _tile(page, stepper).get_attribute("class"), c
             # stuck longest first: the one with the open finding
             order = page.locator("a.tile").evaluate_all(
                 "ts => ts.map(t => t.dataset.student)")
             assert order[0] == broken_one, order
             summary = page.locator(".summary").inner_text()
             assert "exercise 02-cannot-talk" in summary and "peer-down" in summary, summary
+            assert "end-in-host" not in summary, summary  # expected: not an open finding
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOT), full_page=True)
 
@@ -221,7 +230,9 @@ def test_the_teacher_sees_the_class_live(classroom: dict[str, Any]) -> None:
             a = _tile(page, broken_one).inner_text()
             assert "练习 02-cannot-talk" in a and "最早的诊断结果已存在" in a, a
             assert "已达成目标：2/2" in _tile(page, fixer).inner_text()
-            assert f"下一个步骤 {next_step}" in _tile(page, stepper).inner_text()
+            c = _tile(page, stepper).inner_text()
+            assert f"下一个步骤 {next_step}" in c and "本步骤预期的诊断结果" in c, c
+            assert "步骤 S14 会修正" in c, c
 
             # a tile opens the student's lab: full drawing, findings with fixes, transcript
             _tile(page, broken_one).click()
@@ -251,7 +262,9 @@ def test_the_teacher_sees_the_class_live(classroom: dict[str, Any]) -> None:
                                "<script>alert(4)</script></svg>",
                     "findings": [{"code": HOSTILE, "key": "diag.peer-down", "since": 0,
                                   "fields": {"ifname": HOSTILE, "ns": "x", "peer": "y",
-                                             "peer_ns": "z"}, "fixes": [[HOSTILE, HOSTILE]]}]}
+                                             "peer_ns": "z"}, "fixes": [[HOSTILE, HOSTILE]]},
+                                 {"code": "end-in-host", "key": HOSTILE, "since": 0,
+                                  "expected": HOSTILE, "fixes": [[HOSTILE, HOSTILE]]}]}
             write = ("import json, os\nfrom nslab import publish\npublish.use(None)\n"
                      "open(os.environ['NSLAB_CLASS_RECORD'], 'w').write({!r})")
             _cells(base, stepper, tokens[stepper], kernels[stepper],

@@ -113,6 +113,9 @@ def test_findings_the_stepper_expects_are_marked_with_the_step_that_fixes_them(
         record: Path, lab) -> None:  # noqa: ANN001
     """Mid-way through notebook 03 the lab has findings its next steps fix: the record says
     which step, and the class page does not count them as the student being stuck."""
+    for ns in ("test1", "test2"):  # notebook 03's first cells: S8, lo up (S11)
+        lab.add_netns(ns)
+        lab.set_up(ns, "lo")
     tutorial = Tutorial(lab, VETH)
 
     def findings() -> dict[str, str | None]:
@@ -122,7 +125,7 @@ def test_findings_the_stepper_expects_are_marked_with_the_step_that_fixes_them(
         return {f"{f['code']} {f['fields'].get('ifname')}": f["expected"]
                 for f in data["findings"]}
 
-    tutorial.run()  # S12 (S8's namespaces come along): both ends in the host
+    tutorial.run()  # S12: both ends in the host
     assert findings() == {"end-in-host veth-test1": "S13", "end-in-host veth-test2": "S14"}
     tutorial.run()  # S13
     assert findings() == {"end-in-host veth-test2": "S14"}

@@ -156,7 +156,9 @@ def test_a_hostile_record_renders_as_text() -> None:
                    "fixes": [[HOSTILE, HOSTILE]]},
                   {"code": "x", "key": "step.unknown", "fields": {}, "since": NOW},
                   {"code": "y", "key": "diag.peer-down", "fields": {"__class__": "z"},
-                   "since": NOW}],
+                   "since": NOW},
+                  {"code": HOSTILE, "key": HOSTILE, "fields": {}, "since": NOW,
+                   "expected": HOSTILE, "fixes": [[HOSTILE, HOSTILE]]}],
     )
     rec = parsed(evil)
     for page in (classview.class_page([(HOSTILE, rec)], lang="en", now=NOW),
@@ -168,6 +170,7 @@ def test_a_hostile_record_renders_as_text() -> None:
         assert not any(k.startswith("on") for _, attrs in found for k in attrs), found
         assert "<script" not in page.lower().replace("&lt;script", "")
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        assert "step &lt;script&gt;alert(1)&lt;/script&gt;" in page  # the expected step's id
         # the drawing is only ever an <img> (no script runs there), its SVG base64-encoded
         assert all(a["src"].startswith("data:image/svg+xml;base64,")
                    for t, a in found if t == "img")
@@ -242,5 +245,6 @@ def test_goals_not_met_for_long_is_stuck() -> None:
     order = [a["data-student"] for t, a in tags(page) if t == "a" and "data-student" in a]
     assert order == ["b-slow", "a-done"]
     assert "goals not all met for 10 min 0 s" in page
+    assert 'class="tile working"' in page and 'class="tile ok"' in page
     zh = classview.class_page([("b-slow", slow)], lang="zh_CN", now=NOW)
     assert "目标未全部达成，已持续 10 分 0 秒" in zh
