@@ -30,10 +30,11 @@ broadcast, the usual case.)
 
 tcpdump, when started as uid 0, always drops privileges to its own user; inside the
 rootless sandbox (a user namespace that maps only uid 0 and denies setgroups) that
-fails. There the recorder is `nslab._sniff` instead (``nsenter --net=PATH PYTHON -m
-nslab._sniff IFNAME FILE [FILTER]``: a packet socket with the filter tcpdump compiles
-to BPF), which speaks the same protocol: "listening on", SIGINT, a pcap file. Only
-`Capture.argv` differs; `Capture.command` always shows the tcpdump command to type.
+fails. There the recorder is `nslab._sniff` instead (``nsenter --net=PATH PYTHON -c LAUNCH
+.../_sniff.py IFNAME FILE [FILTER]``, run by its file so the package is not imported: a
+packet socket with the filter tcpdump compiles to BPF), which speaks the same protocol:
+"listening on", SIGINT, a pcap file. Only `Capture.argv` differs; `Capture.command`
+always shows the tcpdump command to type.
 """
 
 from __future__ import annotations
