@@ -4,7 +4,8 @@
     python tools/translate_notebooks.py build [--execute] [KEY…] # -> notebooks/zh-CN/…
 
 `extract` writes every paragraph, list item, table and blockquote of the course texts
-(course/*.md) and of the English exercise notebooks into nslab/locale/notebooks.pot; `make
+(course/*.md, and course/exercises/*.md as their notebooks give them) and the exercises' hints
+and titles into nslab/locale/notebooks.pot; `make
 messages` merges it into nslab/locale/zh_CN/LC_MESSAGES/notebooks.po, where a translator writes
 the msgstr. A changed English sentence reopens only its paragraph. The words of the article's
 steps are library messages (nslab.po), like every other sentence nslab prints.

@@ -415,7 +415,6 @@ class Hints(widgets.VBox):
     def __init__(self, items: Sequence[str], *, on_last: Callable[[], None] | None = None
                  ) -> None:
         button = widgets.Button(description="", icon="lightbulb-o")
-        button.add_class("nslab-hints-button")
         shown = widgets.HTML(value="")
         super().__init__(children=(button, shown))
         self.items = tuple(items)
@@ -431,7 +430,6 @@ class Hints(widgets.VBox):
             say("classroom.hints.button", n=self.shown + 1, total=len(self.items)) if left
             else say("classroom.hints.none_left")
         )
-        self.button.tooltip = self.button.description
         if not left:
             self.button.add_class("nslab-hints-done")
 

@@ -62,7 +62,7 @@ def test_the_hints_button_keeps_the_focus_after_the_last_hint(lab_server):
         jl.open_notebook(page, f"{base}/lab/tree/hints.ipynb?token={token}&reset")
         jl.fold_file_browser(page)
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        button = page.locator(".jp-OutputArea-output button.nslab-hints-button")
+        button = page.locator(".jp-OutputArea-output button.widget-button")  # the only one
         button.wait_for(timeout=60_000)
         jl.wait_all_cells_ran(page, 60_000)
         button.focus()
