@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import paths, publish
 from ._wait import Patience
-from .diagnosis import Finding, Fix, links_of
+from .findings import Finding, Fix, links_of
 from .messages import say, say_n
 from .snapshot import NsKey, Snapshot, ns_label
 

@@ -47,12 +47,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import verbspec
-from .diagnosis import (
+from .findings import (
     Finding,
     Fix,
     IPAddr,
     IPIface,
-    diagnose,
     duplicate,
     end_in_host,
     fix_add_addr,
@@ -73,6 +72,7 @@ from .diagnosis import (
     lookup,
     no_address,
     peer,
+    scan,
     stranded,
     subnet_mismatch,
 )
@@ -166,7 +166,7 @@ def missing_namespace(snap: Snapshot, ns: NsKey) -> Finding | None:
 
 def _forwarding(snap: Snapshot, ns: NsKey) -> Finding:
     """forwarding-off for NS, naming who routes through it when someone does."""
-    found = [f for f in diagnose(snap) if f.code == "forwarding-off" and f.ns == ns]
+    found = [f for f in scan(snap) if f.code == "forwarding-off" and f.ns == ns]
     return found[0] if found else forwarding_off(snap, ns)
 
 
@@ -511,28 +511,32 @@ def _follow(
 ) -> tuple[list[Finding], NsKey, IPAddr | None, bool]:
     """Follow a packet from SRC to DST hop by hop, as the kernel would route it.
 
-    Returns (problems, namespace reached, source address used, arrived).
+    Returns (problems, namespace reached, source address used, arrived). A fault that
+    does not change the packet's way (an end DOWN on the wire, a router that does not
+    forward) is noted and the packet followed on, so every fault on the way is listed
+    at once; "arrived" is then where it would arrive once they are fixed.
     """
     key, source = src, None
+    noted: list[Finding] = []
     seen: set[NsKey] = set()
     for hop_no in range(MAX_HOPS):
         here = snap.ns(key)
         if here is None:
-            return [], key, source, False
+            return noted, key, source, False
         if any(i.ip == dst for lk in here.links for i in ifaces(lk)):
-            return [], key, source, True
+            return noted, key, source, True
         if key in seen:
-            return [_path("routing-loop", "check.loop", key, dst=dst, ns=_in(key))], \
+            return noted + [_path("routing-loop", "check.loop", key, dst=dst, ns=_in(key))], \
                 key, source, False
         seen.add(key)
         route = lookup(here, dst)
         if route is None:
-            return _no_route(snap, key, dst, replies=replies), key, source, False
+            return noted + _no_route(snap, key, dst, replies=replies), key, source, False
         link = here.link(route.dev) if route.dev else None
         if link is None:
             gone = _path("stale-route", "check.route-dev-gone", key, ns=_in(key), dst=dst,
                          dev=route.dev)
-            return [gone], key, source, False
+            return noted + [gone], key, source, False
         hop = ipaddress.ip_address(route.gateway) if route.gateway else dst
         if hop_no == 0:
             chosen = _first_iface(here, link, toward=hop)
@@ -549,20 +553,19 @@ def _follow(
             problems: list[Finding] = []
             for path in paths.values():
                 problems += [p for p in _wire_problems(snap, path) if p not in problems]
-            return problems + _nobody_has(
+            return noted + problems + _nobody_has(
                 snap, key, link, hop, dst, route.gateway is not None
             ), key, source, False
-        problems = _wire_problems(snap, paths[(holder[0], holder[1].name)])
-        if problems:
-            return problems, key, source, False
+        noted += [p for p in _wire_problems(snap, paths[(holder[0], holder[1].name)])
+                  if p not in noted]
         key = holder[0]
         if hop == dst:
-            return [], key, source, True
+            return noted, key, source, True
         router = snap.ns(key)
         if router is not None and router.forwarding is False:
-            return [_forwarding(snap, key)], key, source, False
+            noted.append(_forwarding(snap, key))
     too_far = _path("too-many-hops", "check.too-far", key, dst=dst, hops=MAX_HOPS)
-    return [too_far], key, source, False
+    return noted + [too_far], key, source, False
 
 
 def unreachable(snap: Snapshot, src: NsKey, dst: IPAddr) -> tuple[list[Finding], bool]:
@@ -585,17 +588,15 @@ def unreachable(snap: Snapshot, src: NsKey, dst: IPAddr) -> tuple[list[Finding],
     if src is None or dst.version != 4:
         return [], False  # the host's own routes are not the lab's to judge
     problems, reached, source, arrived = _follow(snap, src, dst)
-    if problems or not arrived:
+    if not arrived or source is None:
         return problems, False
-    if source is None:
-        return [], False
     back, _at, _src, _ok = _follow(snap, reached, source, replies=True)
-    return back, False
+    return problems + [f for f in back if f not in problems], False
 
 
 def _on_the_way(snap: Snapshot, src: NsKey, dst: IPAddr) -> list[Finding]:
-    """The faults diagnose() sees in the namespaces a ping from SRC to DST goes through:
-    SRC, everything wired to it (and onward), and the holders of DST."""
+    """The faults the snapshot's scan sees in the namespaces a ping from SRC to DST goes
+    through: SRC, everything wired to it (and onward), and the holders of DST."""
     involved = {src} | {h.ns for h in _holders(snap, dst)}
     todo = list(involved)
     while todo:
@@ -608,7 +609,7 @@ def _on_the_way(snap: Snapshot, src: NsKey, dst: IPAddr) -> list[Finding]:
     here = snap.ns(src)
     on_link = here is not None and any(dst in i.network for lk in here.links for i in ifaces(lk))
     out = []
-    for f in diagnose(snap):
+    for f in scan(snap):
         if f.code == "lo-down":
             continue  # lo matters for the namespace's own addresses only (judged above)
         if f.code == "forwarding-off" and on_link:

@@ -58,14 +58,6 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "{ns} does not forward packets between its interfaces (net.ipv4.ip_forward is 0): it "
         "drops what is not addressed to itself."
     ),
-    "diag.no-route": N_(
-        "{ns} has no route to {target}, so the kernel refuses to send (Network is "
-        "unreachable): add a route through a neighbour."
-    ),
-    "diag.no-return-route": N_(
-        "{ns} has no route back to {source}, so the replies to {src} are never sent: add a "
-        "return route."
-    ),
     # -- the few words on a drawing's node ({other}: the other interface concerned)
     "diag.short.lo-down": N_("lo is DOWN"),
     "diag.short.end-in-host": N_("still in host: move it"),

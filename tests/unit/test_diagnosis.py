@@ -9,8 +9,9 @@ import pytest
 from test_checks import L, pair, router, world
 
 from nslab.checks import check, reachable
-from nslab.diagnosis import CODES, Finding, concerning, diagnose, fix_move, fix_set_up
+from nslab.diagnosis import CODES, Finding, concerning, diagnose
 from nslab.draw import draw
+from nslab.findings import fix_move, fix_set_up
 from nslab.snapshot import Namespace, Snapshot
 
 
@@ -134,16 +135,34 @@ def test_forwarding_off():
 
 
 def test_no_route_and_no_return_route():
+    """With `reach`, diagnose follows the ping as the checks do (nslab.paths): the first
+    route missing on the packet's way, then, once it is added, the route back."""
     snap = router(left_route=False, right_route=False)
     reach = [("left", "10.0.2.1")]
     assert codes(snap) == []  # routes are only judged for a ping that should work
     found = diagnose(snap, reach=reach)
-    assert [f.code for f in found] == ["no-route", "no-return-route"]
+    assert [f.code for f in found] == ["no-route"]
     assert found[0].call == "lab.add_route('left', '10.0.2.0/24', via='10.0.1.254')"
-    assert found[1].call == "lab.add_route('right', '10.0.1.0/24', via='10.0.2.254')"
-    assert codes(router(right_route=False), reach=reach) == ["no-return-route"]
+    back = diagnose(router(right_route=False), reach=reach)
+    assert [f.code for f in back] == ["no-return-route"]
+    assert back[0].call == "lab.add_route('right', '10.0.1.0/24', via='10.0.2.254')"
     assert codes(router(), reach=reach) == []
-    assert codes(router(), reach=[("left", "not an address")]) == []
+
+
+def test_diagnose_explains_a_ping_in_the_checks_own_findings():
+    """One engine: the faults diagnose(reach=) adds are the ones check() gives as reasons."""
+    for snap in (router(left_route=False), router(right_route=False), router(fwd=False),
+                 pair(up_b=False, cb="192.168.2.2/24")):
+        src, target = ("left", "10.0.2.1") if snap.ns("left") else ("test1", "192.168.2.2")
+        reasons = check(snap, reachable(src, target)).reasons
+        found = diagnose(snap, reach=[(src, target)])
+        assert reasons and all(any(f.text in r for f in found) for r in reasons), reasons
+
+
+def test_reach_with_a_bad_address_is_a_finding_not_silence():
+    found = diagnose(router(), reach=[("left", "not an address")])
+    assert [f.code for f in found] == ["bad-value"]
+    assert "'not an address'" in found[0].text
 
 
 # ------------------------------------------------------------------ every fault at once
