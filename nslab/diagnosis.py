@@ -79,12 +79,19 @@ def diagnose(
     """Every fault in SNAPSHOT, in a stable order (namespaces, then interfaces).
 
     reach: (namespace, address) pings that should work; adds the faults that stop each
-    one, as `check(..., reachable(namespace, address))` explains it (nslab.paths).
+    one, as `check(..., reachable(namespace, address))` finds them (nslab.paths), except
+    one whose every fix a finding listed already makes (each repair once: running all
+    the printed commands repairs the lab).
     infrastructure: namespaces of the kit itself, never blamed.
     """
     skip = set(infrastructure)
     out = scan(snapshot, infrastructure=skip)
+    repaired = {fix for f in out for fix in f.fixes}
     for src, target in reach:
         found, _answers_itself = paths.reach(snapshot, src, target)
-        out += [f for f in found if f.ns not in skip]
-    return list(dict.fromkeys(out))
+        for f in found:
+            if f.ns in skip or f in out or (f.fixes and set(f.fixes) <= repaired):
+                continue  # each repair once: a finding listed already repairs this one
+            out.append(f)
+            repaired |= set(f.fixes)
+    return out

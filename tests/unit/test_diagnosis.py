@@ -150,13 +150,28 @@ def test_no_route_and_no_return_route():
 
 
 def test_diagnose_explains_a_ping_in_the_checks_own_findings():
-    """One engine: the faults diagnose(reach=) adds are the ones check() gives as reasons."""
+    """One engine: diagnose(reach=) lists the findings check() gives for the ping, or one
+    that makes all of a finding's fixes (each repair once)."""
     for snap in (router(left_route=False), router(right_route=False), router(fwd=False),
                  pair(up_b=False, cb="192.168.2.2/24")):
         src, target = ("left", "10.0.2.1") if snap.ns("left") else ("test1", "192.168.2.2")
-        reasons = check(snap, reachable(src, target)).reasons
+        report = check(snap, reachable(src, target))
         found = diagnose(snap, reach=[(src, target)])
-        assert reasons and all(any(f.text in r for f in found) for r in reasons), reasons
+        fixes = {fix for f in found for fix in f.fixes}
+        wanted = [f for v in report.failed for f in v.findings]
+        assert wanted
+        for f in wanted:
+            assert f in found or set(f.fixes) <= fixes, f.text
+
+
+def test_each_repair_is_printed_once():
+    """The ping test1 -> 192.168.1.2 meets a typo (192.168.2.2): the subnet mismatch's fix
+    (del + add) already gives test2 the address the path misses, so it is not repeated."""
+    snap = pair(up_b=False, cb="192.168.2.2/24")
+    found = diagnose(snap, reach=[("test1", "192.168.1.2")])
+    assert sorted(f.code for f in found) == ["peer-down", "subnet-mismatch"]
+    calls = [c for f in found for c in f.call.split("; ")]
+    assert len(calls) == len(set(calls)) == 3
 
 
 def test_reach_with_a_bad_address_is_a_finding_not_silence():
@@ -194,6 +209,9 @@ def test_three_faults_on_a_routed_lab():
     assert [f.code for f in found] == ["lo-down", "forwarding-off", "no-return-route"]
     reasons = check(snap, reachable("left", "10.0.2.1")).reasons
     assert any("lab.set_forwarding('router', True)" in r for r in reasons)
+    # the path engine follows the packet past the router that does not forward, so the
+    # check names the missing route back at once, not after forwarding is fixed
+    assert any("lab.add_route('right', '10.0.1.0/24', via='10.0.2.254')" in r for r in reasons)
 
 
 def test_findings_are_stable_and_unique():
