@@ -30,9 +30,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import platform
 import random
+import resource
 import statistics
 import tempfile
 import time
@@ -58,10 +60,24 @@ def build(tag: str) -> tuple[Lab, str, str]:
     return lab, b, f"{tag}-v2"
 
 
+# what happened during each verb besides the verb: (on, garbage collections, minor page
+# faults, voluntary and involuntary context switches), counted outside the timed part
+EVENTS: list[tuple[bool, int, int, int]] = []
+_collections = [0]
+gc.callbacks.append(lambda phase, _info: _collections.__setitem__(0, _collections[0] + 1)
+                    if phase == "start" else None)
+
+
 def verb(lab: Lab, ns: str, ifname: str, i: int) -> float:
+    before, gcs = resource.getrusage(resource.RUSAGE_SELF), _collections[0]
     start = time.perf_counter()
     (lab.set_down if i % 2 == 0 else lab.set_up)(ns, ifname)
-    return (time.perf_counter() - start) * 1000
+    took = (time.perf_counter() - start) * 1000
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    if counted(i):
+        EVENTS.append((is_on(i), _collections[0] - gcs, after.ru_minflt - before.ru_minflt,
+                       after.ru_nvcsw + after.ru_nivcsw - before.ru_nvcsw - before.ru_nivcsw))
+    return took
 
 
 def is_on(i: int) -> bool:
@@ -207,12 +223,21 @@ def compare(mode: str, args: argparse.Namespace, folder: Path) -> dict[str, floa
     finally:
         publish.use(None)
         lab.reset()
+    events = []
+    if mode != "kernel":  # the kernel's verbs run in its own process
+        for on in (False, True):
+            seen = [e for e in EVENTS if e[0] == on]
+            events.append(f"{mode}, publishing {'on' if on else 'off'}: during {len(seen)} "
+                          f"verbs, {sum(e[1] for e in seen)} garbage collections, "
+                          f"{sum(e[2] for e in seen)} page faults, {sum(e[3] for e in seen)} "
+                          "context switches")
+        EVENTS.clear()
     off = [t for i, t in times if not is_on(i)]
     on = [t for i, t in times if is_on(i)]
     paired, low, high = paired_ratio(times)
     return {"off_med": statistics.median(off), "on_med": statistics.median(on),
             "off_tm": trimmed_mean(off), "on_tm": trimmed_mean(on), "records": records,
-            "n": len(on), "paired": paired, "low": low, "high": high}
+            "n": len(on), "paired": paired, "low": low, "high": high, "events": events}
 
 
 def record_cost(folder: Path, repeat: int = 10) -> tuple[dict[str, float], dict[str, float]]:
@@ -272,16 +297,19 @@ def main() -> None:
         folder = Path(tmp)
         print(f"{'mode':<9} {'verbs':>7} {'records':>7}  {'median off/on ms':>16} {'ratio':>5}  "
               f"{'trimmed mean off/on ms':>22} {'ratio':>5}  {'paired ratio [90 % interval]':>28}")
-        verdicts, fastest = [], float("inf")
+        verdicts, events, fastest = [], [], float("inf")
         for mode in args.modes:
             r = compare(mode, args, folder)
             med, tm = r["on_med"] / r["off_med"], r["on_tm"] / r["off_tm"]
             fastest = min(fastest, r["off_med"])
             verdicts.append((mode, r["paired"], r["high"]))
+            events += r["events"]
             print(f"{mode:<9} {r['n']:>3}+{r['n']:<3} {r['records']:>7}  "
                   f"{r['off_med']:7.3f} {r['on_med']:7.3f} {med:6.3f}  "
                   f"{r['off_tm']:10.3f} {r['on_tm']:10.3f} {tm:6.3f}  "
                   f"{r['paired']:14.3f} [{r['low']:.3f}, {r['high']:.3f}]")
+        for line in events:
+            print(line)
         lab, _, _ = build(uuid.uuid4().hex[:4])
         try:
             hook = hook_cost(lab)

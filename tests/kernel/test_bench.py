@@ -3,6 +3,7 @@ and a (small) burst of labs in parallel processes all succeed with their journal
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -80,4 +81,22 @@ def test_build_bench_prints_every_row_with_its_ratios() -> None:
         (t, step) for t in titles for step in ("build", "teardown")
     ], out
     assert all(len(r.split("x")) == 3 for r in rows)  # ip/nslab and nslab/floor
+    assert set(_ip("netns", "list").stdout.split()) == before
+
+
+def test_publish_bench_runs_every_mode_with_its_paired_ratio() -> None:
+    """bench/publish.py runs end to end (small): a real kernel, the in-process modes, the
+    paired ratio with its interval, the events counted during the verbs, a verdict per mode;
+    what it made is gone afterwards."""
+    before = set(_ip("netns", "list").stdout.split())
+    out = subprocess.run(
+        [sys.executable, str(BENCH / "publish.py"), "--verbs", "16", "--student-verbs", "16",
+         "--gap", "0.35"], capture_output=True, text=True, timeout=300, check=True,
+    ).stdout
+    for mode in ("kernel", "student", "run-all", "script"):
+        row = next(line for line in out.splitlines() if line.startswith(mode + " "))
+        assert re.search(r"\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]$", row), row
+        assert re.search(rf"^{mode}: paired ratio \d\.\d{{3}}, at most", out, re.M), out
+    for mode in ("student", "run-all", "script"):
+        assert re.search(rf"^{mode}, publishing on: during 6 verbs, \d+ garbage", out, re.M), out
     assert set(_ip("netns", "list").stdout.split()) == before

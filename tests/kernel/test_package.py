@@ -7,7 +7,7 @@ then runs `nslab workbook` from a folder of its own: English, then Chinese (NSLA
 every relative link of every workbook notebook resolves inside the workbook. Bad inputs: an
 unknown --lang lists the languages there are, a home the user cannot write is a clear error
 that creates nothing. `nslab lab` serving the Chinese notebook 03 in the sandbox kernel, with
-Chinese widget labels, is tests/browser/test_package_browser.py.
+Chinese widget labels (Playwright, Chromium), is the last test here.
 """
 
 from __future__ import annotations
