@@ -9,10 +9,14 @@ of 4 verbs (off, on, off, on...), so a loaded machine's drift hits both alike. T
 of each block is not counted: it follows the other block's last verb (and its record, or the
 lack of one), so each counted verb follows a verb of its own kind.
 
-- student: as in Jupyter, each verb is a cell on a running asyncio loop (the kernel's), the
-  next one --gap seconds later. A cell's time is the verb's plus any wait for the loop (a
-  record being written when the cell arrives). With publishing on, every cell is followed by
-  a record (0.3 s later), so the next cell measures what a record leaves behind.
+- kernel: the student's path itself. Each verb is a real cell that jupyter_client sends to a
+  real IPython kernel, --gap seconds apart; the kernel's own publisher writes the record on
+  its own loop. A cell's time runs from the execute request to its reply.
+- student: the same in one process, to see the bare verb: each verb is a cell on a running
+  asyncio loop (as the kernel's), the next one --gap seconds later. A cell's time is the
+  verb's plus any wait for the loop (a record being written when the cell arrives). With
+  publishing on, every cell is followed by a record (0.3 s later), so the next cell
+  measures what a record leaves behind.
 - run-all: the same cells back to back (Run All): the record waits for the burst to end.
 - script: no event loop (a plain Python script): the record is written at exit.
 
@@ -40,6 +44,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 from nslab import Lab, publish
 
@@ -196,17 +201,19 @@ def paired_ratio(times: list[tuple[int, float]], resamples: int = 2000
     return statistics.median(ratios), boot[resamples // 20], boot[-resamples // 20 - 1]
 
 
-def compare(mode: str, args: argparse.Namespace, folder: Path) -> dict[str, float]:
-    """Median and trimmed mean of the counted verbs, off and on, and the records written."""
+def compare(mode: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
+    """Run MODE, off and on interleaved; its summary() and the records written."""
     record = folder / f"{mode}.json"
-    p = publish.use(None)
-    lab, ns, ifname = build(uuid.uuid4().hex[:4])
     n = 2 * BLOCK * max(1, (args.student_verbs if mode in ("student", "kernel") else args.verbs)
                         // (2 * BLOCK))
+    if mode == "kernel":  # the lab is the kernel's own
+        times, records = kernel_cells(record, n, args.gap)
+        assert record.exists(), mode
+        return summary(times, records)
+    p = publish.use(None)
+    lab, ns, ifname = build(uuid.uuid4().hex[:4])
     try:
-        if mode == "kernel":
-            times, records = kernel_cells(record, n, args.gap)
-        elif mode == "script":
+        if mode == "script":
             times = []
             for i in range(n):
                 publishing(p, is_on(i), record)
@@ -224,20 +231,24 @@ def compare(mode: str, args: argparse.Namespace, folder: Path) -> dict[str, floa
         publish.use(None)
         lab.reset()
     events = []
-    if mode != "kernel":  # the kernel's verbs run in its own process
-        for on in (False, True):
-            seen = [e for e in EVENTS if e[0] == on]
-            events.append(f"{mode}, publishing {'on' if on else 'off'}: during {len(seen)} "
-                          f"verbs, {sum(e[1] for e in seen)} garbage collections, "
-                          f"{sum(e[2] for e in seen)} page faults, {sum(e[3] for e in seen)} "
-                          "context switches")
-        EVENTS.clear()
+    for on in (False, True):
+        seen = [e for e in EVENTS if e[0] == on]
+        events.append(f"{mode}, publishing {'on' if on else 'off'}: during {len(seen)} verbs, "
+                      f"{sum(e[1] for e in seen)} garbage collections, {sum(e[2] for e in seen)} "
+                      f"page faults, {sum(e[3] for e in seen)} context switches")
+    EVENTS.clear()
+    return summary(times, records, events)
+
+
+def summary(times: list[tuple[int, float]], records: int, events: list[str] | None = None
+            ) -> dict[str, Any]:
+    """The figures of one mode: medians, trimmed means, the paired ratio and its interval."""
     off = [t for i, t in times if not is_on(i)]
     on = [t for i, t in times if is_on(i)]
     paired, low, high = paired_ratio(times)
     return {"off_med": statistics.median(off), "on_med": statistics.median(on),
             "off_tm": trimmed_mean(off), "on_tm": trimmed_mean(on), "records": records,
-            "n": len(on), "paired": paired, "low": low, "high": high, "events": events}
+            "n": len(on), "paired": paired, "low": low, "high": high, "events": events or []}
 
 
 def record_cost(folder: Path, repeat: int = 10) -> tuple[dict[str, float], dict[str, float]]:
