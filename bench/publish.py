@@ -68,19 +68,21 @@ def build(tag: str) -> tuple[Lab, str, str]:
 # what happened during each verb besides the verb: (on, garbage collections, minor page
 # faults, voluntary and involuntary context switches), counted outside the timed part
 EVENTS: list[tuple[bool, int, int, int]] = []
-_collections = [0]
-gc.callbacks.append(lambda phase, _info: _collections.__setitem__(0, _collections[0] + 1)
-                    if phase == "start" else None)
+
+
+def collections() -> int:
+    """Garbage collections so far in this process, all generations."""
+    return sum(generation["collections"] for generation in gc.get_stats())
 
 
 def verb(lab: Lab, ns: str, ifname: str, i: int) -> float:
-    before, gcs = resource.getrusage(resource.RUSAGE_SELF), _collections[0]
+    before, gcs = resource.getrusage(resource.RUSAGE_SELF), collections()
     start = time.perf_counter()
     (lab.set_down if i % 2 == 0 else lab.set_up)(ns, ifname)
     took = (time.perf_counter() - start) * 1000
     after = resource.getrusage(resource.RUSAGE_SELF)
     if counted(i):
-        EVENTS.append((is_on(i), _collections[0] - gcs, after.ru_minflt - before.ru_minflt,
+        EVENTS.append((is_on(i), collections() - gcs, after.ru_minflt - before.ru_minflt,
                        after.ru_nvcsw + after.ru_nivcsw - before.ru_nvcsw - before.ru_nivcsw))
     return took
 
